@@ -1,0 +1,47 @@
+// Derivatives as transformations from tape to tape.
+//
+// Each function here takes a tape and returns a new tape, which can be printed,
+// run, or transformed again: grad(f) is a tape, jvp(grad(f)) is the
+// forward-over-reverse Hessian-vector product, and a loss recorded from it can be
+// differentiated once more. Names follow one convention: the tangent of `x` is
+// the input `x_dot`, the adjoint of `x` is the output `x_bar`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "wengert/tape.hpp"
+
+namespace wengert {
+
+/// Forward mode (src/ad/jvp.cpp). For each input named in `wrt` adds an input
+/// `<x>_dot` of the same shape; for each output y adds `<y>_dot` = J·x_dot.
+/// The primal outputs are kept. Throws UsageError for an unknown name.
+Tape jvp(const Tape& f, const std::vector<std::string>& wrt);
+
+/// Reverse mode (src/ad/vjp.cpp). For each output y adds an input `<y>_bar`;
+/// for each input x in `wrt` adds the output `<x>_bar` = Jᵀ·y_bar.
+Tape vjp(const Tape& f, const std::vector<std::string>& wrt);
+
+/// The gradient of one output with one column (a scalar per sample, or a
+/// scalar): vjp seeded with ones. Rows are independent samples, so for a data
+/// input the result is per-sample; for a parameter it is summed over the batch.
+/// `output` may be empty when the tape has one output.
+Tape grad(const Tape& f, const std::vector<std::string>& wrt, const std::string& output = {});
+
+/// Forward over reverse, jvp(grad(f)) (src/ad/hvp.cpp): a tape with the inputs of
+/// f plus `<x>_dot`, and the outputs `<x>_bar` (the gradient) and
+/// `<x>_bar_dot` = H·x_dot, per sample row.
+Tape hvp(const Tape& f, const std::string& x, const std::string& output = {});
+
+/// Keeps only the named outputs and what they need.
+Tape select(const Tape& f, const std::vector<std::string>& outputs);
+
+/// Dead-code elimination: drops nodes no output needs (inputs always stay).
+Tape eliminate_dead_code(const Tape& f);
+
+/// Re-emits every node: folds constants, shares common subexpressions,
+/// renumbers. Transformations call it; it is idempotent.
+Tape simplify(const Tape& f);
+
+}  // namespace wengert

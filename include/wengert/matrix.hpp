@@ -1,0 +1,65 @@
+// Row-major matrices handed to and returned from programs.
+#pragma once
+
+#include <cstddef>
+#include <initializer_list>
+#include <vector>
+
+namespace wengert {
+
+/// A non-owning view of a dense row-major rows x cols block.
+template <class T>
+struct MatrixView {
+  T* data = nullptr;
+  std::size_t rows = 0;
+  std::size_t cols = 0;
+
+  T& operator()(std::size_t r, std::size_t c) const { return data[r * cols + c]; }
+  operator MatrixView<const T>() const { return {data, rows, cols}; }
+};
+
+/// An owning dense row-major matrix.
+template <class T>
+class Matrix {
+ public:
+  Matrix() = default;
+  Matrix(std::size_t rows, std::size_t cols, T value = T(0))
+      : rows_(rows), cols_(cols), data_(rows * cols, value) {}
+  /// Row by row: Matrix<double>{{1, 2}, {3, 4}}.
+  Matrix(std::initializer_list<std::initializer_list<T>> rows_list);
+
+  std::size_t rows() const { return rows_; }
+  std::size_t cols() const { return cols_; }
+  T* data() { return data_.data(); }
+  const T* data() const { return data_.data(); }
+  T& operator()(std::size_t r, std::size_t c) { return data_[r * cols_ + c]; }
+  const T& operator()(std::size_t r, std::size_t c) const { return data_[r * cols_ + c]; }
+
+  MatrixView<T> view() { return {data_.data(), rows_, cols_}; }
+  MatrixView<const T> view() const { return {data_.data(), rows_, cols_}; }
+  operator MatrixView<const T>() const { return view(); }
+
+ private:
+  std::size_t rows_ = 0;
+  std::size_t cols_ = 0;
+  std::vector<T> data_;
+};
+
+template <class T>
+Matrix<T>::Matrix(std::initializer_list<std::initializer_list<T>> rows_list)
+    : rows_(rows_list.size()), cols_(rows_list.size() ? rows_list.begin()->size() : 0) {
+  data_.reserve(rows_ * cols_);
+  for (const auto& row : rows_list) {
+    for (std::size_t c = 0; c < cols_; ++c) data_.push_back(c < row.size() ? row.begin()[c] : T(0));
+  }
+}
+
+/// A copy of a view.
+template <class T>
+Matrix<std::remove_const_t<T>> to_matrix(MatrixView<T> v) {
+  Matrix<std::remove_const_t<T>> m(v.rows, v.cols);
+  for (std::size_t i = 0; i < v.rows * v.cols; ++i) m.data()[i] = v.data[i];
+  return m;
+}
+
+}  // namespace wengert

@@ -1,0 +1,60 @@
+// The executor: a tape planned once into a program, then run many times.
+//
+//   wengert::Program<double> p(hvp_tape, {"x_bar_dot"});
+//   p.set("x", x); p.set("x_dot", v);     // bind inputs (no copy)
+//   p.run();                              // no allocation at a fixed batch size
+//   auto hv = p.get("x_bar_dot");
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "wengert/matrix.hpp"
+#include "wengert/tape.hpp"
+
+namespace wengert {
+
+struct ProgramOptions {
+  int threads = 1;          ///< threads the batch's row chunks are spread over
+  int chunk_rows = 0;       ///< rows per chunk; 0 picks a cache-sized chunk
+  bool check_finite = false;  ///< throw NonFiniteError naming the first node with NaN/Inf
+  bool simd = true;         ///< false runs the scalar twins of every kernel (for tests)
+};
+
+/// A planned tape for element type T (float or double).
+template <class T>
+class Program {
+ public:
+  /// Plans the given outputs (all of the tape's outputs when empty).
+  explicit Program(const Tape& tape, std::vector<std::string> outputs = {}, ProgramOptions options = {});
+  ~Program();
+  Program(Program&&) noexcept;
+  Program& operator=(Program&&) noexcept;
+
+  /// Binds an input by name. The view must stay valid until run() returns.
+  /// Throws UsageError for an unknown name, ShapeError for a wrong shape.
+  void set(std::string_view input, MatrixView<const T> value);
+  /// Runs on the bound inputs. Throws UsageError naming a missing input.
+  void run();
+  /// An output of the last run, valid until the next run.
+  MatrixView<const T> get(std::string_view output) const;
+
+  /// Binds, runs and copies every planned output, in order.
+  std::vector<Matrix<T>> operator()(const std::vector<std::pair<std::string, MatrixView<const T>>>& inputs);
+
+  /// The planned tape (after dead-code elimination) and a summary of the plan.
+  const Tape& tape() const;
+  std::string describe() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+extern template class Program<float>;
+extern template class Program<double>;
+
+}  // namespace wengert

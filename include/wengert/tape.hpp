@@ -1,0 +1,197 @@
+// Tapes (Wengert lists) and how to record them.
+//
+//   wengert::Recorder rec;                      // a recording scope
+//   wengert::Var x = rec.data("x", 2);          // one row per sample, 2 columns
+//   rec.output("phi", wengert::sum_cols(tanh(x) * x));
+//   wengert::Tape f = rec.finish();             // record once, run many times
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "wengert/op.hpp"
+
+namespace wengert {
+
+/// A tensor dimension: a fixed size, or `batch`, the number of sample rows,
+/// which is only known when the tape is run.
+using Dim = std::int64_t;
+inline constexpr Dim batch = -1;
+
+struct Shape {
+  Dim rows = 1;
+  Dim cols = 1;
+  friend bool operator==(const Shape&, const Shape&) = default;
+};
+
+/// "(B, 64)" or "(3, 1)".
+std::string to_string(Shape shape);
+
+using NodeId = std::int32_t;
+inline constexpr NodeId no_node = -1;
+
+/// Inputs have a role. Data varies per sample (its rows are the batch);
+/// parameters and constants are shared by every row. Any input can be
+/// differentiated; the role says what it is for.
+enum class Role : std::uint8_t { data, parameter, constant };
+
+/// Where a derived node came from, for printing: the primal computation, the
+/// tangent of node `of` (forward mode) or an adjoint contribution of node `of`.
+struct Origin {
+  enum Kind : std::uint8_t { primal, tangent, adjoint } kind = primal;
+  NodeId of = no_node;
+};
+
+/// One entry of the Wengert list: y = op(a, b; value, begin, size).
+struct Node {
+  Op op = Op::fill;
+  NodeId a = no_node;
+  NodeId b = no_node;
+  Shape shape;
+  double value = 0;      // fill value, scalar operand, exponent
+  std::int64_t begin = 0;  // input index (Op::input), first column (slice/pad)
+  std::int64_t size = 0;   // broadcast extent, slice width, padded width
+  Origin origin;
+};
+
+struct Input {
+  std::string name;
+  Role role = Role::data;
+  Shape shape;
+  NodeId node = no_node;
+};
+
+struct Output {
+  std::string name;
+  NodeId node = no_node;
+};
+
+/// A recorded program: nodes in topological order, named inputs and outputs.
+/// A tape is a value: copy it, transform it (see ad.hpp), print it, run it.
+class Tape {
+ public:
+  const std::vector<Node>& nodes() const { return nodes_; }
+  const std::vector<Input>& inputs() const { return inputs_; }
+  const std::vector<Output>& outputs() const { return outputs_; }
+  const Node& node(NodeId id) const { return nodes_[static_cast<std::size_t>(id)]; }
+
+  /// The index of the input or output with this name; throws UsageError naming
+  /// the tape's names if there is none.
+  std::size_t input_index(std::string_view name) const;
+  std::size_t output_index(std::string_view name) const;
+  bool has_input(std::string_view name) const;
+  bool has_output(std::string_view name) const;
+
+  // Low-level construction, for passes and transformations. Recording goes
+  // through Recorder, which checks shapes and shares common subexpressions.
+  NodeId append(const Node& node);
+  NodeId add_input(std::string name, Role role, Shape shape);
+  void add_output(std::string name, NodeId node);
+
+ private:
+  std::vector<Node> nodes_;
+  std::vector<Input> inputs_;
+  std::vector<Output> outputs_;
+};
+
+namespace detail {
+class Builder;
+}
+
+/// A handle to a node being recorded: two words, cheap to copy. A Var is valid
+/// while its Recorder is recording.
+class Var {
+ public:
+  Var() = default;
+  Shape shape() const;
+  NodeId id() const { return id_; }
+
+  // internal: the recording this Var belongs to
+  Var(detail::Builder* builder, NodeId id) : builder_(builder), id_(id) {}
+  detail::Builder* builder() const { return builder_; }
+
+ private:
+  detail::Builder* builder_ = nullptr;
+  NodeId id_ = no_node;
+};
+
+/// A recording scope. Declare inputs, compute with Vars, name outputs, finish.
+class Recorder {
+ public:
+  Recorder();
+  ~Recorder();
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+
+  /// A data input: `batch` rows (one per sample), `cols` columns.
+  Var data(std::string name, Dim cols);
+  /// A parameter shared by every row, e.g. a weight matrix or a bias row.
+  Var parameter(std::string name, Dim rows, Dim cols);
+  /// A constant input: shared, supplied at run time, not meant to be differentiated.
+  Var constant(std::string name, Dim rows, Dim cols);
+  /// A tensor whose entries all equal `value`.
+  Var fill(double value, Shape shape);
+
+  /// Inline another tape here: its inputs are bound by name to `args` (every
+  /// input must be bound); returns its outputs in order. This is how a loss is
+  /// built from a gradient or HVP tape, and then differentiated again.
+  std::vector<Var> call(const Tape& tape, const std::vector<std::pair<std::string, Var>>& args);
+
+  void output(std::string name, Var value);
+  /// Ends the recording; the Vars of this recorder are invalid afterwards.
+  Tape finish();
+
+ private:
+  std::unique_ptr<detail::Builder> builder_;
+};
+
+// Element-wise arithmetic. Operands of shape (1, c) or (r, 1) are broadcast
+// against (r, c) and a (1, 1) operand against anything; other mismatches throw
+// ShapeError naming the op and both shapes.
+Var operator+(Var a, Var b);
+Var operator-(Var a, Var b);
+Var operator*(Var a, Var b);
+Var operator/(Var a, Var b);
+Var operator-(Var a);
+Var operator+(Var a, double c);
+Var operator+(double c, Var a);
+Var operator-(Var a, double c);
+Var operator-(double c, Var a);
+Var operator*(Var a, double c);
+Var operator*(double c, Var a);
+Var operator/(Var a, double c);
+Var operator/(double c, Var a);
+
+Var square(Var a);
+Var sqrt(Var a);
+Var exp(Var a);
+Var log(Var a);
+Var log1p(Var a);
+Var tanh(Var a);
+Var sigmoid(Var a);
+Var softplus(Var a);  ///< log(1 + e^a), computed without overflow
+Var silu(Var a);      ///< a * sigmoid(a)
+Var sin(Var a);
+Var cos(Var a);
+Var pow(Var a, double p);
+Var relu(Var a);  ///< differentiable once: a second derivative throws NonSmoothError
+Var abs(Var a);   ///< differentiable once: a second derivative throws NonSmoothError
+
+/// (r, k) x (k, c) -> (r, c); typically the batch of rows times a weight matrix.
+Var matmul(Var a, Var b);
+Var transpose(Var a);
+Var sum_cols(Var a);   ///< (r, c) -> (r, 1): per sample
+Var mean_cols(Var a);  ///< (r, c) -> (r, 1)
+Var sum_rows(Var a);   ///< (r, c) -> (1, c): over the batch when r is the batch
+Var mean_rows(Var a);  ///< (r, c) -> (1, c)
+Var dot(Var a, Var b);  ///< row-wise: sum_cols(a * b)
+Var broadcast_rows(Var a, Dim rows);  ///< (1, c) -> (rows, c)
+Var broadcast_cols(Var a, Dim cols);  ///< (r, 1) -> (r, cols)
+Var concat_cols(Var a, Var b);
+Var slice_cols(Var a, Dim begin, Dim count);
+
+}  // namespace wengert

@@ -1,0 +1,33 @@
+// Kernels: the loops the executor runs. Each SIMD kernel (xsimd, simd.cpp) has
+// a scalar twin (scalar.cpp) computing the same formula one entry at a time;
+// tests/kernels compares them over sizes that exercise every tail. Buffers are
+// dense row-major; `n` counts entries.
+#pragma once
+
+#include <cstddef>
+
+#include "wengert/op.hpp"
+
+namespace wengert::kernels {
+
+/// y = op(a) entry by entry; `c` is the op's constant (exponent, scalar).
+template <class T> void unary(Op op, const T* a, T* y, std::size_t n, T c, bool simd);
+
+/// y = a op b entry by entry (add, sub, mul, div).
+template <class T> void binary(Op op, const T* a, const T* b, T* y, std::size_t n, bool simd);
+
+/// C (+)= A · B with C m×n (leading dimension ldc), B k×n (ldb), and A m×k read
+/// as A(i, p) = a[i * a_row + p * a_col], so that A may be a transposed view:
+/// this one kernel computes both X·W (a_row = k, a_col = 1) and Xᵀ·Y summed over
+/// the batch (a_row = 1, a_col = m).
+template <class T>
+void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col,
+          const T* b, std::size_t ldb, T* c, std::size_t ldc, bool accumulate, bool simd);
+
+/// y[j] (+)= Σ_i a[i][j] over `rows` rows of `cols` columns.
+template <class T> void sum_rows(const T* a, T* y, std::size_t rows, std::size_t cols, bool accumulate, bool simd);
+
+/// y[i] = Σ_j a[i][j].
+template <class T> void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols, bool simd);
+
+}  // namespace wengert::kernels

@@ -1,0 +1,56 @@
+#include "kernels/scalar_math.hpp"
+#include "kernels/twins.hpp"
+
+namespace wengert::kernels::scalar {
+
+template <class T>
+void unary(Op op, const T* a, T* y, std::size_t n, T c) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = unary_formula(op, a[i], c);
+}
+
+template <class T>
+void binary(Op op, const T* a, const T* b, T* y, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = binary_formula(op, a[i], b[i]);
+}
+
+template <class T>
+void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col,
+          const T* b, std::size_t ldb, T* c, std::size_t ldc, bool accumulate) {
+  for (std::size_t i = 0; i < m; ++i)
+    for (std::size_t j = 0; j < n; ++j) {
+      T sum = accumulate ? c[i * ldc + j] : T(0);
+      for (std::size_t p = 0; p < k; ++p) sum += a[i * a_row + p * a_col] * b[p * ldb + j];
+      c[i * ldc + j] = sum;
+    }
+}
+
+template <class T>
+void sum_rows(const T* a, T* y, std::size_t rows, std::size_t cols, bool accumulate) {
+  for (std::size_t j = 0; j < cols; ++j) {
+    T sum = accumulate ? y[j] : T(0);
+    for (std::size_t r = 0; r < rows; ++r) sum += a[r * cols + j];
+    y[j] = sum;
+  }
+}
+
+template <class T>
+void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols) {
+  for (std::size_t r = 0; r < rows; ++r) {
+    T sum = T(0);
+    for (std::size_t j = 0; j < cols; ++j) sum += a[r * cols + j];
+    y[r] = sum;
+  }
+}
+
+#define WENGERT_INSTANTIATE(T)                                                                              \
+  template void unary<T>(Op, const T*, T*, std::size_t, T);                                                \
+  template void binary<T>(Op, const T*, const T*, T*, std::size_t);                                        \
+  template void gemm<T>(std::size_t, std::size_t, std::size_t, const T*, std::size_t, std::size_t, const T*, \
+                        std::size_t, T*, std::size_t, bool);                                               \
+  template void sum_rows<T>(const T*, T*, std::size_t, std::size_t, bool);                                 \
+  template void sum_cols<T>(const T*, T*, std::size_t, std::size_t);
+WENGERT_INSTANTIATE(float)
+WENGERT_INSTANTIATE(double)
+#undef WENGERT_INSTANTIATE
+
+}  // namespace wengert::kernels::scalar

@@ -1,0 +1,171 @@
+// The SIMD kernels, with xsimd. Each is the scalar twin's loop (scalar.cpp)
+// over whole registers, followed by the same scalar formula for the tail.
+// GCC 12 warns inside its own AVX-512 headers (a known false positive, GCC bug 105593).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <xsimd/xsimd.hpp>
+
+#include "kernels/kernels.hpp"
+#include "kernels/scalar_math.hpp"
+#include "kernels/twins.hpp"
+
+namespace wengert::kernels {
+
+template <class V>
+V select_positive(V a, V yes, V no) {
+  return xsimd::select(a > V(0), yes, no);
+}
+
+namespace {
+
+template <class T, class F>
+void map1(const T* a, T* y, std::size_t n, F f) {
+  using V = xsimd::batch<T>;
+  constexpr std::size_t w = V::size;
+  std::size_t i = 0;
+  for (; i + w <= n; i += w) f(V::load_unaligned(a + i)).store_unaligned(y + i);
+  for (; i < n; ++i) y[i] = f(a[i]);
+}
+
+template <class T, Op op>
+void unary_op(const T* a, T* y, std::size_t n, T c) {
+  map1(a, y, n, [c](auto v) { return unary_formula(op, v, c); });
+}
+
+template <class T, Op op>
+void binary_op(const T* a, const T* b, T* y, std::size_t n) {
+  using V = xsimd::batch<T>;
+  constexpr std::size_t w = V::size;
+  std::size_t i = 0;
+  for (; i + w <= n; i += w)
+    binary_formula(op, V::load_unaligned(a + i), V::load_unaligned(b + i)).store_unaligned(y + i);
+  for (; i < n; ++i) y[i] = binary_formula(op, a[i], b[i]);
+}
+
+// The register block of the GEMM: MR rows of C by NV registers of columns,
+// held in registers for the whole k loop (k is short: the layer width).
+template <class T, int MR, int NV>
+void micro(std::size_t k, const T* a, std::size_t a_row, std::size_t a_col, const T* b, std::size_t ldb, T* c,
+           std::size_t ldc, bool accumulate) {
+  using V = xsimd::batch<T>;
+  constexpr std::size_t w = V::size;
+  V acc[MR][NV];
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) acc[r][v] = accumulate ? V::load_unaligned(c + r * ldc + v * w) : V(T(0));
+  for (std::size_t p = 0; p < k; ++p) {
+    V bv[NV];
+    for (int v = 0; v < NV; ++v) bv[v] = V::load_unaligned(b + p * ldb + v * w);
+    for (int r = 0; r < MR; ++r) {
+      V av(a[r * a_row + p * a_col]);
+      for (int v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(av, bv[v], acc[r][v]);
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) acc[r][v].store_unaligned(c + r * ldc + v * w);
+}
+
+// MR rows of C, every column: full register blocks, then single registers,
+// then scalar columns.
+template <class T, int MR>
+void row_block(std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col, const T* b,
+               std::size_t ldb, T* c, std::size_t ldc, bool accumulate) {
+  constexpr std::size_t w = xsimd::batch<T>::size;
+  constexpr int nv = 4;
+  std::size_t j = 0;
+  for (; j + nv * w <= n; j += nv * w) micro<T, MR, nv>(k, a, a_row, a_col, b + j, ldb, c + j, ldc, accumulate);
+  for (; j + w <= n; j += w) micro<T, MR, 1>(k, a, a_row, a_col, b + j, ldb, c + j, ldc, accumulate);
+  if (j < n) scalar::gemm(MR, n - j, k, a, a_row, a_col, b + j, ldb, c + j, ldc, accumulate);
+}
+
+// C (m×1) = A · b with A row-major: one dot product per row.
+template <class T>
+void gemv(std::size_t m, std::size_t k, const T* a, std::size_t a_row, const T* b, std::size_t ldb, T* c,
+          std::size_t ldc, bool accumulate) {
+  using V = xsimd::batch<T>;
+  constexpr std::size_t w = V::size;
+  for (std::size_t i = 0; i < m; ++i) {
+    const T* ai = a + i * a_row;
+    V acc(T(0));
+    std::size_t p = 0;
+    if (ldb == 1)
+      for (; p + w <= k; p += w) acc = xsimd::fma(V::load_unaligned(ai + p), V::load_unaligned(b + p), acc);
+    T sum = xsimd::hadd(acc);
+    for (; p < k; ++p) sum += ai[p] * b[p * ldb];
+    c[i * ldc] = accumulate ? c[i * ldc] + sum : sum;
+  }
+}
+
+}  // namespace
+
+template <class T>
+void unary(Op op, const T* a, T* y, std::size_t n, T c, bool simd) {
+  if (!simd) return scalar::unary(op, a, y, n, c);
+  switch (op) {
+#define WENGERT_UNARY(name) \
+  case Op::name: return unary_op<T, Op::name>(a, y, n, c);
+    WENGERT_UNARY(neg) WENGERT_UNARY(square) WENGERT_UNARY(sqrt) WENGERT_UNARY(exp) WENGERT_UNARY(log)
+    WENGERT_UNARY(log1p) WENGERT_UNARY(tanh) WENGERT_UNARY(sigmoid) WENGERT_UNARY(softplus)
+    WENGERT_UNARY(silu) WENGERT_UNARY(sin) WENGERT_UNARY(cos) WENGERT_UNARY(pow) WENGERT_UNARY(add_scalar)
+    WENGERT_UNARY(mul_scalar) WENGERT_UNARY(relu) WENGERT_UNARY(abs) WENGERT_UNARY(step) WENGERT_UNARY(sign)
+#undef WENGERT_UNARY
+    case Op::input: case Op::fill: case Op::add: case Op::sub: case Op::mul: case Op::div:
+    case Op::broadcast_rows: case Op::spread_rows: case Op::broadcast_cols: case Op::sum_rows:
+    case Op::mean_rows: case Op::sum_cols: case Op::transpose: case Op::slice_cols: case Op::pad_cols:
+    case Op::concat_cols: case Op::matmul:
+      break;  // not element-wise
+  }
+}
+
+template <class T>
+void binary(Op op, const T* a, const T* b, T* y, std::size_t n, bool simd) {
+  if (!simd) return scalar::binary(op, a, b, y, n);
+  if (op == Op::add) return binary_op<T, Op::add>(a, b, y, n);
+  if (op == Op::sub) return binary_op<T, Op::sub>(a, b, y, n);
+  if (op == Op::mul) return binary_op<T, Op::mul>(a, b, y, n);
+  return binary_op<T, Op::div>(a, b, y, n);
+}
+
+template <class T>
+void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col,
+          const T* b, std::size_t ldb, T* c, std::size_t ldc, bool accumulate, bool simd) {
+  if (!simd) return scalar::gemm(m, n, k, a, a_row, a_col, b, ldb, c, ldc, accumulate);
+  if (n == 1 && a_col == 1) return gemv(m, k, a, a_row, b, ldb, c, ldc, accumulate);
+  std::size_t i = 0;
+  for (; i + 4 <= m; i += 4) row_block<T, 4>(n, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate);
+  for (; i < m; ++i) row_block<T, 1>(n, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate);
+}
+
+template <class T>
+void sum_rows(const T* a, T* y, std::size_t rows, std::size_t cols, bool accumulate, bool simd) {
+  if (!simd) return scalar::sum_rows(a, y, rows, cols, accumulate);
+  if (!accumulate) std::fill(y, y + cols, T(0));
+  for (std::size_t r = 0; r < rows; ++r) binary_op<T, Op::add>(y, a + r * cols, y, cols);
+}
+
+template <class T>
+void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols, bool simd) {
+  if (!simd) return scalar::sum_cols(a, y, rows, cols);
+  using V = xsimd::batch<T>;
+  constexpr std::size_t w = V::size;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const T* ar = a + r * cols;
+    V acc(T(0));
+    std::size_t j = 0;
+    for (; j + w <= cols; j += w) acc += V::load_unaligned(ar + j);
+    T sum = xsimd::hadd(acc);
+    for (; j < cols; ++j) sum += ar[j];
+    y[r] = sum;
+  }
+}
+
+#define WENGERT_INSTANTIATE(T)                                                                              \
+  template void unary<T>(Op, const T*, T*, std::size_t, T, bool);                                          \
+  template void binary<T>(Op, const T*, const T*, T*, std::size_t, bool);                                  \
+  template void gemm<T>(std::size_t, std::size_t, std::size_t, const T*, std::size_t, std::size_t, const T*, \
+                        std::size_t, T*, std::size_t, bool, bool);                                         \
+  template void sum_rows<T>(const T*, T*, std::size_t, std::size_t, bool, bool);                           \
+  template void sum_cols<T>(const T*, T*, std::size_t, std::size_t, bool);
+WENGERT_INSTANTIATE(float)
+WENGERT_INSTANTIATE(double)
+#undef WENGERT_INSTANTIATE
+
+}  // namespace wengert::kernels

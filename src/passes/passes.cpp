@@ -1,0 +1,93 @@
+// Passes over whole tapes: dead-code elimination, simplification, selection.
+// Common subexpressions and constant folding happen in the Builder as nodes are
+// emitted (src/tape/builder.hpp); simplify() re-emits a tape to apply them to a
+// tape built some other way.
+#include <fmt/format.h>
+
+#include "ad/transform.hpp"
+#include "wengert/ad.hpp"
+#include "wengert/error.hpp"
+
+namespace wengert {
+
+namespace {
+
+// A new tape with the given outputs of f and only the nodes they need; the
+// inputs all stay, in order, because they are the tape's interface.
+Tape keep(const Tape& f, const std::vector<std::size_t>& output_indices) {
+  std::vector<bool> live(f.nodes().size(), false);
+  for (std::size_t k : output_indices) live[static_cast<std::size_t>(f.outputs()[k].node)] = true;
+  for (std::size_t i = f.nodes().size(); i-- > 0;) {
+    const Node& n = f.nodes()[i];
+    if (n.op == Op::input) live[i] = true;
+    if (!live[i]) continue;
+    if (n.a != no_node) live[static_cast<std::size_t>(n.a)] = true;
+    if (n.b != no_node) live[static_cast<std::size_t>(n.b)] = true;
+  }
+  Tape out;
+  std::vector<NodeId> map(f.nodes().size(), no_node);
+  auto remap = [&](NodeId id) { return id == no_node ? no_node : map[static_cast<std::size_t>(id)]; };
+  for (std::size_t i = 0; i < f.nodes().size(); ++i) {
+    if (!live[i]) continue;
+    const Node& n = f.nodes()[i];
+    if (n.op == Op::input) {
+      const Input& in = f.inputs()[static_cast<std::size_t>(n.begin)];
+      map[i] = out.add_input(in.name, in.role, in.shape);
+      continue;
+    }
+    Node copy = n;
+    copy.a = remap(n.a);
+    copy.b = remap(n.b);
+    copy.origin.of = remap(n.origin.of);
+    map[i] = out.append(copy);
+  }
+  for (std::size_t k : output_indices) out.add_output(f.outputs()[k].name, remap(f.outputs()[k].node));
+  return out;
+}
+
+}  // namespace
+
+Tape eliminate_dead_code(const Tape& f) {
+  std::vector<std::size_t> all(f.outputs().size());
+  for (std::size_t k = 0; k < all.size(); ++k) all[k] = k;
+  return keep(f, all);
+}
+
+Tape select(const Tape& f, const std::vector<std::string>& outputs) {
+  std::vector<std::size_t> chosen;
+  for (const std::string& name : outputs) chosen.push_back(f.output_index(name));
+  return keep(f, chosen);
+}
+
+Tape simplify(const Tape& f) {
+  detail::Builder bld;
+  std::vector<NodeId> map = detail::copy_primal(bld, f);
+  for (const Output& out : f.outputs()) bld.tape().add_output(out.name, map[static_cast<std::size_t>(out.node)]);
+  return eliminate_dead_code(bld.tape());
+}
+
+namespace detail {
+
+std::vector<NodeId> copy_primal(Builder& bld, const Tape& f) {
+  std::vector<NodeId> binding;
+  for (const Input& in : f.inputs()) binding.push_back(bld.input(in.name, in.role, in.shape));
+  return bld.import(f, binding);
+}
+
+const std::vector<std::string>& checked_names(const char* function, const Tape& f,
+                                              const std::vector<std::string>& names) {
+  if (names.empty()) throw UsageError(fmt::format("{}: no inputs to differentiate with respect to", function));
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (!f.has_input(names[i])) {
+      std::string known;
+      for (const Input& in : f.inputs()) known += (known.empty() ? "'" : ", '") + in.name + "'";
+      throw UsageError(fmt::format("{}: the tape has no input '{}'; its inputs are {}", function, names[i], known));
+    }
+    for (std::size_t j = 0; j < i; ++j)
+      if (names[j] == names[i]) throw UsageError(fmt::format("{}: input '{}' is named twice", function, names[i]));
+  }
+  return names;
+}
+
+}  // namespace detail
+}  // namespace wengert

@@ -1,0 +1,97 @@
+// The Builder appends nodes to a tape. It is the one place where nodes are
+// created, by recording and by every transformation alike, so three things
+// happen here for everyone:
+//   1. shape rules: a mismatch throws ShapeError naming the op and both shapes;
+//   2. folding: ops on `fill` nodes are evaluated now, and x + 0, x * 1, 0 * x,
+//      -(-x) and friends are simplified. A fill of 0 is how a symbolic zero is
+//      written, so derivative rules can be written naively and zeros vanish;
+//   3. sharing: an op already emitted with the same arguments is returned
+//      instead of emitted twice (common-subexpression elimination by hashing).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "wengert/tape.hpp"
+
+namespace wengert::detail {
+
+class Builder {
+ public:
+  Builder() = default;
+
+  Tape& tape() { return tape_; }
+  const Node& node(NodeId id) const { return tape_.node(id); }
+  Shape shape(NodeId id) const { return tape_.node(id).shape; }
+
+  /// Stamped on every node emitted from now on (transformations set it per rule).
+  void set_origin(Origin origin) { origin_ = origin; }
+
+  NodeId input(std::string name, Role role, Shape shape);
+  NodeId fill(double value, Shape shape);
+  NodeId zeros(Shape shape) { return fill(0.0, shape); }
+  bool is_fill(NodeId id, double value) const;
+  bool is_zero(NodeId id) const { return is_fill(id, 0.0); }
+
+  /// The general entry: op with arguments and attributes (see Node).
+  NodeId emit(Op op, NodeId a, NodeId b = no_node, double value = 0, std::int64_t begin = 0,
+              std::int64_t size = 0);
+
+  // Shorthands, used by the derivative rules.
+  NodeId add(NodeId a, NodeId b) { return emit(Op::add, a, b); }
+  NodeId sub(NodeId a, NodeId b) { return emit(Op::sub, a, b); }
+  NodeId mul(NodeId a, NodeId b) { return emit(Op::mul, a, b); }
+  NodeId div(NodeId a, NodeId b) { return emit(Op::div, a, b); }
+  NodeId neg(NodeId a) { return emit(Op::neg, a); }
+  NodeId unary(Op op, NodeId a) { return emit(op, a); }
+  NodeId scale(NodeId a, double c) { return emit(Op::mul_scalar, a, no_node, c); }
+  NodeId shift(NodeId a, double c) { return emit(Op::add_scalar, a, no_node, c); }
+  NodeId pow(NodeId a, double p) { return emit(Op::pow, a, no_node, p); }
+  NodeId matmul(NodeId a, NodeId b) { return emit(Op::matmul, a, b); }
+  NodeId transpose(NodeId a) { return emit(Op::transpose, a); }
+  NodeId sum_cols(NodeId a) { return emit(Op::sum_cols, a); }
+  NodeId sum_rows(NodeId a) { return emit(Op::sum_rows, a); }
+  NodeId mean_rows(NodeId a) { return emit(Op::mean_rows, a); }
+  NodeId broadcast_rows(NodeId a, Dim rows) { return emit(Op::broadcast_rows, a, no_node, 0, 0, rows); }
+  NodeId spread_rows(NodeId a, Dim rows) { return emit(Op::spread_rows, a, no_node, 0, 0, rows); }
+  NodeId broadcast_cols(NodeId a, Dim cols) { return emit(Op::broadcast_cols, a, no_node, 0, 0, cols); }
+  NodeId slice_cols(NodeId a, Dim begin, Dim count) { return emit(Op::slice_cols, a, no_node, 0, begin, count); }
+  NodeId pad_cols(NodeId a, Dim begin, Dim total) { return emit(Op::pad_cols, a, no_node, 0, begin, total); }
+  NodeId concat_cols(NodeId a, NodeId b) { return emit(Op::concat_cols, a, b); }
+
+  /// Broadcasts a or b so that both have the same shape, for element-wise ops
+  /// recorded by users: (1, c) and (r, 1) and (1, 1) stretch; `op` names the
+  /// operation in the error.
+  std::pair<NodeId, NodeId> broadcast_pair(Op op, NodeId a, NodeId b);
+
+  /// Re-emits the nodes of `f` here, with f's inputs replaced by `binding`
+  /// (one node per input of f, shapes checked). Returns the new id of each node.
+  std::vector<NodeId> import(const Tape& f, std::span<const NodeId> binding);
+
+  bool finished = false;
+
+ private:
+  Shape shape_rule(Op op, NodeId a, NodeId b, std::int64_t begin, std::int64_t size) const;
+  NodeId fold(Op op, NodeId a, NodeId b, double value, std::int64_t begin, std::int64_t size, Shape shape);
+  NodeId append(Node node);
+
+  struct Key {
+    Op op;
+    NodeId a, b;
+    std::uint64_t value_bits;
+    std::int64_t begin, size, rows, cols;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const;
+  };
+
+  Tape tape_;
+  Origin origin_;
+  std::unordered_map<Key, NodeId, KeyHash> shared_;
+};
+
+}  // namespace wengert::detail

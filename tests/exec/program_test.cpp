@@ -1,0 +1,109 @@
+// The executor: replay, batch sizes, chunks, threads, float32, and its errors.
+#include <doctest/doctest.h>
+
+#include "support/harness.hpp"
+#include "support/random_tapes.hpp"
+
+using namespace wengert;
+using namespace wengert::testing;
+
+TEST_CASE("a tape recorded once replays at new inputs and batch sizes like a fresh recording") {
+  std::mt19937_64 rng(8);
+  Tape f = mlp_tape(3, 8, [](Var a) { return tanh(a); });
+  Program<double> p(hvp(f, "x"));
+  for (std::size_t rows : {1u, 5u, 1000u, 3u}) {
+    Values at = random_inputs(f, rows, rng);
+    at["x_dot"] = random_matrix(rows, 3, rng);
+    for (auto& [name, m] : at) p.set(name, m.view());
+    p.run();
+    Tape fresh = hvp(mlp_tape(3, 8, [](Var a) { return tanh(a); }), "x");
+    Values expected = run(fresh, at);
+    CHECK(closeness(to_matrix(p.get("x_bar_dot")), expected["x_bar_dot"], 0, 1e-300) <= 1);  // bit for bit
+  }
+}
+
+TEST_CASE("chunk sizes and threads do not change the numbers") {
+  std::mt19937_64 rng(9);
+  Tape f = mlp_tape(4, 16, [](Var a) { return softplus(a); });
+  Tape g = grad(f, {"x", "W1", "b2"});  // per-sample gradients and batch-summed parameter gradients
+  Values at = random_inputs(f, 777, rng);
+  Values reference = run(g, at, {.threads = 1, .chunk_rows = 777});
+  for (int threads : {1, 2}) {
+    for (int chunk : {1, 3, 8, 64, 0}) {
+      CAPTURE(threads);
+      CAPTURE(chunk);
+      Values out = run(g, at, {.threads = threads, .chunk_rows = chunk});
+      for (const char* name : {"x_bar", "W1_bar", "b2_bar", "phi"})
+        CHECK(closeness(out[name], reference[name], 1e-12, 1e-12) <= 1);
+    }
+  }
+}
+
+TEST_CASE("the scalar kernels and the SIMD kernels agree on whole tapes") {
+  for (std::uint64_t seed = 0; seed < 40; ++seed) {
+    CAPTURE(seed);
+    Tape f = hvp(random_tape(seed), "x");
+    std::mt19937_64 rng(seed);
+    Values at = random_inputs(f, 37, rng);
+    Values simd = run(f, at), scalar = run(f, at, {.simd = false});
+    for (auto& [name, m] : simd) CHECK(closeness(m, scalar[name], 1e-12, 1e-12) <= 1);
+  }
+}
+
+TEST_CASE("float32 agrees with float64 within float32 tolerances") {
+  std::mt19937_64 rng(10);
+  Tape f = hvp(mlp_tape(4, 32, [](Var a) { return tanh(a); }), "x");
+  Values at = random_inputs(f, 100, rng);
+  Values d = run<double>(f, at), s = run<float>(f, at);
+  for (auto& [name, m] : d) CHECK(closeness(s[name], m, 1e-4, 1e-5) <= 1);
+}
+
+TEST_CASE("a batch value that needs a batch mean runs as one chunk, still exact") {
+  Recorder rec;
+  Var x = rec.data("x", 2);
+  rec.output("phi", sum_cols(square(x - mean_rows(x))));
+  Tape f = rec.finish();
+  Program<double> p(f, {}, {.threads = 2, .chunk_rows = 2});
+  CHECK(p.describe().find("whole batch") != std::string::npos);
+  Matrix<double> X{{1, 2}, {3, 6}, {5, 10}};
+  p.set("x", X);
+  p.run();
+  CHECK(p.get("phi")(0, 0) == doctest::Approx(4.0 + 16.0));
+  CHECK(p.get("phi")(1, 0) == doctest::Approx(0.0));
+}
+
+TEST_CASE("run-time errors name the function, the values and the fix") {
+  Tape f = mlp_tape(3, 4, [](Var a) { return tanh(a); });
+  Program<double> p(f);
+  Matrix<double> x(2, 3), wrong(2, 4), w1(3, 4), b(1, 4), w2(4, 4), w3(4, 1);
+  CHECK_THROWS_WITH_AS(p.set("x", wrong), doctest::Contains("'x' takes one row per sample of 3 columns"), ShapeError);
+  CHECK_THROWS_WITH_AS(p.set("W1", w2), doctest::Contains("'W1' has shape (3, 4)"), ShapeError);
+  CHECK_THROWS_WITH_AS(p.set("w1", w1), doctest::Contains("its inputs are 'x', 'W1'"), UsageError);
+  p.set("x", x);
+  p.set("W1", w1);
+  CHECK_THROWS_WITH_AS(p.run(), doctest::Contains("input 'b1' is not bound"), UsageError);
+  CHECK_THROWS_WITH_AS(p.get("phi"), doctest::Contains("call run() first"), UsageError);
+  CHECK_THROWS_AS(Program<double>(f, {}, {.threads = 0}), UsageError);
+  CHECK_THROWS_WITH_AS(Program<double>(f, {"psi"}), doctest::Contains("no output 'psi'"), UsageError);
+
+  Recorder rec;  // two inputs with a row per sample must agree on the rows
+  Var a = rec.data("a", 1), c = rec.data("c", 1);
+  rec.output("y", a * c);
+  Program<double> q(rec.finish());
+  Matrix<double> two(2, 1), three(3, 1);
+  q.set("a", two);
+  q.set("c", three);
+  CHECK_THROWS_WITH_AS(q.run(), doctest::Contains("'c' has 3 rows but 'a' has 2"), ShapeError);
+}
+
+TEST_CASE("check_finite names the first node that produced NaN or Inf") {
+  Recorder rec;
+  Var x = rec.data("x", 2);
+  rec.output("y", sum_cols(log(x) * 2.0));
+  Program<double> p(rec.finish(), {}, {.check_finite = true});
+  Matrix<double> ok{{1, 2}}, bad{{1, 2}, {3, -1}};
+  p.set("x", ok);
+  CHECK_NOTHROW(p.run());
+  p.set("x", bad);
+  CHECK_THROWS_WITH_AS(p.run(), doctest::Contains("node %1 (log) produced NaN at row 1, column 1"), NonFiniteError);
+}

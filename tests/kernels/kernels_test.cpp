@@ -1,0 +1,100 @@
+// Every SIMD kernel against its scalar twin, over sizes that leave every kind
+// of tail (fewer entries than a register, a register and a bit, many).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "kernels/kernels.hpp"
+
+using namespace wengert;
+
+namespace {
+
+template <class T>
+std::vector<T> random_vector(std::size_t n, std::mt19937_64& rng, double lo, double hi) {
+  std::uniform_real_distribution<double> u(lo, hi);
+  std::vector<T> v(n);
+  for (auto& e : v) e = static_cast<T>(u(rng));
+  return v;
+}
+
+template <class T>
+void check_close(const std::vector<T>& simd, const std::vector<T>& scalar, double rtol) {
+  for (std::size_t i = 0; i < simd.size(); ++i) {
+    CAPTURE(i);
+    CHECK(std::abs(double(simd[i]) - double(scalar[i])) <= rtol * (1 + std::abs(double(scalar[i]))));
+  }
+}
+
+template <class T>
+void element_wise(double rtol) {
+  std::mt19937_64 rng(11);
+  const Op ops[] = {Op::neg, Op::square, Op::sqrt, Op::exp, Op::log, Op::log1p, Op::tanh, Op::sigmoid,
+                    Op::softplus, Op::silu, Op::sin, Op::cos, Op::pow, Op::add_scalar, Op::mul_scalar,
+                    Op::relu, Op::abs, Op::step, Op::sign};
+  for (std::size_t n : {0u, 1u, 3u, 7u, 8u, 9u, 15u, 16u, 17u, 33u, 67u}) {
+    for (Op op : ops) {
+      CAPTURE(n);
+      CAPTURE(op_name(op));
+      const bool positive = op == Op::sqrt || op == Op::log || op == Op::pow;
+      auto a = random_vector<T>(n, rng, positive ? 0.1 : op == Op::log1p ? -0.9 : -30, 30);
+      std::vector<T> y1(n), y2(n);
+      kernels::unary(op, a.data(), y1.data(), n, T(1.7), true);
+      kernels::unary(op, a.data(), y2.data(), n, T(1.7), false);
+      check_close(y1, y2, rtol);
+    }
+    for (Op op : {Op::add, Op::sub, Op::mul, Op::div}) {
+      auto a = random_vector<T>(n, rng, -3, 3), b = random_vector<T>(n, rng, 0.5, 3);
+      std::vector<T> y1(n), y2(n);
+      kernels::binary(op, a.data(), b.data(), y1.data(), n, true);
+      kernels::binary(op, a.data(), b.data(), y2.data(), n, false);
+      check_close(y1, y2, 0);  // exact: the same single IEEE operation
+    }
+  }
+}
+
+template <class T>
+void products(double rtol) {
+  std::mt19937_64 rng(12);
+  for (std::size_t m : {1u, 3u, 4u, 5u, 9u})
+    for (std::size_t n : {1u, 2u, 7u, 8u, 16u, 17u, 33u, 64u, 70u})
+      for (std::size_t k : {1u, 2u, 5u, 16u})
+        for (bool transposed : {false, true})
+          for (bool accumulate : {false, true}) {
+            CAPTURE(m);
+            CAPTURE(n);
+            CAPTURE(k);
+            CAPTURE(transposed);
+            auto a = random_vector<T>(m * k, rng, -1, 1), b = random_vector<T>(k * n, rng, -1, 1);
+            auto c1 = random_vector<T>(m * n, rng, -1, 1), c2 = c1;
+            const std::size_t a_row = transposed ? 1 : k, a_col = transposed ? m : 1;
+            kernels::gemm(m, n, k, a.data(), a_row, a_col, b.data(), n, c1.data(), n, accumulate, true);
+            kernels::gemm(m, n, k, a.data(), a_row, a_col, b.data(), n, c2.data(), n, accumulate, false);
+            check_close(c1, c2, rtol);
+          }
+  for (std::size_t rows : {1u, 2u, 9u})
+    for (std::size_t cols : {1u, 5u, 8u, 17u, 40u}) {
+      auto a = random_vector<T>(rows * cols, rng, -1, 1);
+      std::vector<T> s1(cols, T(1)), s2(cols, T(1)), c1(rows), c2(rows);
+      kernels::sum_rows(a.data(), s1.data(), rows, cols, true, true);
+      kernels::sum_rows(a.data(), s2.data(), rows, cols, true, false);
+      check_close(s1, s2, rtol);
+      kernels::sum_cols(a.data(), c1.data(), rows, cols, true);
+      kernels::sum_cols(a.data(), c2.data(), rows, cols, false);
+      check_close(c1, c2, rtol);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("element-wise kernels: SIMD equals the scalar twin, tails included") {
+  element_wise<double>(4e-15);
+  element_wise<float>(4e-6);
+}
+
+TEST_CASE("matrix products and reductions: SIMD equals the scalar twin, tails included") {
+  products<double>(1e-14);
+  products<float>(1e-5);
+}

@@ -1,0 +1,77 @@
+// Symbolic zeros, common subexpressions, dead code.
+#include <doctest/doctest.h>
+
+#include "support/harness.hpp"
+
+using namespace wengert;
+using namespace wengert::testing;
+
+namespace {
+int count_if(const Tape& t, auto pred) {
+  int n = 0;
+  for (const Node& node : t.nodes()) n += pred(node) ? 1 : 0;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("grad with respect to x computes no parameter adjoint, and vice versa") {
+  Tape f = mlp_tape(3, 8, [](Var a) { return tanh(a); });
+  Tape gx = grad(f, {"x"});
+  // A parameter's adjoint would be a product over the batch, Xᵀ·Y: none may appear.
+  CHECK(count_if(gx, [](const Node& n) { return n.op == Op::transpose && n.shape.cols == batch; }) == 0);
+  Tape gw = grad(f, {"W2"});
+  // ... and the gradient in W2 never pulls an adjoint back into W1's layer product with x.
+  CHECK(count_if(gw, [](const Node& n) { return n.op == Op::matmul && n.shape.cols == 3; }) == 0);
+  // The HVP's tangents never touch the weights: no tangent node has a parameter's shape.
+  Tape h = hvp(f, "x");
+  CHECK(count_if(h, [](const Node& n) { return n.origin.kind == Origin::tangent && n.shape.rows != batch; }) == 0);
+}
+
+TEST_CASE("a repeated expression is recorded once") {
+  Recorder rec;
+  Var x = rec.data("x", 2);
+  Var a = tanh(x) * 2.0;
+  Var b = tanh(x) * 2.0;
+  CHECK(a.id() == b.id());
+  rec.output("y", sum_cols(a + b));
+  Tape f = rec.finish();
+  CHECK(count_if(f, [](const Node& n) { return n.op == Op::tanh; }) == 1);
+}
+
+TEST_CASE("folding: x*1, x+0, 0*x and -(-x) leave no nodes") {
+  Recorder rec;
+  Var x = rec.data("x", 2);
+  Var zero = rec.fill(0.0, {batch, 2});
+  Var y = -(-(x * 1.0 + 0.0)) + zero * tanh(x);
+  CHECK(y.id() == x.id());
+}
+
+TEST_CASE("dead code is removed; select keeps what an output needs; simplify is idempotent") {
+  Recorder rec;
+  Var x = rec.data("x", 2);
+  Var unused = exp(x);
+  (void)unused;
+  rec.output("a", sum_cols(sin(x)));
+  rec.output("b", sum_cols(cos(x)));
+  Tape f = rec.finish();
+  Tape live = eliminate_dead_code(f);
+  CHECK(count_if(live, [](const Node& n) { return n.op == Op::exp; }) == 0);
+  Tape only_a = select(f, {"a"});
+  CHECK(count_if(only_a, [](const Node& n) { return n.op == Op::cos; }) == 0);
+  CHECK(only_a.outputs().size() == 1);
+  Tape s1 = simplify(f), s2 = simplify(s1);
+  CHECK(to_string(s1) == to_string(s2));
+  CHECK(s1.nodes().size() == live.nodes().size());
+}
+
+TEST_CASE("derived tapes stay small: the MLP's HVP tape is a few times its forward tape") {
+  Tape f = mlp_tape(16, 64, [](Var a) { return tanh(a); });
+  Tape h = hvp(f, "x");
+  const int forward_products = count_if(f, [](const Node& n) { return n.op == Op::matmul; });
+  const int hvp_products = count_if(h, [](const Node& n) { return n.op == Op::matmul; });
+  CHECK(forward_products == 3);
+  // forward 3, adjoint 2 (x's adjoint needs no product with W3: it is a broadcast), tangent 2+2
+  CHECK(hvp_products <= 4 * forward_products);
+  MESSAGE("MLP [16, 64, 64, 1]: forward ", f.nodes().size(), " nodes, HVP ", h.nodes().size(), " nodes, ",
+          hvp_products, " matrix products");
+}
