@@ -10,6 +10,11 @@
 //   fused   the transpose of a batch value, never formed: the product Xᵀ·Y that
 //           uses it is a sum over the batch, computed by the GEMM kernel with a
 //           transposed view.
+// Two kinds of node can be read through by their users instead of formed: a
+// bias row broadcast over the batch (added row by row), and the transpose of a
+// weight. The latter is a choice made at each run: for a few rows the GEMM reads
+// W by rows (Y·Wᵀ as dot products) rather than pay for forming Wᵀ; for many, Wᵀ
+// is formed once and the faster row-major kernel runs.
 // A shared node computed from batch rows (sum_rows, Xᵀ·Y) is a reduction: each
 // thread accumulates its chunks into a partial, and the partials are added
 // after the chunks. Shared nodes after a reduction run last. If a batch node
@@ -39,6 +44,7 @@ struct Program<T>::Impl {
   ProgramOptions options;
   std::vector<Kind> kind;
   std::vector<bool> reduction;
+  std::vector<bool> absorbed;               // read through by its users, never formed
   std::vector<std::size_t> offset;          // shared: into shared_storage; batch: arena column offset
   std::vector<std::size_t> partial_offset;  // reductions: into each thread's partial buffer
   std::vector<NodeId> pre, chunk, post;     // the steps of a run
@@ -49,6 +55,8 @@ struct Program<T>::Impl {
   std::vector<MatrixView<const T>> bound;
   std::vector<Matrix<T>> outputs;
   std::size_t batch_rows = 0;  // of the last run
+  bool form_transposes = true;  // this run forms the weight transposes (see above)
+  static constexpr std::size_t rows_to_form_transposes = 16;
   std::unique_ptr<detail::ThreadPool> pool;
 
   struct Context {
@@ -100,6 +108,28 @@ void Program<T>::Impl::plan() {
                                    "supported, transpose it back",
                                    out.name, to_string(tape.node(out.node).shape)));
 
+  // Weight transposes and bias broadcasts that their users can read through.
+  absorbed.assign(n, false);
+  std::vector<int> users(n, 0), readers(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Node& node = nodes[i];
+    for (NodeId arg : {node.a, node.b}) {
+      if (arg == no_node) continue;
+      const auto k = static_cast<std::size_t>(arg);
+      ++users[k];
+      const Node& x = nodes[k];
+      if (x.op == Op::transpose && node.op == Op::matmul && arg == node.b && arg != node.a) ++readers[k];
+      if (x.op == Op::broadcast_rows && is_elementwise(node.op) && op_arity(node.op) == 2 && node.a != node.b) ++readers[k];
+    }
+  }
+  for (const Output& out : tape.outputs()) users[static_cast<std::size_t>(out.node)] += 1 << 20;  // outputs are formed
+  for (std::size_t i = 0; i < n; ++i) {
+    const Node& x = nodes[i];
+    const bool shared_arg = x.a != no_node && kind[static_cast<std::size_t>(x.a)] == Kind::shared;
+    absorbed[i] = shared_arg && users[i] > 0 && users[i] == readers[i] &&
+                  ((x.op == Op::transpose && kind[i] == Kind::shared) || (x.op == Op::broadcast_rows && kind[i] == Kind::batch));
+  }
+
   // Reductions, and the shared nodes that come after one.
   reduction.assign(n, false);
   std::vector<bool> after(n, false);
@@ -124,7 +154,7 @@ void Program<T>::Impl::plan() {
   pre.clear(), chunk.clear(), post.clear();
   for (std::size_t i = 0; i < n; ++i) {
     const auto id = static_cast<NodeId>(i);
-    if (nodes[i].op == Op::input || kind[i] == Kind::fused) continue;
+    if (nodes[i].op == Op::input || kind[i] == Kind::fused || (absorbed[i] && nodes[i].op != Op::transpose)) continue;
     if (whole_batch) chunk.push_back(id);
     else if (kind[i] == Kind::batch || reduction[i]) chunk.push_back(id);
     else if (after[i]) post.push_back(id);
@@ -189,7 +219,7 @@ void Program<T>::Impl::assign_batch_slots(const std::vector<NodeId>& steps) {
     for (NodeId arg : {node.a, node.b}) {
       if (arg == no_node) continue;
       const auto src = static_cast<std::size_t>(storage_of(arg));
-      if (kind[src] == Kind::batch && tape.nodes()[src].op != Op::input && last_use[src] == s &&
+      if (kind[src] == Kind::batch && tape.nodes()[src].op != Op::input && !absorbed[src] && last_use[src] == s &&
           std::none_of(free_slots.begin(), free_slots.end(), [&](auto& f) { return f.second == offset[src]; }))
         free_slots.emplace_back(static_cast<std::size_t>(tape.nodes()[src].shape.cols), offset[src]);
     }
@@ -224,8 +254,13 @@ void Program<T>::Impl::exec(NodeId id, const Context& cx, bool into_partial) {
   const auto cols = static_cast<std::size_t>(node.shape.cols);
   const std::size_t count = rows * cols;
   T* y = result(id, cx, into_partial);
-  const T* a = node.a == no_node ? nullptr : value(node.a, cx);
-  const T* b = node.b == no_node ? nullptr : value(node.b, cx);
+  auto read = [&](NodeId arg) -> const T* {  // absorbed arguments are read through by the cases below
+    const bool read_through = arg != no_node && absorbed[static_cast<std::size_t>(arg)] &&
+                              (tape.node(arg).op != Op::transpose || !form_transposes);
+    return arg == no_node || read_through ? nullptr : value(arg, cx);
+  };
+  const T* a = read(node.a);
+  const T* b = read(node.b);
   const std::size_t a_rows = node.a == no_node ? 0 : rows_of(node.a, cx);
   const auto a_cols = node.a == no_node ? 0 : static_cast<std::size_t>(tape.node(node.a).shape.cols);
   auto total_rows = [&](Dim d) { return static_cast<T>(d == batch ? batch_rows : static_cast<std::size_t>(d)); };
@@ -242,7 +277,19 @@ void Program<T>::Impl::exec(NodeId id, const Context& cx, bool into_partial) {
       kernels::unary(node.op, a, y, count, static_cast<T>(node.value), simd);
       break;
     case Op::add: case Op::sub: case Op::mul: case Op::div:
-      kernels::binary(node.op, a, b, y, count, simd);
+      if (absorbed[static_cast<std::size_t>(node.a)] || absorbed[static_cast<std::size_t>(node.b)]) {
+        // One operand is a row broadcast over the batch: read the row itself.
+        auto row_of = [&](NodeId arg, const T* formed) {  // (pointer, step between rows)
+          return absorbed[static_cast<std::size_t>(arg)] ? std::pair{value(tape.node(arg).a, cx), std::size_t(0)}
+                                                         : std::pair{formed, cols};
+        };
+        const auto [pa, step_a] = row_of(node.a, a);
+        const auto [pb, step_b] = row_of(node.b, b);
+        for (std::size_t r = 0; r < rows; ++r)
+          kernels::binary(node.op, pa + r * step_a, pb + r * step_b, y + r * cols, cols, simd);
+      } else {
+        kernels::binary(node.op, a, b, y, count, simd);
+      }
       break;
     case Op::broadcast_rows: case Op::spread_rows: {
       const T scale = node.op == Op::spread_rows ? T(1) / total_rows(node.size) : T(1);
@@ -265,6 +312,7 @@ void Program<T>::Impl::exec(NodeId id, const Context& cx, bool into_partial) {
       kernels::sum_cols(a, y, rows, a_cols, simd);
       break;
     case Op::transpose:  // of a shared value (a batch one is fused into its product)
+      if (absorbed[static_cast<std::size_t>(id)] && !form_transposes) return;
       for (std::size_t r = 0; r < a_rows; ++r)
         for (std::size_t j = 0; j < a_cols; ++j) y[j * a_rows + r] = a[r * a_cols + j];
       break;
@@ -289,9 +337,13 @@ void Program<T>::Impl::exec(NodeId id, const Context& cx, bool into_partial) {
         // Xᵀ·Y over this chunk's rows: A(i, p) = X[p][i], a sum over the batch.
         const auto x_cols = static_cast<std::size_t>(tape.node(left.a).shape.cols);
         const bool accumulate = into_partial && reduction[static_cast<std::size_t>(id)];
-        kernels::gemm(x_cols, cols, cx.rows, a, 1, x_cols, b, cols, y, cols, accumulate, simd);
+        kernels::gemm(x_cols, cols, cx.rows, a, 1, x_cols, b, cols, 1, y, cols, accumulate, simd);
+      } else if (absorbed[static_cast<std::size_t>(node.b)] && !form_transposes) {
+        // Y·Wᵀ reading W by rows: Wᵀ(p, j) = W[j][p].
+        const T* w = value(tape.node(node.b).a, cx);
+        kernels::gemm(rows, cols, a_cols, a, a_cols, 1, w, 1, a_cols, y, cols, false, simd);
       } else {
-        kernels::gemm(rows, cols, a_cols, a, a_cols, 1, b, cols, y, cols, false, simd);
+        kernels::gemm(rows, cols, a_cols, a, a_cols, 1, b, cols, 1, y, cols, false, simd);
       }
       break;
     }
@@ -340,6 +392,7 @@ void Program<T>::Impl::run() {
     if (whole_batch) arenas[0].assign(arena_width * rows, T(0));
   }
 
+  form_transposes = rows >= rows_to_form_transposes;
   Context shared_cx{arenas[0].data(), partials[0].data(), 0, 0};
   for (NodeId id : pre) exec(id, shared_cx, false);
 
@@ -452,9 +505,9 @@ const Tape& Program<T>::tape() const {
 template <class T>
 std::string Program<T>::describe() const {
   const Impl& p = *impl_;
-  return fmt::format("{} nodes: {} once before the batch, {} per chunk of {} rows{}, {} after; arena {} columns "
-                     "({} KiB per thread), {} thread(s), {}",
-                     p.tape.nodes().size(), p.pre.size(), p.chunk.size(), p.chunk_rows,
+  return fmt::format("{} nodes ({} read through): {} once before the batch, {} per chunk of {} rows{}, {} after; "
+                     "arena {} columns ({} KiB per thread), {} thread(s), {}",
+                     p.tape.nodes().size(), std::count(p.absorbed.begin(), p.absorbed.end(), true), p.pre.size(), p.chunk.size(), p.chunk_rows,
                      p.whole_batch ? " (whole batch: a batch value needs a reduction)" : "", p.post.size(),
                      p.arena_width, p.arena_width * p.chunk_rows * sizeof(T) / 1024, p.arenas.size(),
                      p.options.simd ? "SIMD kernels" : "scalar kernels");

@@ -16,13 +16,14 @@ template <class T> void unary(Op op, const T* a, T* y, std::size_t n, T c, bool 
 /// y = a op b entry by entry (add, sub, mul, div).
 template <class T> void binary(Op op, const T* a, const T* b, T* y, std::size_t n, bool simd);
 
-/// C (+)= A · B with C m×n (leading dimension ldc), B k×n (ldb), and A m×k read
-/// as A(i, p) = a[i * a_row + p * a_col], so that A may be a transposed view:
-/// this one kernel computes both X·W (a_row = k, a_col = 1) and Xᵀ·Y summed over
-/// the batch (a_row = 1, a_col = m).
+/// C (+)= A · B with C m×n (leading dimension ldc), A m×k read as
+/// A(i, p) = a[i * a_row + p * a_col] and B k×n as B(p, j) = b[p * b_row + j * b_col],
+/// so that either may be a transposed view. One kernel computes X·W
+/// (a_row = k, a_col = 1, b_row = n, b_col = 1), Y·Wᵀ (b_row = 1, b_col = k) and
+/// Xᵀ·Y summed over the batch (a_row = 1, a_col = m).
 template <class T>
 void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col,
-          const T* b, std::size_t ldb, T* c, std::size_t ldc, bool accumulate, bool simd);
+          const T* b, std::size_t b_row, std::size_t b_col, T* c, std::size_t ldc, bool accumulate, bool simd);
 
 /// y[j] (+)= Σ_i a[i][j] over `rows` rows of `cols` columns.
 template <class T> void sum_rows(const T* a, T* y, std::size_t rows, std::size_t cols, bool accumulate, bool simd);

@@ -42,7 +42,8 @@ void binary_op(const T* a, const T* b, T* y, std::size_t n) {
 }
 
 // The register block of the GEMM: MR rows of C by NV registers of columns,
-// held in registers for the whole k loop (k is short: the layer width).
+// held in registers for the whole k loop (k is short: the layer width). Per
+// step of k: NV loads of B, MR broadcasts of A, MR·NV fused multiply-adds.
 template <class T, int MR, int NV>
 void micro(std::size_t k, const T* a, std::size_t a_row, std::size_t a_col, const T* b, std::size_t ldb, T* c,
            std::size_t ldc, bool accumulate) {
@@ -53,7 +54,12 @@ void micro(std::size_t k, const T* a, std::size_t a_row, std::size_t a_col, cons
     for (int v = 0; v < NV; ++v) acc[r][v] = accumulate ? V::load_unaligned(c + r * ldc + v * w) : V(T(0));
   for (std::size_t p = 0; p < k; ++p) {
     V bv[NV];
-    for (int v = 0; v < NV; ++v) bv[v] = V::load_unaligned(b + p * ldb + v * w);
+    for (int v = 0; v < NV; ++v) {
+      bv[v] = V::load_unaligned(b + p * ldb + v * w);
+      // Keep B in a register: otherwise the compiler re-reads it from memory in
+      // each of the MR multiply-adds, and the loop runs at the speed of loads.
+      asm("" : "+v"(bv[v].data));
+    }
     for (int r = 0; r < MR; ++r) {
       V av(a[r * a_row + p * a_col]);
       for (int v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(av, bv[v], acc[r][v]);
@@ -65,33 +71,67 @@ void micro(std::size_t k, const T* a, std::size_t a_row, std::size_t a_col, cons
 
 // MR rows of C, every column: full register blocks, then single registers,
 // then scalar columns.
-template <class T, int MR>
+template <class T, int MR, int NV>
 void row_block(std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col, const T* b,
                std::size_t ldb, T* c, std::size_t ldc, bool accumulate) {
   constexpr std::size_t w = xsimd::batch<T>::size;
-  constexpr int nv = 4;
   std::size_t j = 0;
-  for (; j + nv * w <= n; j += nv * w) micro<T, MR, nv>(k, a, a_row, a_col, b + j, ldb, c + j, ldc, accumulate);
+  for (; j + NV * w <= n; j += NV * w) micro<T, MR, NV>(k, a, a_row, a_col, b + j, ldb, c + j, ldc, accumulate);
   for (; j + w <= n; j += w) micro<T, MR, 1>(k, a, a_row, a_col, b + j, ldb, c + j, ldc, accumulate);
-  if (j < n) scalar::gemm(MR, n - j, k, a, a_row, a_col, b + j, ldb, c + j, ldc, accumulate);
+  if (j < n) scalar::gemm(MR, n - j, k, a, a_row, a_col, b + j, ldb, std::size_t(1), c + j, ldc, accumulate);
 }
 
-// C (m×1) = A · b with A row-major: one dot product per row.
-template <class T>
-void gemv(std::size_t m, std::size_t k, const T* a, std::size_t a_row, const T* b, std::size_t ldb, T* c,
-          std::size_t ldc, bool accumulate) {
+// Rows of C in blocks of MR, the last few one block size smaller at a time.
+template <class T, int MR, int NV>
+void rows_in_blocks(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col,
+                    const T* b, std::size_t ldb, T* c, std::size_t ldc, bool accumulate) {
+  std::size_t i = 0;
+  for (; i + MR <= m; i += MR) row_block<T, MR, NV>(n, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate);
+  if constexpr (MR > 1)
+    if (i < m) rows_in_blocks<T, MR - 1, NV>(m - i, n, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate);
+}
+
+// C = A · Bᵀ with the rows of A and of B contiguous: each entry is a dot
+// product along k, MR x NR of them at once, reduced across the register at the end.
+template <class T, int MR, int NR>
+void micro_dot(std::size_t k, const T* a, std::size_t lda, const T* b, std::size_t ldb, T* c, std::size_t ldc,
+               bool accumulate) {
   using V = xsimd::batch<T>;
   constexpr std::size_t w = V::size;
-  for (std::size_t i = 0; i < m; ++i) {
-    const T* ai = a + i * a_row;
-    V acc(T(0));
-    std::size_t p = 0;
-    if (ldb == 1)
-      for (; p + w <= k; p += w) acc = xsimd::fma(V::load_unaligned(ai + p), V::load_unaligned(b + p), acc);
-    T sum = xsimd::hadd(acc);
-    for (; p < k; ++p) sum += ai[p] * b[p * ldb];
-    c[i * ldc] = accumulate ? c[i * ldc] + sum : sum;
+  V acc[MR][NR];
+  for (int r = 0; r < MR; ++r)
+    for (int q = 0; q < NR; ++q) acc[r][q] = V(T(0));
+  std::size_t p = 0;
+  for (; p + w <= k; p += w) {
+    V bv[NR];
+    for (int q = 0; q < NR; ++q) bv[q] = V::load_unaligned(b + q * ldb + p);
+    for (int r = 0; r < MR; ++r) {
+      V av = V::load_unaligned(a + r * lda + p);
+      for (int q = 0; q < NR; ++q) acc[r][q] = xsimd::fma(av, bv[q], acc[r][q]);
+    }
   }
+  for (int r = 0; r < MR; ++r)
+    for (int q = 0; q < NR; ++q) {
+      T sum = xsimd::hadd(acc[r][q]);
+      for (std::size_t t = p; t < k; ++t) sum += a[r * lda + t] * b[q * ldb + t];
+      c[r * ldc + q] = accumulate ? c[r * ldc + q] + sum : sum;
+    }
+}
+
+template <class T, int MR>
+void dot_rows(std::size_t n, std::size_t k, const T* a, std::size_t lda, const T* b, std::size_t ldb, T* c,
+              std::size_t ldc, bool accumulate) {
+  std::size_t j = 0;
+  for (; j + 4 <= n; j += 4) micro_dot<T, MR, 4>(k, a, lda, b + j * ldb, ldb, c + j, ldc, accumulate);
+  for (; j < n; ++j) micro_dot<T, MR, 1>(k, a, lda, b + j * ldb, ldb, c + j, ldc, accumulate);
+}
+
+template <class T>
+void gemm_dot(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t lda, const T* b, std::size_t ldb,
+              T* c, std::size_t ldc, bool accumulate) {
+  std::size_t i = 0;
+  for (; i + 4 <= m; i += 4) dot_rows<T, 4>(n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, accumulate);
+  for (; i < m; ++i) dot_rows<T, 1>(n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, accumulate);
 }
 
 }  // namespace
@@ -126,12 +166,19 @@ void binary(Op op, const T* a, const T* b, T* y, std::size_t n, bool simd) {
 
 template <class T>
 void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col,
-          const T* b, std::size_t ldb, T* c, std::size_t ldc, bool accumulate, bool simd) {
-  if (!simd) return scalar::gemm(m, n, k, a, a_row, a_col, b, ldb, c, ldc, accumulate);
-  if (n == 1 && a_col == 1) return gemv(m, k, a, a_row, b, ldb, c, ldc, accumulate);
-  std::size_t i = 0;
-  for (; i + 4 <= m; i += 4) row_block<T, 4>(n, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate);
-  for (; i < m; ++i) row_block<T, 1>(n, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate);
+          const T* b, std::size_t b_row, std::size_t b_col, T* c, std::size_t ldc, bool accumulate, bool simd) {
+  if (!simd) return scalar::gemm(m, n, k, a, a_row, a_col, b, b_row, b_col, c, ldc, accumulate);
+  // B given by its rows, as Wᵀ (or a single column): dot products along k.
+  const bool b_transposed = b_row == 1 && (b_col != 1 || n == 1);
+  if (a_col == 1 && b_transposed) return gemm_dot(m, n, k, a, a_row, b, b_col, c, ldc, accumulate);
+  if (b_col == 1) {
+    // Wide registers (AVX-512: 32 of them) hold a 6 x 4 block; narrower ones 4 x 2.
+    constexpr bool wide = sizeof(xsimd::batch<T>) == 64;
+    if constexpr (wide) rows_in_blocks<T, 6, 4>(m, n, k, a, a_row, a_col, b, b_row, c, ldc, accumulate);
+    else rows_in_blocks<T, 4, 2>(m, n, k, a, a_row, a_col, b, b_row, c, ldc, accumulate);
+    return;
+  }
+  scalar::gemm(m, n, k, a, a_row, a_col, b, b_row, b_col, c, ldc, accumulate);
 }
 
 template <class T>
@@ -161,7 +208,7 @@ void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols, bool simd) {
   template void unary<T>(Op, const T*, T*, std::size_t, T, bool);                                          \
   template void binary<T>(Op, const T*, const T*, T*, std::size_t, bool);                                  \
   template void gemm<T>(std::size_t, std::size_t, std::size_t, const T*, std::size_t, std::size_t, const T*, \
-                        std::size_t, T*, std::size_t, bool, bool);                                         \
+                        std::size_t, std::size_t, T*, std::size_t, bool, bool);                            \
   template void sum_rows<T>(const T*, T*, std::size_t, std::size_t, bool, bool);                           \
   template void sum_cols<T>(const T*, T*, std::size_t, std::size_t, bool);
 WENGERT_INSTANTIATE(float)

@@ -58,20 +58,21 @@ void element_wise(double rtol) {
 template <class T>
 void products(double rtol) {
   std::mt19937_64 rng(12);
-  for (std::size_t m : {1u, 3u, 4u, 5u, 9u})
+  for (std::size_t m : {1u, 3u, 4u, 5u, 6u, 7u, 13u})
     for (std::size_t n : {1u, 2u, 7u, 8u, 16u, 17u, 33u, 64u, 70u})
-      for (std::size_t k : {1u, 2u, 5u, 16u})
-        for (bool transposed : {false, true})
+      for (std::size_t k : {1u, 2u, 5u, 16u, 19u})
+        for (int layout = 0; layout < 3; ++layout)  // X·W, Xᵀ·Y, Y·Wᵀ
           for (bool accumulate : {false, true}) {
             CAPTURE(m);
             CAPTURE(n);
             CAPTURE(k);
-            CAPTURE(transposed);
+            CAPTURE(layout);
             auto a = random_vector<T>(m * k, rng, -1, 1), b = random_vector<T>(k * n, rng, -1, 1);
             auto c1 = random_vector<T>(m * n, rng, -1, 1), c2 = c1;
-            const std::size_t a_row = transposed ? 1 : k, a_col = transposed ? m : 1;
-            kernels::gemm(m, n, k, a.data(), a_row, a_col, b.data(), n, c1.data(), n, accumulate, true);
-            kernels::gemm(m, n, k, a.data(), a_row, a_col, b.data(), n, c2.data(), n, accumulate, false);
+            const std::size_t a_row = layout == 1 ? 1 : k, a_col = layout == 1 ? m : 1;
+            const std::size_t b_row = layout == 2 ? 1 : n, b_col = layout == 2 ? k : 1;
+            kernels::gemm(m, n, k, a.data(), a_row, a_col, b.data(), b_row, b_col, c1.data(), n, accumulate, true);
+            kernels::gemm(m, n, k, a.data(), a_row, a_col, b.data(), b_row, b_col, c2.data(), n, accumulate, false);
             check_close(c1, c2, rtol);
           }
   for (std::size_t rows : {1u, 2u, 9u})

@@ -1,0 +1,142 @@
+// The engine's benchmark: forward pass, gradient, HVP and exact Laplacian of
+// MLPs [d, h, h, 1] with tanh, per sample, at batch 1 and 1024, float64 and
+// float32, one and two threads; then the ratios that matter, HVP / forward and
+// the share of the machine's peak FMA rate (measured here, by this binary).
+//
+//   build/bench/engine                      # all of it, a few minutes
+//   build/bench/engine --benchmark_filter=hvp/d=2/
+//   build/bench/engine --checksum           # the numbers the peers compare
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fmt/format.h>
+#include <map>
+#include <thread>
+
+#include "bench/mlp.hpp"
+#include "bench/peak.hpp"
+
+namespace {
+
+const int sizes[][2] = {{2, 64}, {16, 64}, {64, 128}};
+
+enum class Quantity { forward, gradient, hvp, laplacian };
+const char* quantity_name(Quantity q) {
+  switch (q) {
+    case Quantity::forward: return "forward";
+    case Quantity::gradient: return "gradient";
+    case Quantity::hvp: return "hvp";
+    case Quantity::laplacian: return "laplacian";
+  }
+  return "?";
+}
+
+template <class T>
+void run_quantity(benchmark::State& state, Quantity q, int d, int h, int rows, int threads) {
+  const wengert::Tape f = bench::mlp(d, h);
+  wengert::ProgramOptions options{.threads = threads};
+  // The Laplacian is d HVPs with the basis vectors: one run over d·rows rows.
+  const int run_rows = q == Quantity::laplacian ? rows * d : rows;
+  bench::MlpData<T> data(d, h, run_rows);
+  if (q == Quantity::laplacian)
+    for (int r = 0; r < run_rows; ++r)
+      for (int j = 0; j < d; ++j) data.v(r, j) = T(r % d == j), data.x(r, j) = T(bench::x_entry(r / d, j));
+  wengert::Tape t = q == Quantity::forward ? f : q == Quantity::gradient ? wengert::grad(f, {"x"}) : wengert::hvp(f, "x");
+  const char* out = q == Quantity::forward ? "phi" : q == Quantity::gradient ? "x_bar" : "x_bar_dot";
+  wengert::Program<T> p(t, {out}, options);
+  data.bind(p);
+  for (auto _ : state) {
+    p.run();
+    benchmark::DoNotOptimize(p.get(out).data);
+  }
+  state.SetItemsProcessed(state.iterations() * rows);
+  const double useful = q == Quantity::forward ? 1 : q == Quantity::gradient ? 3 : q == Quantity::hvp ? 4 : 4.0 * d;
+  state.counters["GFLOP/s"] = benchmark::Counter(useful * bench::forward_flops(d, h) * rows * state.iterations() / 1e9,
+                                                 benchmark::Counter::kIsRate);
+}
+
+// Collects each benchmark's time per iteration for the summary.
+class Collector : public benchmark::ConsoleReporter {
+ public:
+  std::map<std::string, double> ns;  // name -> ns per iteration (median when repeated)
+  std::map<std::string, double> gflops;
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& r : runs) {
+      if (r.run_type == Run::RT_Aggregate && r.aggregate_name != "median") continue;
+      const std::string name = r.run_name.function_name;
+      ns[name] = r.GetAdjustedRealTime();
+      if (auto it = r.counters.find("GFLOP/s"); it != r.counters.end()) gflops[name] = it->second;
+    }
+  }
+};
+
+std::string key(const char* type, Quantity q, int d, int h, int rows, int threads) {
+  return fmt::format("{}/{}/d={}/h={}/batch={}/threads={}", quantity_name(q), type, d, h, rows, threads);
+}
+
+template <class T>
+void print_checksum(int d, int h, int rows) {
+  const wengert::Tape t = wengert::hvp(bench::mlp(d, h), "x");
+  bench::MlpData<T> data(d, h, rows);
+  wengert::Program<T> p(t, {"phi", "x_bar", "x_bar_dot"});
+  data.bind(p);
+  p.run();
+  double s[3] = {0, 0, 0};
+  const char* names[3] = {"phi", "x_bar", "x_bar_dot"};
+  for (int k = 0; k < 3; ++k) {
+    auto m = p.get(names[k]);
+    for (std::size_t i = 0; i < m.rows * m.cols; ++i) s[k] += std::abs(double(m.data[i]));  // Σ|e|: no cancellation
+  }
+  fmt::print("checksum d={} h={} batch={}: phi {:.12e} grad {:.12e} hvp {:.12e}\n", d, h, rows, s[0], s[1], s[2]);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], "--checksum") == 0) {
+      for (auto [d, h] : sizes)
+        for (int rows : {1, 1024}) print_checksum<double>(d, h, rows);
+      return 0;
+    }
+  benchmark::Initialize(&argc, argv);
+  benchmark::RegisterBenchmark("peak_fma/double", bench::peak_fma<double>);
+  benchmark::RegisterBenchmark("peak_fma/float", bench::peak_fma<float>);
+  for (auto [d, h] : sizes)
+    for (int rows : {1, 1024})
+      for (int threads : {1, 2})
+        for (Quantity q : {Quantity::forward, Quantity::gradient, Quantity::hvp, Quantity::laplacian}) {
+          if (threads == 2 && rows == 1) continue;  // one sample is one chunk: nothing to share
+          benchmark::RegisterBenchmark(key("double", q, d, h, rows, threads).c_str(),
+                                       [=](benchmark::State& s) { run_quantity<double>(s, q, d, h, rows, threads); });
+          benchmark::RegisterBenchmark(key("float", q, d, h, rows, threads).c_str(),
+                                       [=](benchmark::State& s) { run_quantity<float>(s, q, d, h, rows, threads); });
+        }
+  fmt::print("machine: {}\nISA: {}; compiler: {}; build: {}; hardware threads: {}\n", bench::cpu_name(),
+             bench::isa_name(), __VERSION__, bench::build_type(), std::thread::hardware_concurrency());
+  Collector collector;
+  benchmark::RunSpecifiedBenchmarks(&collector);
+
+  // The summary: ratios measured side by side in this run.
+  auto peak = [&](const char* type) { return collector.gflops[fmt::format("peak_fma/{}", type)]; };
+  fmt::print("\n{:<8} {:>4} {:>4} {:>6}  {:>10} {:>10} {:>10} {:>11}  {:>9} {:>8} {:>10}\n", "type", "d", "h", "batch",
+             "fwd us/s", "grad us/s", "hvp us/s", "lapl us/s", "hvp/fwd", "%peak", "2thr/1thr");
+  for (const char* type : {"double", "float"})
+    for (auto [d, h] : sizes)
+      for (int rows : {1, 1024}) {
+        auto t = [&](Quantity q, int threads = 1) { return collector.ns[key(type, q, d, h, rows, threads)]; };
+        if (t(Quantity::forward) == 0) continue;  // filtered out
+        const double per = 1e-3 / rows;           // ns per run -> us per sample
+        const double hvp_gflops = collector.gflops[key(type, Quantity::hvp, d, h, rows, 1)];
+        const double two = rows > 1 && t(Quantity::hvp, 2) > 0 ? t(Quantity::hvp) / t(Quantity::hvp, 2) : 0;
+        fmt::print("{:<8} {:>4} {:>4} {:>6}  {:>10.4f} {:>10.4f} {:>10.4f} {:>11.4f}  {:>9.2f} {:>7.1f}% {:>10}\n", type, d,
+                   h, rows, t(Quantity::forward) * per, t(Quantity::gradient) * per, t(Quantity::hvp) * per,
+                   t(Quantity::laplacian) * per, t(Quantity::hvp) / t(Quantity::forward),
+                   peak(type) > 0 ? 100 * hvp_gflops / peak(type) : 0.0, two > 0 ? fmt::format("{:.2f}", two) : "-");
+      }
+  fmt::print("\nus/s = microseconds per sample; %peak counts 4 forward passes of work per HVP against one core's\n"
+             "peak FMA rate (peak_fma above: {:.1f} GFLOP/s double, {:.1f} float).\n", peak("double"), peak("float"));
+  benchmark::Shutdown();
+}
