@@ -117,7 +117,7 @@ Shape Builder::shape_rule(Op op, NodeId a, NodeId b, std::int64_t begin, std::in
 // Folding. Returns the simplified node, or no_node to emit the op as it is.
 NodeId Builder::fold(Op op, NodeId a, NodeId b, double value, std::int64_t begin, std::int64_t size,
                      Shape shape) {
-  const Node& na = node(a);
+  const Node na = node(a);  // a copy: emitting below may move the node list
   const bool a_fill = na.op == Op::fill;
   const bool b_fill = b != no_node && node(b).op == Op::fill;
   const double ca = na.value;
