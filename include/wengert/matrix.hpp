@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <initializer_list>
+#include <type_traits>
 #include <vector>
 
 namespace wengert {
@@ -52,6 +53,17 @@ Matrix<T>::Matrix(std::initializer_list<std::initializer_list<T>> rows_list)
   for (const auto& row : rows_list) {
     for (std::size_t c = 0; c < cols_; ++c) data_.push_back(c < row.size() ? row.begin()[c] : T(0));
   }
+}
+
+/// Each row of v repeated `times` times in a row: (v.rows · times) x v.cols.
+/// How one point meets many directions in one batched run.
+template <class T>
+Matrix<std::remove_const_t<T>> repeat_rows(MatrixView<T> v, std::size_t times) {
+  Matrix<std::remove_const_t<T>> m(v.rows * times, v.cols);
+  for (std::size_t i = 0; i < v.rows; ++i)
+    for (std::size_t t = 0; t < times; ++t)
+      for (std::size_t j = 0; j < v.cols; ++j) m(i * times + t, j) = v(i, j);
+  return m;
 }
 
 /// A copy of a view.

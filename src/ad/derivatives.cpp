@@ -54,11 +54,8 @@ struct Derivatives<T>::Impl {
         hvp_program->set(name, value);
         continue;
       }
-      Matrix<T>& s = stacked[k];
-      if (s.rows() != value.rows * d || s.cols() != value.cols) s = Matrix<T>(value.rows * d, value.cols);
-      for (std::size_t i = 0; i < value.rows; ++i)
-        for (std::size_t j = 0; j < d; ++j) std::copy_n(value.data + i * value.cols, value.cols, &s(i * d + j, 0));
-      hvp_program->set(name, s.view());
+      stacked[k] = repeat_rows(value, d);
+      hvp_program->set(name, stacked[k].view());
     }
     if (basis.rows() != rows * d) {
       basis = Matrix<T>(rows * d, d);

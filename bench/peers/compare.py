@@ -1,0 +1,151 @@
+"""wengert beside PyTorch and ADOL-C on the same networks, weights and inputs,
+in one run on one machine: checks that all agree on the numbers, then prints
+microseconds per sample and the ratios.
+
+    /usr/bin/python3 bench/peers/compare.py build/bench/engine
+
+PyTorch (Debian's python3-torch) and ADOL-C (libadolc-dev) are used when
+installed. Debian's torch uses the system BLAS: with libopenblas0 installed it
+is OpenBLAS (the report says which); the reference BLAS is about 15x slower at
+products and would make the comparison meaningless.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SIZES = [(2, 64), (16, 64), (64, 128)]
+
+
+def lines_of(cmd, env=None):
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if out.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} failed ({out.returncode}): {out.stderr[-2000:]}")
+    return out.stdout.splitlines()
+
+
+def run_engine(engine):
+    report = os.path.join(tempfile.mkdtemp(), "engine.json")
+    subprocess.run([engine, "--benchmark_repetitions=3", "--benchmark_report_aggregates_only=true",
+                    f"--benchmark_out={report}", "--benchmark_out_format=json"],
+                   check=True, stdout=subprocess.DEVNULL)
+    times, info = {}, json.load(open(report))
+    for b in info["benchmarks"]:
+        if b.get("aggregate_name") != "median":
+            continue
+        name = b["run_name"]
+        times[name] = b["real_time"] * {"ns": 1e-3, "us": 1.0, "ms": 1e3}[b["time_unit"]]
+        if name.startswith("peak_fma"):
+            times[name] = b["GFLOP/s"]
+    checksums = {}
+    for line in lines_of([engine, "--checksum"]):
+        # checksum d=2 h=64 batch=1: phi ... grad ... hvp ...
+        head, values = line.split(":", 1)
+        d, h, rows = (int(part.split("=")[1]) for part in head.split()[1:])
+        v = values.split()
+        checksums[(d, h, rows)] = {"phi": float(v[1]), "grad": float(v[3]), "hvp": float(v[5])}
+    return times, checksums, info["context"]
+
+
+def torch_env():
+    """OPENBLAS_CORETYPE pins an old kernel on some machines; benchmark without it if OpenBLAS then still works."""
+    env = dict(os.environ, PEER_THREADS="1", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    free = {k: v for k, v in env.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    probe = ("import torch; a = torch.rand(300, 300, dtype=torch.float64); "
+             "assert torch.allclose(a @ a, (a.unsqueeze(2) * a.unsqueeze(0)).sum(1))")
+    ok = subprocess.run(["/usr/bin/python3", "-c", probe], env=free, capture_output=True).returncode == 0
+    return free if ok else env
+
+
+def run_peers():
+    peers, checksums, notes = [], {}, []
+    if subprocess.run(["/usr/bin/python3", "-c", "import torch"], capture_output=True).returncode == 0:
+        for line in lines_of(["/usr/bin/python3", os.path.join(HERE, "torch_mlp.py")], env=torch_env()):
+            peers.append(json.loads(line))
+    else:
+        notes.append("PyTorch not installed (apt-get install python3-torch libopenblas0): skipped")
+    if os.path.exists("/usr/include/adolc/adolc.h"):
+        exe = os.path.join(tempfile.mkdtemp(), "adolc_mlp")
+        subprocess.run(["c++", "-std=c++20", "-O3", "-march=native", "-I", ROOT, "-I", os.path.join(ROOT, "include"),
+                        os.path.join(HERE, "adolc_mlp.cpp"), "-ladolc", "-o", exe], check=True)
+        for line in lines_of([exe]):
+            peers.append(json.loads(line))
+    else:
+        notes.append("ADOL-C not installed (apt-get install libadolc-dev): skipped")
+    rows = []
+    for p in peers:
+        if "info" in p:
+            notes.append(f"{p['peer']}: {p['info']}")
+        elif "checksum" in p:
+            checksums[(p["peer"], *p["checksum"])] = p
+        else:
+            rows.append(p)
+    return rows, checksums, notes
+
+
+def main():
+    engine = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "bench", "engine")
+    times, ours, context = run_engine(engine)
+    peers, theirs, notes = run_peers()
+    print(f"machine: {context.get('host_name', '?')}, {context.get('num_cpus', '?')} CPUs at "
+          f"{context.get('mhz_per_cpu', '?')} MHz; wengert {context.get('library_build_type', '?')} build")
+    for n in notes:
+        print(n)
+
+    # 1. Everyone computes the same numbers.
+    worst = 0.0
+    for (peer, d, h, rows), c in sorted(theirs.items()):
+        for q in ("phi", "grad", "hvp"):
+            ref = ours[(d, h, rows)][q]
+            worst = max(worst, abs(c[q] - ref) / max(abs(ref), 1e-300))
+    print(f"\nagreement: largest relative difference of the checksums (Σ|phi|, Σ|grad|, Σ|Hv|) "
+          f"between wengert and the peers: {worst:.1e}" + ("" if worst < 1e-9 else "  <-- DISAGREE"))
+
+    # 2. Time per sample, side by side.
+    def ours_us(kind, dtype, d, h, rows, threads=1):
+        t = times.get(f"{kind}/{dtype}/d={d}/h={h}/batch={rows}/threads={threads}")
+        return None if t is None else t / rows
+
+    def best(peer, dtype, d, h, rows, prefix):
+        found = [(p["us_per_sample"], p["quantity"]) for p in peers
+                 if p["peer"] == peer and p["type"] == dtype and p["d"] == d and p["h"] == h and p["batch"] == rows
+                 and p["quantity"].startswith(prefix)]
+        return min(found) if found else (None, None)
+
+    fmt = lambda x: "-" if x is None else (f"{x:.3f}" if x < 100 else f"{x:.0f}")
+    ratio = lambda a, b: "-" if a is None or b is None else f"{b / a:.1f}x"
+    print("\nmicroseconds per sample (one thread); ratio = peer time / wengert time")
+    print(f"{'type':6} {'d':>3} {'h':>4} {'batch':>5} {'quantity':10} {'wengert':>9} {'torch':>9} {'ratio':>7} "
+          f"{'adolc':>9} {'ratio':>7}  torch's fastest variant")
+    targets = []
+    for dtype in ("double", "float"):
+        for d, h in SIZES:
+            for rows in (1, 1024):
+                for kind in ("forward", "gradient", "hvp", "laplacian"):
+                    w = ours_us(kind, dtype, d, h, rows)
+                    t, tq = best("torch", dtype, d, h, rows, kind)
+                    a, _ = best("adolc", dtype, d, h, rows, kind)
+                    print(f"{dtype:6} {d:>3} {h:>4} {rows:>5} {kind:10} {fmt(w):>9} {fmt(t):>9} {ratio(w, t):>7} "
+                          f"{fmt(a):>9} {ratio(w, a):>7}  {tq or ''}")
+                    if kind == "hvp" and w:
+                        targets.append((dtype, d, h, rows, w, t, a))
+
+    # 3. The engine's own ratios.
+    print("\nthe engine alone (same run): HVP / forward at batch 1024; share of peak FMA (4 forward passes of work "
+          "per HVP); two threads / one thread on batch-1024 HVPs")
+    for dtype in ("double", "float"):
+        peak = times.get(f"peak_fma/{dtype}")
+        for d, h in SIZES:
+            f, hv, hv2 = (ours_us("forward", dtype, d, h, 1024), ours_us("hvp", dtype, d, h, 1024),
+                          ours_us("hvp", dtype, d, h, 1024, 2))
+            flops = 4 * 2 * (d * h + h * h + h) / (hv * 1e-6) / 1e9
+            print(f"  {dtype:6} d={d:<3} h={h:<4} HVP/forward {hv / f:4.2f}   {100 * flops / peak:5.1f}% of "
+                  f"{peak:.0f} GFLOP/s   2 threads {hv / hv2:4.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+// Trace estimators over any linear operator: tr(A) from products A·v alone.
+//
+// Hutchinson (1990): tr(A) = E[vᵀAv] for probes v with E[vvᵀ] = I, so the mean
+// of vᵀAv over m probes is unbiased, with standard error falling as 1/√m.
+// Hutch++ (Meyer, Musco, Musco & Woodruff 2021) spends a third of the products on
+// a sketch of A's top eigenspace, whose trace it takes exactly, and Hutchinson's
+// estimator on the rest: for a decaying spectrum far fewer products for the same
+// error. The Laplacian of a potential is the trace of its Hessian; the
+// operators below make Hessians from tapes.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "wengert/derivatives.hpp"
+#include "wengert/matrix.hpp"
+#include "wengert/tape.hpp"
+
+namespace wengert {
+
+/// A symmetric n x n operator known by its products. `apply` takes m vectors as
+/// the rows of V (m x n) and returns the m products A·v as rows (m x n): m probes
+/// are one batched call.
+class LinearOperator {
+ public:
+  virtual ~LinearOperator() = default;
+  virtual std::size_t size() const = 0;
+  virtual Matrix<double> apply(MatrixView<const double> v) = 0;
+};
+
+/// A dense symmetric matrix.
+class DenseOperator : public LinearOperator {
+ public:
+  explicit DenseOperator(Matrix<double> a);  ///< throws ShapeError unless square
+  std::size_t size() const override { return a_.rows(); }
+  Matrix<double> apply(MatrixView<const double> v) override;
+
+ private:
+  Matrix<double> a_;
+};
+
+/// Any product, given as a function (for operators that are never formed).
+class FunctionOperator : public LinearOperator {
+ public:
+  FunctionOperator(std::size_t n, std::function<Matrix<double>(MatrixView<const double>)> product)
+      : n_(n), product_(std::move(product)) {}
+  std::size_t size() const override { return n_; }
+  Matrix<double> apply(MatrixView<const double> v) override { return product_(v); }
+
+ private:
+  std::size_t n_;
+  std::function<Matrix<double>(MatrixView<const double>)> product_;
+};
+
+/// The Hessian in x of a tape's scalar output at one point: products by the
+/// engine's HVP (the point repeated once per vector, one run for m vectors).
+class HessianOperator : public LinearOperator {
+ public:
+  /// `at` gives every input of phi; x must have one row.
+  HessianOperator(const Tape& phi, const std::string& x, const Inputs<double>& at, ProgramOptions options = {});
+  ~HessianOperator() override;
+  std::size_t size() const override;
+  Matrix<double> apply(MatrixView<const double> v) override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+struct TraceEstimate {
+  double value = 0;
+  double standard_error = 0;  ///< from the probes themselves; 0 for an exact trace, ∞ for one probe
+  std::size_t products = 0;   ///< matrix-vector products used
+};
+
+enum class Probe {
+  gaussian,    ///< entries N(0, 1)
+  rademacher,  ///< entries ±1: lower variance, exact on diagonal matrices
+  sphere,      ///< uniform on the sphere of radius √n
+};
+
+/// m probe vectors of length n as rows, reproducible from the seed. Passing the
+/// same probes to two estimates compares them with common random numbers.
+Matrix<double> make_probes(Probe kind, std::size_t m, std::size_t n, std::uint64_t seed);
+
+/// tr(A) from the n products with the basis vectors.
+TraceEstimate exact_trace(LinearOperator& a);
+
+/// Hutchinson's estimator with the given probes (rows), or m fresh ones.
+TraceEstimate hutchinson(LinearOperator& a, MatrixView<const double> probes);
+TraceEstimate hutchinson(LinearOperator& a, Probe kind, std::size_t m, std::uint64_t seed);
+
+/// Hutch++ with `products` products in all: a sketch of k = round(sketch_fraction ·
+/// products) vectors, k more to project A on it, and Hutchinson on the rest.
+TraceEstimate hutch_plus_plus(LinearOperator& a, std::size_t products, std::uint64_t seed,
+                              Probe kind = Probe::rademacher, double sketch_fraction = 1.0 / 3.0);
+
+/// One Hessian per sample row: the Laplacian tr ∇²phi(x_i) of every row, exactly
+/// or by Hutchinson, all rows and probes in one run of the HVP program.
+class HessianBatch {
+ public:
+  HessianBatch(const Tape& phi, const std::string& x, ProgramOptions options = {});
+  ~HessianBatch();
+  /// One estimate per row of x; `inputs` gives every input of phi.
+  std::vector<TraceEstimate> exact(const Inputs<double>& inputs);
+  std::vector<TraceEstimate> hutchinson(const Inputs<double>& inputs, Probe kind, std::size_t m, std::uint64_t seed);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wengert
