@@ -92,7 +92,7 @@ def main():
     times, ours, context = run_engine(engine)
     peers, theirs, notes = run_peers()
     print(f"machine: {context.get('host_name', '?')}, {context.get('num_cpus', '?')} CPUs at "
-          f"{context.get('mhz_per_cpu', '?')} MHz; wengert {context.get('library_build_type', '?')} build")
+          f"{context.get('mhz_per_cpu', '?')} MHz (the engine prints its CPU, ISA and compiler when run by hand)")
     for n in notes:
         print(n)
 

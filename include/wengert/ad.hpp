@@ -34,6 +34,13 @@ Tape grad(const Tape& f, const std::vector<std::string>& wrt, const std::string&
 /// `<x>_bar_dot` = H·x_dot, per sample row.
 Tape hvp(const Tape& f, const std::string& x, const std::string& output = {});
 
+/// The forward Laplacian (src/ad/laplacian.cpp, Li et al. 2023): one forward
+/// sweep carrying each value's d tangents along the basis of x and the sum of its
+/// second derivatives. Outputs y, `<x>_grad` = ∇x y (B, d) and `<x>_laplacian` =
+/// Δx y (B, 1), for an output y with one column. About d + 2 evaluations of y,
+/// against 4d for d HVPs.
+Tape laplacian(const Tape& f, const std::string& x, const std::string& output = {});
+
 /// Keeps only the named outputs and what they need.
 Tape select(const Tape& f, const std::vector<std::string>& outputs);
 

@@ -40,7 +40,8 @@ class Derivatives {
   Matrix<T> hvp(const Inputs<T>& inputs, MatrixView<const T> v);
   /// The dense Hessian of every row, d HVPs in one run: (B·d, d), row block i is H(x_i).
   Matrix<T> hessian(const Inputs<T>& inputs);
-  /// The exact Laplacian tr H(x_i) per row: (B, 1).
+  /// The exact Laplacian tr H(x_i) per row: (B, 1), by the forward Laplacian
+  /// (one sweep of about d + 2 evaluations, see ad.hpp).
   Matrix<T> laplacian(const Inputs<T>& inputs);
 
   const Tape& gradient_tape() const;

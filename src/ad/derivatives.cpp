@@ -17,7 +17,7 @@ struct Derivatives<T>::Impl {
   std::string x, output;
   ProgramOptions options;
   std::optional<Tape> grad_tape, hvp_tape;
-  std::optional<Program<T>> value_program, grad_program, hvp_program;
+  std::optional<Program<T>> value_program, grad_program, hvp_program, laplacian_program;
   // The stacked inputs of hessian(): each sample row repeated d times.
   std::vector<Matrix<T>> stacked;
   Matrix<T> basis;
@@ -122,12 +122,10 @@ Matrix<T> Derivatives<T>::hessian(const Inputs<T>& inputs) {
 
 template <class T>
 Matrix<T> Derivatives<T>::laplacian(const Inputs<T>& inputs) {
-  Matrix<T> h = impl_->hvp_basis(inputs);
-  const std::size_t d = h.cols(), rows = h.rows() / d;
-  Matrix<T> lap(rows, 1);
-  for (std::size_t i = 0; i < rows; ++i)
-    for (std::size_t j = 0; j < d; ++j) lap(i, 0) += h(i * d + j, j);
-  return lap;
+  Impl& p = *impl_;  // the forward Laplacian (src/ad/laplacian.cpp): one sweep, not d HVPs
+  const std::string out = p.x + "_laplacian";
+  if (!p.laplacian_program) p.laplacian_program.emplace(wengert::laplacian(p.phi, p.x, p.output), std::vector<std::string>{out}, p.options);
+  return Impl::run(*p.laplacian_program, inputs, out);
 }
 
 template <class T>

@@ -50,3 +50,46 @@ NodeId local_derivative(Builder& bld, const Node& n, NodeId y, NodeId a, NodeId 
 }
 
 }  // namespace wengert::detail
+
+namespace wengert::detail {
+
+NodeId second_derivative(Builder& bld, const Node& n, NodeId y, NodeId a, NodeId b, int i, int j, const char* mode) {
+  const Shape s = bld.shape(y);
+  auto sigmoid_slope = [&](NodeId sig) { return bld.mul(sig, bld.shift(bld.neg(sig), 1.0)); };  // σ(1 - σ)
+  switch (n.op) {
+    case Op::neg: case Op::add_scalar: case Op::mul_scalar: case Op::add: case Op::sub:
+      return bld.zeros(s);                                                   // linear
+    case Op::square: return bld.fill(2.0, s);                                // (a²)'' = 2
+    case Op::sqrt: return bld.scale(bld.pow(y, -3.0), -0.25);                // (√a)'' = -1 / (4 a^{3/2})
+    case Op::exp: return y;                                                  // (eᵃ)'' = eᵃ
+    case Op::log: return bld.neg(bld.pow(a, -2.0));                          // (log a)'' = -1/a²
+    case Op::log1p: return bld.neg(bld.pow(bld.shift(a, 1.0), -2.0));        // (log(1+a))'' = -1/(1+a)²
+    case Op::tanh:                                                           // tanh'' = -2y(1 - y²)
+      return bld.scale(bld.mul(y, bld.shift(bld.neg(bld.unary(Op::square, y)), 1.0)), -2.0);
+    case Op::sigmoid:                                                        // σ'' = σ(1 - σ)(1 - 2σ)
+      return bld.mul(sigmoid_slope(y), bld.shift(bld.scale(y, -2.0), 1.0));
+    case Op::softplus: return sigmoid_slope(bld.unary(Op::sigmoid, a));     // softplus'' = σ(1 - σ)
+    case Op::silu: {                                                         // (aσ)'' = σ(1 - σ)(2 + a(1 - 2σ))
+      NodeId sig = bld.unary(Op::sigmoid, a);
+      return bld.mul(sigmoid_slope(sig), bld.shift(bld.mul(a, bld.shift(bld.scale(sig, -2.0), 1.0)), 2.0));
+    }
+    case Op::sin: case Op::cos: return bld.neg(y);                          // sin'' = -sin, cos'' = -cos
+    case Op::pow:                                                            // (aᵖ)'' = p(p - 1) aᵖ⁻²
+      return bld.scale(bld.pow(a, n.value - 2.0), n.value * (n.value - 1.0));
+    case Op::mul: return i != j ? bld.fill(1.0, s) : bld.zeros(s);          // ∂²(ab)/∂a∂b = 1
+    case Op::div:                                                            // a/b: ∂a∂b = -1/b², ∂b∂b = 2y/b²
+      if (i == 0 && j == 0) return bld.zeros(s);
+      if (i != j) return bld.neg(bld.pow(b, -2.0));
+      return bld.scale(bld.div(y, bld.unary(Op::square, b)), 2.0);
+    case Op::relu: case Op::abs: case Op::step: case Op::sign:
+      throw NonSmoothError(fmt::format("{}: {} has no second derivative (zero almost everywhere, undefined at 0); "
+                                       "use a smooth activation (softplus, silu, tanh)", mode, op_name(n.op)));
+    case Op::input: case Op::fill: case Op::broadcast_rows: case Op::spread_rows:
+    case Op::broadcast_cols: case Op::sum_rows: case Op::mean_rows: case Op::sum_cols:
+    case Op::transpose: case Op::slice_cols: case Op::pad_cols: case Op::concat_cols: case Op::matmul:
+      break;
+  }
+  throw Error(fmt::format("{}: internal error: {} has no second derivative", mode, op_name(n.op)));
+}
+
+}  // namespace wengert::detail

@@ -19,4 +19,8 @@ namespace wengert::detail {
 NodeId local_derivative(Builder& bld, const Node& n, NodeId y, NodeId a, NodeId b, int which,
                         const char* mode);
 
+/// ∂²y / ∂(argument i) ∂(argument j) for an element-wise node (i = j = 0 for
+/// one-argument ops): the curvature the forward Laplacian (laplacian.cpp) needs.
+NodeId second_derivative(Builder& bld, const Node& n, NodeId y, NodeId a, NodeId b, int i, int j, const char* mode);
+
 }  // namespace wengert::detail
