@@ -85,8 +85,11 @@ void row_block(std::size_t n, std::size_t k, const T* a, std::size_t a_row, std:
 template <class T, int MR, int NV>
 void rows_in_blocks(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col,
                     const T* b, std::size_t ldb, T* c, std::size_t ldc, bool accumulate) {
+  // A single row has no neighbours to share B with: it takes twice the columns
+  // instead, so that enough independent multiply-adds are in flight.
+  constexpr int nv = MR == 1 ? 2 * NV : NV;
   std::size_t i = 0;
-  for (; i + MR <= m; i += MR) row_block<T, MR, NV>(n, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate);
+  for (; i + MR <= m; i += MR) row_block<T, MR, nv>(n, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate);
   if constexpr (MR > 1)
     if (i < m) rows_in_blocks<T, MR - 1, NV>(m - i, n, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate);
 }
@@ -121,8 +124,9 @@ void micro_dot(std::size_t k, const T* a, std::size_t lda, const T* b, std::size
 template <class T, int MR>
 void dot_rows(std::size_t n, std::size_t k, const T* a, std::size_t lda, const T* b, std::size_t ldb, T* c,
               std::size_t ldc, bool accumulate) {
+  constexpr int nr = MR == 1 ? 8 : 4;  // a single row: more dot products at once, to hide the latency
   std::size_t j = 0;
-  for (; j + 4 <= n; j += 4) micro_dot<T, MR, 4>(k, a, lda, b + j * ldb, ldb, c + j, ldc, accumulate);
+  for (; j + nr <= n; j += nr) micro_dot<T, MR, nr>(k, a, lda, b + j * ldb, ldb, c + j, ldc, accumulate);
   for (; j < n; ++j) micro_dot<T, MR, 1>(k, a, lda, b + j * ldb, ldb, c + j, ldc, accumulate);
 }
 
