@@ -1,0 +1,45 @@
+// First-order optimisers over a flat parameter vector.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace wengert::nn {
+
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  /// theta <- theta - step(gradient), at the learning rate `rate` (for schedules).
+  virtual void step(std::span<double> theta, std::span<const double> gradient, double rate) = 0;
+};
+
+/// Stochastic gradient descent with (heavy-ball) momentum.
+class Sgd : public Optimizer {
+ public:
+  explicit Sgd(double momentum = 0.9) : momentum_(momentum) {}
+  void step(std::span<double> theta, std::span<const double> gradient, double rate) override;
+
+ private:
+  double momentum_;
+  std::vector<double> velocity_;
+};
+
+/// Adam (Kingma & Ba 2015) with bias correction.
+class Adam : public Optimizer {
+ public:
+  explicit Adam(double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8) : b1_(beta1), b2_(beta2), eps_(epsilon) {}
+  void step(std::span<double> theta, std::span<const double> gradient, double rate) override;
+
+ private:
+  double b1_, b2_, eps_;
+  std::vector<double> m_, v_;
+  long t_ = 0;
+};
+
+/// "adam" or "sgd"; throws UsageError naming the choices.
+std::unique_ptr<Optimizer> make_optimizer(const std::string& name);
+
+}  // namespace wengert::nn

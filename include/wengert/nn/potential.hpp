@@ -1,0 +1,55 @@
+// Potentials phi(x; theta): an MLP [d, h..., 1] with a smooth activation, and a
+// quadratic ½(x - mu)ᵀ L Lᵀ (x - mu). Each is a tape with the data input "x"
+// and one parameter input per weight, and a flat parameter vector theta whose
+// named blocks are those inputs.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "wengert/program.hpp"
+#include "wengert/tape.hpp"
+
+namespace wengert::nn {
+
+enum class Activation { tanh, softplus, silu, relu };
+
+/// "tanh", "softplus", "silu", "relu"; and back (throws UsageError naming the choices).
+std::string to_string(Activation a);
+Activation activation_from(const std::string& name);
+
+/// One parameter input of the tape, stored at theta[offset, offset + rows·cols).
+struct Block {
+  std::string name;
+  std::size_t rows = 0, cols = 0, offset = 0;
+};
+
+struct Potential {
+  std::string kind;            ///< "mlp" or "quadratic"
+  std::vector<Dim> widths;     ///< mlp: [d, h..., 1]; quadratic: [d]
+  Activation activation = Activation::tanh;
+  double confinement = 0;      ///< alpha: adds alpha ‖x‖² / 2, so exp(-phi) stays normalisable
+  Tape tape;                   ///< output "phi", (B, 1)
+  std::vector<Block> blocks;
+
+  Dim dim() const { return widths.front(); }
+  std::size_t parameter_count() const { return blocks.empty() ? 0 : blocks.back().offset + blocks.back().rows * blocks.back().cols; }
+  /// Binds every block of theta to the program's inputs of the same name (views, no copy).
+  template <class T>
+  void bind(Program<T>& program, std::span<const T> theta) const;
+};
+
+/// An MLP potential. Throws UsageError for relu when `second_order` (its Laplacian
+/// is zero almost everywhere, so a score-matching loss cannot see curvature).
+Potential mlp(const std::vector<Dim>& widths, Activation activation, double confinement = 0, bool second_order = true);
+
+/// ½(x - mu)ᵀ P (x - mu) with P = L Lᵀ: a Gaussian N(mu, P⁻¹), the model with a closed-form answer.
+Potential quadratic(Dim d);
+
+/// Seeded initial parameters: weights N(0, 1/fan_in) (Glorot-like for tanh), biases 0;
+/// quadratic: mu = 0, L = I.
+std::vector<double> initial_parameters(const Potential& phi, std::uint64_t seed);
+
+}  // namespace wengert::nn

@@ -1,0 +1,39 @@
+// Score-matching losses as tapes (Hyvärinen 2005, and its estimated forms):
+//
+//   exact       J = mean_i ½‖∇x phi(x_i)‖² - Δx phi(x_i)      (the forward Laplacian)
+//   hutchinson  the Laplacian replaced by zᵀ∇²phi z, z a probe  (sliced, variance-reduced)
+//   sliced      ½(zᵀ∇phi)² - zᵀ∇²phi z                         (Song et al. 2019)
+//   denoising   ½‖-∇phi(x + σz) + z/σ‖²                        (Vincent 2011; first order only)
+//
+// Each tape has the inputs "x" (B, d), "z" (B, d) where a probe or a noise is
+// needed, and phi's parameters; its output "J" (1, 1) is the mean over rows, and
+// grad(tape, parameters) is the exact theta-gradient (third order for the
+// first three).
+#pragma once
+
+#include <string>
+
+#include "wengert/estimators/trace.hpp"
+#include "wengert/nn/potential.hpp"
+
+namespace wengert::score {
+
+enum class Loss { exact, hutchinson, sliced, denoising };
+
+std::string to_string(Loss loss);
+Loss loss_from(const std::string& name);  ///< throws UsageError naming the choices
+
+struct LossOptions {
+  Loss kind = Loss::exact;
+  Probe probe = Probe::rademacher;  ///< hutchinson and sliced
+  std::size_t probes = 1;           ///< probes per sample: the trainer repeats each row this many times
+  double sigma = 0.1;               ///< denoising: the noise level
+};
+
+/// The loss tape of the potential. Throws UsageError for sigma <= 0 or no probes.
+Tape loss_tape(const nn::Potential& phi, const LossOptions& options);
+
+/// Whether the loss reads the input "z" (a probe or a noise per row).
+inline bool needs_z(Loss kind) { return kind != Loss::exact; }
+
+}  // namespace wengert::score

@@ -1,0 +1,124 @@
+// MLP and quadratic potentials as tapes, and their parameter vectors.
+#include "wengert/nn/potential.hpp"
+
+#include <cmath>
+#include <fmt/format.h>
+#include <random>
+
+#include "wengert/error.hpp"
+
+namespace wengert::nn {
+
+std::string to_string(Activation a) {
+  switch (a) {
+    case Activation::tanh: return "tanh";
+    case Activation::softplus: return "softplus";
+    case Activation::silu: return "silu";
+    case Activation::relu: return "relu";
+  }
+  return "?";
+}
+
+Activation activation_from(const std::string& name) {
+  for (Activation a : {Activation::tanh, Activation::softplus, Activation::silu, Activation::relu})
+    if (to_string(a) == name) return a;
+  throw UsageError(fmt::format("activation '{}' is not known; use tanh, softplus or silu", name));
+}
+
+template <class T>
+void Potential::bind(Program<T>& program, std::span<const T> theta) const {
+  if (theta.size() != parameter_count())
+    throw ShapeError(fmt::format("Potential::bind: theta has {} entries; this {} potential has {} parameters",
+                                 theta.size(), kind, parameter_count()));
+  for (const Block& b : blocks)
+    if (program.tape().has_input(b.name)) program.set(b.name, MatrixView<const T>{theta.data() + b.offset, b.rows, b.cols});
+}
+template void Potential::bind<double>(Program<double>&, std::span<const double>) const;
+template void Potential::bind<float>(Program<float>&, std::span<const float>) const;
+
+namespace {
+Var activate(Activation a, Var z) {
+  switch (a) {
+    case Activation::tanh: return tanh(z);
+    case Activation::softplus: return softplus(z);
+    case Activation::silu: return silu(z);
+    case Activation::relu: return relu(z);
+  }
+  return z;
+}
+
+void add_block(Potential& phi, const std::string& name, Dim rows, Dim cols) {
+  const std::size_t offset = phi.parameter_count();
+  phi.blocks.push_back({name, static_cast<std::size_t>(rows), static_cast<std::size_t>(cols), offset});
+}
+}  // namespace
+
+Potential mlp(const std::vector<Dim>& widths, Activation activation, double confinement, bool second_order) {
+  if (widths.size() < 2 || widths.back() != 1)
+    throw UsageError(fmt::format("mlp: widths [{}] must start with the dimension d and end with 1, e.g. [2, 64, 64, 1]",
+                                 fmt::join(widths, ", ")));
+  for (Dim w : widths)
+    if (w < 1) throw UsageError(fmt::format("mlp: width {} in [{}] is not positive", w, fmt::join(widths, ", ")));
+  if (activation == Activation::relu && second_order)
+    throw UsageError("mlp: relu has no second derivative (its Laplacian is zero almost everywhere), so a score-matching "
+                     "loss would see no curvature; use softplus, silu or tanh");
+  if (!(confinement >= 0)) throw UsageError(fmt::format("mlp: confinement {} must be >= 0", confinement));
+  Potential phi;
+  phi.kind = "mlp";
+  phi.widths = widths;
+  phi.activation = activation;
+  phi.confinement = confinement;
+  Recorder rec;
+  Var x = rec.data("x", widths.front());
+  Var h = x;
+  for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
+    const std::string w = fmt::format("W{}", l + 1), b = fmt::format("b{}", l + 1);
+    Var z = matmul(h, rec.parameter(w, widths[l], widths[l + 1]));
+    add_block(phi, w, widths[l], widths[l + 1]);
+    if (l + 2 < widths.size()) {  // hidden layers have a bias and an activation; the output layer is linear
+      z = z + rec.parameter(b, 1, widths[l + 1]);
+      add_block(phi, b, 1, widths[l + 1]);
+      z = activate(activation, z);
+    }
+    h = z;
+  }
+  if (confinement > 0) h = h + (0.5 * confinement) * sum_cols(square(x));
+  rec.output("phi", h);
+  phi.tape = rec.finish();
+  return phi;
+}
+
+Potential quadratic(Dim d) {
+  if (d < 1) throw UsageError(fmt::format("quadratic: dimension {} is not positive", d));
+  Potential phi;
+  phi.kind = "quadratic";
+  phi.widths = {d};
+  Recorder rec;
+  Var x = rec.data("x", d);
+  Var mu = rec.parameter("mu", 1, d), L = rec.parameter("L", d, d);
+  add_block(phi, "mu", 1, d);
+  add_block(phi, "L", d, d);
+  Var z = matmul(x - mu, L);  // ½‖(x - mu) L‖² = ½ (x - mu)ᵀ L Lᵀ (x - mu)
+  rec.output("phi", 0.5 * dot(z, z));
+  phi.tape = rec.finish();
+  return phi;
+}
+
+std::vector<double> initial_parameters(const Potential& phi, std::uint64_t seed) {
+  std::vector<double> theta(phi.parameter_count(), 0.0);
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal;
+  for (const Block& b : phi.blocks) {
+    if (phi.kind == "quadratic") {
+      if (b.name == "L")
+        for (std::size_t i = 0; i < b.rows; ++i) theta[b.offset + i * b.cols + i] = 1.0;
+      continue;
+    }
+    if (b.name[0] != 'W') continue;  // biases start at zero
+    const double scale = 1.0 / std::sqrt(double(b.rows));
+    for (std::size_t i = 0; i < b.rows * b.cols; ++i) theta[b.offset + i] = scale * normal(rng);
+  }
+  return theta;
+}
+
+}  // namespace wengert::nn

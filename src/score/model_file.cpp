@@ -1,0 +1,110 @@
+// The model file format, version 1 (text, one item per line):
+//
+//   wengert-model 1
+//   kind mlp                      (or quadratic)
+//   widths 2 64 64 1
+//   activation softplus
+//   confinement 0
+//   parameters 4353
+//   <one parameter per line, %.17g: exact round trip>
+//   checksum <FNV-1a 64 of every byte above this line, hex>
+#include "wengert/score/model_file.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+#include "wengert/error.hpp"
+
+namespace wengert::score {
+
+namespace {
+
+std::uint64_t fnv1a(const std::string& bytes) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+[[noreturn]] void bad(const std::string& path, const std::string& why) {
+  throw UsageError(fmt::format("load_model: '{}' {}", path, why));
+}
+
+}  // namespace
+
+void save_model(const std::string& path, const nn::Potential& phi, const std::vector<double>& theta) {
+  if (theta.size() != phi.parameter_count())
+    throw ShapeError(fmt::format("save_model: theta has {} entries; the potential has {} parameters", theta.size(), phi.parameter_count()));
+  std::string body = fmt::format("wengert-model 1\nkind {}\nwidths {}\nactivation {}\nconfinement {:.17g}\nparameters {}\n",
+                                 phi.kind, fmt::join(phi.widths, " "), nn::to_string(phi.activation), phi.confinement,
+                                 theta.size());
+  for (double v : theta) body += fmt::format("{:.17g}\n", v);
+  body += fmt::format("checksum {:016x}\n", fnv1a(body));
+
+  // Atomic: write a temporary file next to the target, flush it to disk, rename it over the target.
+  const std::string temporary = fmt::format("{}.tmp.{}", path, ::getpid());
+  {
+    std::FILE* f = std::fopen(temporary.c_str(), "wb");
+    if (!f) throw UsageError(fmt::format("save_model: cannot write '{}' (is the folder there and writable?)", temporary));
+    const bool ok = std::fwrite(body.data(), 1, body.size(), f) == body.size() && std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
+    if (std::fclose(f) != 0 || !ok) {
+      std::remove(temporary.c_str());
+      throw UsageError(fmt::format("save_model: writing '{}' failed (disk full?); '{}' is unchanged", temporary, path));
+    }
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) {
+    std::remove(temporary.c_str());
+    throw UsageError(fmt::format("save_model: cannot replace '{}': {}", path, error.message()));
+  }
+}
+
+std::pair<nn::Potential, std::vector<double>> load_model(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) bad(path, "cannot be opened");
+  std::stringstream all;
+  all << in.rdbuf();
+  const std::string text = all.str();
+  const std::size_t mark = text.rfind("checksum ");
+  if (text.rfind("wengert-model ", 0) != 0) bad(path, "is not a wengert model file (it does not start with 'wengert-model')");
+  if (mark == std::string::npos || (mark > 0 && text[mark - 1] != '\n')) bad(path, "is truncated: it has no checksum line");
+  std::uint64_t stored = 0;
+  if (std::sscanf(text.c_str() + mark, "checksum %lx", &stored) != 1) bad(path, "has an unreadable checksum line");
+  if (stored != fnv1a(text.substr(0, mark))) bad(path, "is corrupted: its checksum does not match its contents");
+
+  std::istringstream body(text.substr(0, mark));
+  std::string word, kind, activation;
+  int version = 0;
+  body >> word >> version;
+  if (version != 1) bad(path, fmt::format("has format version {}; this build reads version 1", version));
+  std::vector<Dim> widths;
+  double confinement = 0;
+  std::size_t count = 0;
+  std::string line;
+  std::getline(body, line);
+  while (std::getline(body, line)) {
+    std::istringstream fields(line);
+    fields >> word;
+    if (word == "kind") fields >> kind;
+    else if (word == "widths") for (Dim w; fields >> w;) widths.push_back(w);
+    else if (word == "activation") fields >> activation;
+    else if (word == "confinement") fields >> confinement;
+    else if (word == "parameters") { fields >> count; break; }
+    else bad(path, fmt::format("has an unknown line '{}'", line));
+  }
+  nn::Potential phi = kind == "quadratic" && widths.size() == 1 ? nn::quadratic(widths[0])
+                      : kind == "mlp" ? nn::mlp(widths, nn::activation_from(activation), confinement, false)
+                                      : (bad(path, fmt::format("describes an unknown potential '{}'", kind)), nn::Potential{});
+  if (count != phi.parameter_count())
+    bad(path, fmt::format("lists {} parameters; its architecture has {}", count, phi.parameter_count()));
+  std::vector<double> theta(count);
+  for (double& v : theta)
+    if (!(body >> v)) bad(path, "ends before all its parameters");
+  return {std::move(phi), std::move(theta)};
+}
+
+}  // namespace wengert::score
