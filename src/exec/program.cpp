@@ -407,7 +407,7 @@ void Program<T>::Impl::run() {
     Context cx{arenas[0].data(), partials[0].data(), 0, rows};
     for (NodeId id : chunk) exec(id, cx, false);
     copy_rows_out(cx);
-  } else if (!chunk.empty()) {
+  } else if (rows > 0) {  // even with no steps: an output may be an input, copied out per chunk
     for (auto& p : partials) std::fill(p.begin(), p.end(), T(0));
     const std::size_t chunks = (rows + chunk_rows - 1) / chunk_rows;
     const auto threads = std::min<std::size_t>(arenas.size(), chunks);

@@ -107,3 +107,18 @@ TEST_CASE("check_finite names the first node that produced NaN or Inf") {
   p.set("x", bad);
   CHECK_THROWS_WITH_AS(p.run(), doctest::Contains("node %1 (log) produced NaN at row 1, column 1"), NonFiniteError);
 }
+
+TEST_CASE("an output that is an input, or needs no step, is still copied out") {
+  Recorder rec;
+  Var x = rec.data("x", 1);
+  rec.output("phi", 0.5 * square(x) + 1.0);
+  Tape g = grad(rec.finish(), {"x"});  // x_bar = x: the gradient tape's output is its input
+  for (std::size_t rows : {3u, 601u}) {
+    Matrix<double> X(rows, 1);
+    for (std::size_t i = 0; i < rows; ++i) X(i, 0) = 0.01 * double(i);
+    Program<double> p(g, {"x_bar"});
+    p.set("x", X);
+    p.run();
+    CHECK(p.get("x_bar")(rows - 1, 0) == X(rows - 1, 0));
+  }
+}

@@ -1,0 +1,24 @@
+#!/bin/sh
+# The command line end to end: a short demo, eval of the model it wrote, and
+# clear errors (exit status 2, a message naming the fix) for bad input.
+set -eu
+wengert=$1
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+"$wengert" demo --steps 300 --samples 4000 --out "$scratch/demo" > "$scratch/demo.log"
+grep -q "^trained" "$scratch/demo.log"
+test -s "$scratch/demo/model.wgt"
+"$wengert" eval --model "$scratch/demo/model.wgt" --data ring8 --samples 2000 | grep -q "Fisher divergence"
+expect_error() {  # expect_error "message" command...
+  message=$1; shift
+  if "$@" > "$scratch/out.log" 2>&1; then echo "cli: '$*' should have failed"; exit 1; fi
+  grep -q "$message" "$scratch/out.log" || { echo "cli: '$*' did not say '$message':"; cat "$scratch/out.log"; exit 1; }
+}
+expect_error "relu has no second derivative" "$wengert" train --activation relu --steps 10 --out "$scratch/m.wgt"
+expect_error "data set 'moons' is not known" "$wengert" train --data moons --steps 10 --out "$scratch/m.wgt"
+expect_error "but the data has 2 columns" "$wengert" train --widths 3,8,1 --steps 10 --out "$scratch/m.wgt"
+printf 'wengert-model 1\nkind mlp\n' > "$scratch/broken.wgt"
+expect_error "truncated" "$wengert" eval --model "$scratch/broken.wgt"
+printf '1,2\n3,x\n' > "$scratch/bad.csv"
+expect_error "bad.csv:2: column 2" "$wengert" train --data "$scratch/bad.csv" --steps 10 --out "$scratch/m.wgt"
+echo "cli: demo, eval and error messages as expected"
