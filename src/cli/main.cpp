@@ -73,8 +73,9 @@ Metrics measure(const nn::Potential& phi, const std::vector<double>& theta, cons
 }
 
 void print_metrics(const char* label, const Metrics& m) {
-  fmt::print("{:<16} held-out loss {:>+9.4f}   Fisher divergence {:>9.4f}   TV {:>7.4f}   KL {:>7.4f}\n", label,
-             m.holdout_loss, m.fisher, m.tv, m.kl);
+  auto shown = [](double v) { return std::isnan(v) ? std::string("n/a") : fmt::format("{:.4f}", v); };  // n/a: no true score or grid
+  fmt::print("{:<18} held-out loss {:>+9.4f}   Fisher divergence {:>8}   TV {:>7}   KL {:>7}\n", label, m.holdout_loss,
+             shown(m.fisher), shown(m.tv), shown(m.kl));
 }
 
 // The pictures of a trained 2-D model: learned density beside the true one, the
