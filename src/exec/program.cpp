@@ -57,6 +57,7 @@ struct Program<T>::Impl {
   std::size_t batch_rows = 0;  // of the last run
   bool form_transposes = true;  // this run forms the weight transposes (see above)
   static constexpr std::size_t rows_to_form_transposes = 16;
+  static constexpr std::size_t narrow_product = 16;  // output columns below which Y·Wᵀ always reads W by rows
   std::unique_ptr<detail::ThreadPool> pool;
 
   struct Context {
@@ -338,7 +339,8 @@ void Program<T>::Impl::exec(NodeId id, const Context& cx, bool into_partial) {
         const auto x_cols = static_cast<std::size_t>(tape.node(left.a).shape.cols);
         const bool accumulate = into_partial && reduction[static_cast<std::size_t>(id)];
         kernels::gemm(x_cols, cols, cx.rows, a, 1, x_cols, b, cols, 1, y, cols, accumulate, simd);
-      } else if (absorbed[static_cast<std::size_t>(node.b)] && !form_transposes) {
+      } else if (absorbed[static_cast<std::size_t>(node.b)] && (!form_transposes || cols < narrow_product)) {
+        // (Few output columns make the row-major kernel all tail: dot products are better then too.)
         // Y·Wᵀ reading W by rows: Wᵀ(p, j) = W[j][p].
         const T* w = value(tape.node(node.b).a, cx);
         kernels::gemm(rows, cols, a_cols, a, a_cols, 1, w, 1, a_cols, y, cols, false, simd);

@@ -138,6 +138,31 @@ void gemm_dot(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size
   for (; i < m; ++i) dot_rows<T, 1>(n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, accumulate);
 }
 
+// C = A · B for few columns of C when A's columns are contiguous (A = Xᵀ, a
+// sum over the batch): registers run down a column of C instead of along a row.
+template <class T>
+void gemm_columns(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_col, const T* b,
+                  std::size_t b_row, std::size_t b_col, T* c, std::size_t ldc, bool accumulate) {
+  using V = xsimd::batch<T>;
+  constexpr std::size_t w = V::size;
+  constexpr int nv = 4;
+  for (std::size_t j = 0; j < n; ++j) {
+    std::size_t i = 0;
+    for (; i + nv * w <= m; i += nv * w) {
+      V acc[nv];
+      for (int v = 0; v < nv; ++v) acc[v] = V(T(0));
+      for (std::size_t p = 0; p < k; ++p) {
+        const V bp(b[p * b_row + j * b_col]);
+        for (int v = 0; v < nv; ++v) acc[v] = xsimd::fma(V::load_unaligned(a + p * a_col + i + v * w), bp, acc[v]);
+      }
+      alignas(64) T column[nv * w];
+      for (int v = 0; v < nv; ++v) acc[v].store_aligned(column + v * w);
+      for (std::size_t r = 0; r < nv * w; ++r) c[(i + r) * ldc + j] = accumulate ? c[(i + r) * ldc + j] + column[r] : column[r];
+    }
+    if (i < m) scalar::gemm(m - i, 1, k, a + i, std::size_t(1), a_col, b + j * b_col, b_row, std::size_t(1), c + i * ldc + j, ldc, accumulate);
+  }
+}
+
 }  // namespace
 
 template <class T>
@@ -175,6 +200,7 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a
   // B given by its rows, as Wᵀ (or a single column): dot products along k.
   const bool b_transposed = b_row == 1 && (b_col != 1 || n == 1);
   if (a_col == 1 && b_transposed) return gemm_dot(m, n, k, a, a_row, b, b_col, c, ldc, accumulate);
+  if (a_row == 1 && n < xsimd::batch<T>::size) return gemm_columns(m, n, k, a, a_col, b, b_row, b_col, c, ldc, accumulate);
   if (b_col == 1) {
     // Wide registers (AVX-512: 32 of them) hold a 6 x 4 block; narrower ones 4 x 2.
     constexpr bool wide = sizeof(xsimd::batch<T>) == 64;
