@@ -11,34 +11,12 @@
 #include <functional>
 #include <random>
 #include <wengert/estimators/trace.hpp>
+#include <wengert/nn/potential.hpp>
 #include <wengert/wengert.hpp>
 
 namespace {
 
 using wengert::Matrix;
-
-Matrix<double> with_spectrum(const std::vector<double>& eigenvalues, std::uint64_t seed) {
-  const std::size_t n = eigenvalues.size();
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> normal;
-  Matrix<double> u(n, n), a(n, n);
-  for (std::size_t i = 0; i < n; ++i) {
-    for (std::size_t j = 0; j < n; ++j) u(i, j) = normal(rng);
-    for (int pass = 0; pass < 2; ++pass)
-      for (std::size_t k = 0; k < i; ++k) {
-        double dot = 0;
-        for (std::size_t j = 0; j < n; ++j) dot += u(i, j) * u(k, j);
-        for (std::size_t j = 0; j < n; ++j) u(i, j) -= dot * u(k, j);
-      }
-    double norm = 0;
-    for (std::size_t j = 0; j < n; ++j) norm += u(i, j) * u(i, j);
-    for (std::size_t j = 0; j < n; ++j) u(i, j) /= std::sqrt(norm);
-  }
-  for (std::size_t k = 0; k < n; ++k)
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j < n; ++j) a(i, j) += eigenvalues[k] * u(k, i) * u(k, j);
-  return a;
-}
 
 using Estimator = std::function<wengert::TraceEstimate(wengert::LinearOperator&, std::size_t, std::uint64_t)>;
 
@@ -53,14 +31,7 @@ std::size_t products_needed(wengert::LinearOperator& op, double trace, const Est
   return 0;
 }
 
-wengert::Tape mlp(wengert::Dim d, wengert::Dim h) {
-  wengert::Recorder rec;
-  wengert::Var x = rec.data("x", d);
-  wengert::Var w1 = rec.parameter("W1", d, h), b1 = rec.parameter("b1", 1, h);
-  wengert::Var w2 = rec.parameter("W2", h, h), b2 = rec.parameter("b2", 1, h), w3 = rec.parameter("W3", h, 1);
-  rec.output("phi", matmul(tanh(matmul(tanh(matmul(x, w1) + b1), w2) + b2), w3));
-  return rec.finish();
-}
+wengert::Tape mlp(wengert::Dim d, wengert::Dim h) { return wengert::nn::mlp({d, h, h, 1}, wengert::nn::Activation::tanh).tape; }
 
 struct MlpPoint {
   std::vector<Matrix<double>> values;
@@ -119,7 +90,7 @@ int main() {
   for (std::size_t k = 0; k < n; ++k) flat[k] = uniform(rng), poly[k] = 1.0 / double((k + 1) * (k + 1)), expo[k] = std::exp(-double(k) / 10);
   for (auto [name, spectrum] : {std::pair{"flat spectrum (uniform in [0.5, 1.5])", &flat},
                                 std::pair{"polynomial decay k^-2", &poly}, std::pair{"exponential decay e^(-k/10)", &expo}}) {
-    wengert::DenseOperator op(with_spectrum(*spectrum, 2));
+    wengert::DenseOperator op(wengert::matrix_with_spectrum(*spectrum, 2));
     double trace = 0;
     for (double l : *spectrum) trace += l;
     row(name, op, trace);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <wengert/nn/potential.hpp>
 #include <wengert/wengert.hpp>
 
 namespace bench {
@@ -18,13 +19,7 @@ inline double x_entry(int r, int j) { return std::cos(0.1 * r + 0.3 * j); }
 inline double v_entry(int r, int j) { return std::sin(0.2 * r - 0.5 * j); }
 
 inline wengert::Tape mlp(wengert::Dim d, wengert::Dim h) {
-  wengert::Recorder rec;
-  wengert::Var x = rec.data("x", d);
-  wengert::Var w1 = rec.parameter("W1", d, h), b1 = rec.parameter("b1", 1, h);
-  wengert::Var w2 = rec.parameter("W2", h, h), b2 = rec.parameter("b2", 1, h);
-  wengert::Var w3 = rec.parameter("W3", h, 1);
-  rec.output("phi", matmul(tanh(matmul(tanh(matmul(x, w1) + b1), w2) + b2), w3));
-  return rec.finish();
+  return wengert::nn::mlp({d, h, h, 1}, wengert::nn::Activation::tanh).tape;
 }
 
 template <class T>

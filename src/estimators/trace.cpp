@@ -109,6 +109,18 @@ Matrix<double> make_probes(Probe kind, std::size_t m, std::size_t n, std::uint64
   return v;
 }
 
+Matrix<double> matrix_with_spectrum(const std::vector<double>& eigenvalues, std::uint64_t seed) {
+  const std::size_t n = eigenvalues.size();
+  Matrix<double> u = orthonormal_rows(make_probes(Probe::gaussian, n, n, seed)), a(n, n);
+  if (u.rows() != n) throw Error("matrix_with_spectrum: the random basis came out rank-deficient; try another seed");
+  for (std::size_t k = 0; k < n; ++k)
+    for (std::size_t i = 0; i < n; ++i) {
+      const double s = eigenvalues[k] * u(k, i);
+      for (std::size_t j = 0; j < n; ++j) a(i, j) += s * u(k, j);
+    }
+  return a;
+}
+
 TraceEstimate exact_trace(LinearOperator& a) {
   const std::size_t n = a.size();
   Matrix<double> basis(n, n);

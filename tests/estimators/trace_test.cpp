@@ -24,33 +24,6 @@ Matrix<double> random_symmetric(std::size_t n, std::uint64_t seed) {
   return a;
 }
 
-// A = U diag(eigenvalues) Uᵀ with U a random orthogonal matrix (Gram-Schmidt of a Gaussian one).
-Matrix<double> with_spectrum(const std::vector<double>& eigenvalues, std::uint64_t seed) {
-  const std::size_t n = eigenvalues.size();
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> normal;
-  Matrix<double> u(n, n);
-  for (std::size_t i = 0; i < n; ++i) {
-    for (std::size_t j = 0; j < n; ++j) u(i, j) = normal(rng);
-    for (int pass = 0; pass < 2; ++pass)
-      for (std::size_t k = 0; k < i; ++k) {
-        double dot = 0;
-        for (std::size_t j = 0; j < n; ++j) dot += u(i, j) * u(k, j);
-        for (std::size_t j = 0; j < n; ++j) u(i, j) -= dot * u(k, j);
-      }
-    double norm = 0;
-    for (std::size_t j = 0; j < n; ++j) norm += u(i, j) * u(i, j);
-    for (std::size_t j = 0; j < n; ++j) u(i, j) /= std::sqrt(norm);
-  }
-  Matrix<double> a(n, n);
-  for (std::size_t k = 0; k < n; ++k)
-    for (std::size_t i = 0; i < n; ++i) {
-      const double s = eigenvalues[k] * u(k, i);
-      for (std::size_t j = 0; j < n; ++j) a(i, j) += s * u(k, j);
-    }
-  return a;
-}
-
 double trace_of(const Matrix<double>& a) {
   double t = 0;
   for (std::size_t i = 0; i < a.rows(); ++i) t += a(i, i);
@@ -123,7 +96,7 @@ TEST_CASE("Hutch++ beats Hutchinson by 5x at 60 products on a fast-decaying spec
   const std::size_t n = 500, products = 60, trials = 15;
   std::vector<double> eigenvalues(n);
   for (std::size_t k = 0; k < n; ++k) eigenvalues[k] = 1.0 / double((k + 1) * (k + 1));
-  Matrix<double> a = with_spectrum(eigenvalues, 4);
+  Matrix<double> a = matrix_with_spectrum(eigenvalues, 4);
   double trace = 0;
   for (double l : eigenvalues) trace += l;
   DenseOperator op(a);

@@ -86,6 +86,10 @@ enum class Probe {
 /// same probes to two estimates compares them with common random numbers.
 Matrix<double> make_probes(Probe kind, std::size_t m, std::size_t n, std::uint64_t seed);
 
+/// U diag(eigenvalues) Uᵀ with U a random orthogonal matrix from the seed: a
+/// symmetric test matrix with a chosen spectrum (and so a known trace).
+Matrix<double> matrix_with_spectrum(const std::vector<double>& eigenvalues, std::uint64_t seed);
+
 /// tr(A) from the n products with the basis vectors.
 TraceEstimate exact_trace(LinearOperator& a);
 
