@@ -33,4 +33,9 @@ struct NonFiniteError : Error {
   using Error::Error;
 };
 
+/// An iteration that diverged (a step too large): the message names the step.
+struct DivergenceError : Error {
+  using Error::Error;
+};
+
 }  // namespace wengert

@@ -104,6 +104,25 @@ Potential quadratic(Dim d) {
   return phi;
 }
 
+Potential custom_potential(Tape tape) {
+  if (!tape.has_input("x") || tape.inputs()[tape.input_index("x")].shape.rows != batch)
+    throw UsageError("custom_potential: the tape needs a data input \"x\" (Recorder::data)");
+  const Shape out = tape.node(tape.outputs()[tape.output_index("phi")].node).shape;
+  if (out.rows != batch || out.cols != 1)
+    throw ShapeError(fmt::format("custom_potential: output 'phi' has shape {}; it must be (B, 1)", to_string(out)));
+  Potential phi;
+  phi.kind = "custom";
+  phi.widths = {tape.inputs()[tape.input_index("x")].shape.cols};
+  for (const Input& in : tape.inputs()) {
+    if (in.name == "x") continue;
+    if (in.shape.rows == batch)
+      throw UsageError(fmt::format("custom_potential: input '{}' has a row per sample; only \"x\" may", in.name));
+    add_block(phi, in.name, in.shape.rows, in.shape.cols);
+  }
+  phi.tape = std::move(tape);
+  return phi;
+}
+
 std::vector<double> initial_parameters(const Potential& phi, std::uint64_t seed) {
   std::vector<double> theta(phi.parameter_count(), 0.0);
   std::mt19937_64 rng(seed);

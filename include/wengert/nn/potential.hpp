@@ -48,6 +48,10 @@ Potential mlp(const std::vector<Dim>& widths, Activation activation, double conf
 /// ½(x - mu)ᵀ P (x - mu) with P = L Lᵀ: a Gaussian N(mu, P⁻¹), the model with a closed-form answer.
 Potential quadratic(Dim d);
 
+/// A potential from any tape with a data input "x" and one output "phi" (B, 1):
+/// its parameter inputs become the blocks, in the tape's order.
+Potential custom_potential(Tape phi);
+
 /// Seeded initial parameters: weights N(0, 1/fan_in) (Glorot-like for tanh), biases 0;
 /// quadratic: mu = 0, L = I.
 std::vector<double> initial_parameters(const Potential& phi, std::uint64_t seed);
