@@ -4,10 +4,12 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <sstream>
 #include <unistd.h>
 #include <fmt/format.h>
 #include <wengert/score/model_file.hpp>
 #include <wengert/score/train.hpp>
+#include <wengert/solvers/map.hpp>
 
 #include "cli/plot.hpp"
 #include "wengert/error.hpp"
@@ -136,6 +138,51 @@ void draw(const std::string& folder, const nn::Potential& phi, const std::vector
     fmt::print("pictures: {0}/density.png (learned beside true density), {0}/score.png (score field), {0}/loss.png\n", folder);
 }
 
+solvers::ForwardOperator make_operator(const std::string& kind, std::size_t n, double width, const std::string& mask,
+                                       std::size_t stride) {
+  if (kind == "identity") return solvers::mask_operator(std::vector<double>(n, 1.0));
+  if (kind == "subsample") return solvers::subsample_operator(n, stride);
+  if (kind == "blur") {
+    if (!(width > 0)) throw UsageError(fmt::format("--width {}: the blur width must be positive", width));
+    const int half = static_cast<int>(std::ceil(3 * width));
+    std::vector<double> kernel;
+    double sum = 0;
+    for (int k = -half; k <= half; ++k) sum += kernel.emplace_back(std::exp(-0.5 * k * k / (width * width)));
+    for (double& w : kernel) w /= sum;
+    return solvers::convolution_operator(n, kernel);
+  }
+  if (kind == "mask") {
+    std::vector<double> keep;
+    std::stringstream fields(mask);
+    for (std::string f; std::getline(fields, f, ',');) keep.push_back(f == "1" ? 1.0 : f == "0" ? 0.0 : NAN);
+    if (keep.size() != n || std::any_of(keep.begin(), keep.end(), [](double v) { return std::isnan(v); }))
+      throw UsageError(fmt::format("--mask: give {} entries of 0 or 1, comma-separated (the prior is on R^{})", n, n));
+    return solvers::mask_operator(keep);
+  }
+  throw UsageError(fmt::format("--operator '{}': use identity, blur, mask or subsample", kind));
+}
+
+int run_map(const std::string& prior, const std::string& in, const std::string& out, const std::string& op, double width,
+            const std::string& mask, std::size_t stride, double sigma, const solvers::MapOptions& options) {
+  auto [phi, theta] = score::load_model(prior);
+  const auto n = static_cast<std::size_t>(phi.dim());
+  solvers::MapProblem problem{make_operator(op, n, width, mask, stride), sigma, phi, theta};
+  Matrix<double> b = score::load_csv(in);
+  if (b.cols() != problem.forward.m)
+    throw UsageError(fmt::format("--in '{}' has {} columns; the {} operator on R^{} observes {}", in, b.cols(), op, n, problem.forward.m));
+  Matrix<double> x0 = solvers::apply_adjoint(problem.forward, Matrix<double>(b.rows(), n), b);  // Fᵀb, a start in x's space
+  const Matrix<double> f0 = solvers::map_objective(problem, b, x0);
+  solvers::MapResult r = solvers::solve_map(problem, b, x0, options);
+  cli::write_table_csv_atomically(out, r.x);
+  double start = 0, g = 0;
+  for (std::size_t i = 0; i < b.rows(); ++i) start += f0(i, 0) / double(b.rows()), g = std::max(g, r.gradient_norm[i]);
+  fmt::print("{} problems, {} operator, sigma {}: objective {:.6g} -> {:.6g} in at most {} iterations ({}); largest final "
+             "gradient norm {:.3g}; estimates written to {}\n", b.rows(), op, sigma, start,
+             r.objective.empty() ? start : r.objective.back(), *std::max_element(r.iterations.begin(), r.iterations.end()),
+             r.converged ? "converged" : "iteration limit", g, out);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -177,6 +224,25 @@ int main(int argc, char** argv) {
   CLI::App* demo_cmd = app.add_subcommand("demo", "train an MLP on the 8-Gaussian ring, print the metrics, draw pictures");
   add_training(demo_cmd);
   demo_cmd->add_option("--out", folder, "folder for the model and the pictures");
+  std::string map_prior = "model.wgt", map_in, map_out = "estimate.csv", map_operator = "identity", map_mask;
+  double map_sigma = 0.1, map_width = 1.5;
+  std::size_t map_stride = 2;
+  solvers::MapOptions map_options;
+  map_options.max_iterations = 500;
+  map_options.gradient_tolerance = 1e-6;
+  CLI::App* map_cmd = app.add_subcommand("map", "MAP estimates of x from observations b = F(x) + noise, with a learned prior");
+  map_cmd->add_option("--prior", map_prior, "the prior's model file (from wengert train)");
+  map_cmd->add_option("--in", map_in, "observations b, one problem per row (CSV)")->required();
+  map_cmd->add_option("--out", map_out, "the estimates x, one per row (CSV, written atomically)");
+  map_cmd->add_option("--operator", map_operator, "identity, blur, mask or subsample");
+  map_cmd->add_option("--width", map_width, "blur: the Gaussian kernel's standard deviation, in samples");
+  map_cmd->add_option("--mask", map_mask, "mask: the kept entries as 0/1, comma-separated");
+  map_cmd->add_option("--stride", map_stride, "subsample: keep every stride-th entry");
+  map_cmd->add_option("--sigma", map_sigma, "the noise level of the observations");
+  map_cmd->add_option("--step", map_options.step, "a fixed step mu; 0 uses Armijo backtracking");
+  map_cmd->add_flag("--nesterov", map_options.nesterov, "Nesterov's acceleration (with a fixed step)");
+  map_cmd->add_option("--iterations", map_options.max_iterations, "at most this many iterations");
+  map_cmd->add_option("--threads", map_options.threads, "threads per iteration");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -184,6 +250,7 @@ int main(int argc, char** argv) {
     options.loss.probe = probe == "gaussian" ? Probe::gaussian : probe == "rademacher" ? Probe::rademacher
                          : throw UsageError(fmt::format("--probe '{}': use rademacher or gaussian", probe));
     const double extent = 4.0;
+    if (map_cmd->parsed()) return run_map(map_prior, map_in, map_out, map_operator, map_width, map_mask, map_stride, map_sigma, map_options);
     if (eval_cmd->parsed()) {
       auto [phi, theta] = score::load_model(model);
       data.seed = 99;  // fresh samples, not the training draw

@@ -1,5 +1,6 @@
 #include "cli/plot.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <fstream>
@@ -15,6 +16,20 @@ void write_table(const std::string& path, const Matrix<double>& rows) {
     for (std::size_t j = 0; j < rows.cols(); ++j) out << (j ? " " : "") << fmt::format("{:.9g}", rows(i, j));
     out << '\n';
   }
+}
+
+void write_table_csv_atomically(const std::string& path, const Matrix<double>& rows) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary);
+    if (!out) throw UsageError(fmt::format("cannot write '{}'", temporary));
+    for (std::size_t i = 0; i < rows.rows(); ++i)
+      for (std::size_t j = 0; j < rows.cols(); ++j) out << fmt::format("{:.17g}", rows(i, j)) << (j + 1 < rows.cols() ? ',' : '\n');
+    out.flush();
+    if (!out) throw UsageError(fmt::format("writing '{}' failed (disk full?); '{}' is unchanged", temporary, path));
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0)
+    throw UsageError(fmt::format("cannot replace '{}' with '{}'", path, temporary));
 }
 
 bool run_gnuplot(const std::string& script_path) {

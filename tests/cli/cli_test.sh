@@ -9,6 +9,9 @@ trap 'rm -rf "$scratch"' EXIT
 grep -q "^trained" "$scratch/demo.log"
 test -s "$scratch/demo/model.wgt"
 "$wengert" eval --model "$scratch/demo/model.wgt" --data ring8 --samples 2000 | grep -q "Fisher divergence"
+printf '2.1,0.2\n-0.1,-1.8\n' > "$scratch/noisy.csv"
+"$wengert" map --prior "$scratch/demo/model.wgt" --in "$scratch/noisy.csv" --sigma 0.3 --out "$scratch/x.csv" | grep -q "converged"
+test "$(wc -l < "$scratch/x.csv")" -eq 2
 expect_error() {  # expect_error "message" command...
   message=$1; shift
   if "$@" > "$scratch/out.log" 2>&1; then echo "cli: '$*' should have failed"; exit 1; fi
@@ -21,4 +24,7 @@ printf 'wengert-model 1\nkind mlp\n' > "$scratch/broken.wgt"
 expect_error "truncated" "$wengert" eval --model "$scratch/broken.wgt"
 printf '1,2\n3,x\n' > "$scratch/bad.csv"
 expect_error "bad.csv:2: column 2" "$wengert" train --data "$scratch/bad.csv" --steps 10 --out "$scratch/m.wgt"
-echo "cli: demo, eval and error messages as expected"
+printf '1,2,3\n' > "$scratch/wide.csv"
+expect_error "has 3 columns; the identity operator on R^2 observes 2" "$wengert" map --prior "$scratch/demo/model.wgt" --in "$scratch/wide.csv"
+expect_error "use identity, blur, mask or subsample" "$wengert" map --prior "$scratch/demo/model.wgt" --in "$scratch/noisy.csv" --operator fft
+echo "cli: demo, eval, map and error messages as expected"
