@@ -1,6 +1,7 @@
 // MLP and quadratic potentials as tapes, and their parameter vectors.
 #include "wengert/nn/potential.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 #include <random>
@@ -33,6 +34,15 @@ void Potential::bind(Program<T>& program, std::span<const T> theta) const {
   for (const Block& b : blocks)
     if (program.tape().has_input(b.name)) program.set(b.name, MatrixView<const T>{theta.data() + b.offset, b.rows, b.cols});
 }
+void Potential::gather_gradient(const Program<double>& program, std::span<double> gradient) const {
+  if (gradient.size() != parameter_count())
+    throw ShapeError(fmt::format("Potential::gather_gradient: {} entries for {} parameters", gradient.size(), parameter_count()));
+  for (const Block& b : blocks) {
+    MatrixView<const double> bar = program.get(b.name + "_bar");
+    std::copy_n(bar.data, b.rows * b.cols, gradient.begin() + static_cast<std::ptrdiff_t>(b.offset));
+  }
+}
+
 template void Potential::bind<double>(Program<double>&, std::span<const double>) const;
 template void Potential::bind<float>(Program<float>&, std::span<const float>) const;
 
@@ -53,16 +63,41 @@ void add_block(Potential& phi, const std::string& name, Dim rows, Dim cols) {
 }
 }  // namespace
 
-Potential mlp(const std::vector<Dim>& widths, Activation activation, double confinement, bool second_order) {
+namespace {
+// The layers of an MLP on `h`, recording its blocks into phi: hidden layers with
+// bias and activation, a linear output layer.
+Var mlp_layers(Recorder& rec, Potential& phi, Var h, const std::vector<Dim>& widths, Dim first_width) {
+  Dim in = first_width;
+  for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
+    const std::string w = fmt::format("W{}", l + 1), b = fmt::format("b{}", l + 1);
+    Var z = matmul(h, rec.parameter(w, in, widths[l + 1]));
+    add_block(phi, w, in, widths[l + 1]);
+    if (l + 2 < widths.size()) {
+      z = z + rec.parameter(b, 1, widths[l + 1]);
+      add_block(phi, b, 1, widths[l + 1]);
+      z = activate(phi.activation, z);
+    }
+    h = z;
+    in = widths[l + 1];
+  }
+  return h;
+}
+
+void check_mlp(const char* who, const std::vector<Dim>& widths, Activation activation, double confinement, bool second_order) {
   if (widths.size() < 2 || widths.back() != 1)
-    throw UsageError(fmt::format("mlp: widths [{}] must start with the dimension d and end with 1, e.g. [2, 64, 64, 1]",
+    throw UsageError(fmt::format("{}: widths [{}] must start with the dimension d and end with 1, e.g. [2, 64, 64, 1]", who,
                                  fmt::join(widths, ", ")));
   for (Dim w : widths)
-    if (w < 1) throw UsageError(fmt::format("mlp: width {} in [{}] is not positive", w, fmt::join(widths, ", ")));
+    if (w < 1) throw UsageError(fmt::format("{}: width {} in [{}] is not positive", who, w, fmt::join(widths, ", ")));
   if (activation == Activation::relu && second_order)
-    throw UsageError("mlp: relu has no second derivative (its Laplacian is zero almost everywhere), so a score-matching "
-                     "loss would see no curvature; use softplus, silu or tanh");
-  if (!(confinement >= 0)) throw UsageError(fmt::format("mlp: confinement {} must be >= 0", confinement));
+    throw UsageError(fmt::format("{}: relu has no second derivative (its Laplacian is zero almost everywhere), so a "
+                                 "score-matching loss would see no curvature; use softplus, silu or tanh", who));
+  if (!(confinement >= 0)) throw UsageError(fmt::format("{}: confinement {} must be >= 0", who, confinement));
+}
+}  // namespace
+
+Potential mlp(const std::vector<Dim>& widths, Activation activation, double confinement, bool second_order) {
+  check_mlp("mlp", widths, activation, confinement, second_order);
   Potential phi;
   phi.kind = "mlp";
   phi.widths = widths;
@@ -70,18 +105,31 @@ Potential mlp(const std::vector<Dim>& widths, Activation activation, double conf
   phi.confinement = confinement;
   Recorder rec;
   Var x = rec.data("x", widths.front());
-  Var h = x;
-  for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
-    const std::string w = fmt::format("W{}", l + 1), b = fmt::format("b{}", l + 1);
-    Var z = matmul(h, rec.parameter(w, widths[l], widths[l + 1]));
-    add_block(phi, w, widths[l], widths[l + 1]);
-    if (l + 2 < widths.size()) {  // hidden layers have a bias and an activation; the output layer is linear
-      z = z + rec.parameter(b, 1, widths[l + 1]);
-      add_block(phi, b, 1, widths[l + 1]);
-      z = activate(activation, z);
-    }
-    h = z;
+  Var h = mlp_layers(rec, phi, x, widths, widths.front());
+  if (confinement > 0) h = h + (0.5 * confinement) * sum_cols(square(x));
+  rec.output("phi", h);
+  phi.tape = rec.finish();
+  return phi;
+}
+
+Potential time_mlp(const std::vector<Dim>& widths, Activation activation, std::size_t frequencies, double confinement) {
+  check_mlp("time_mlp", widths, activation, confinement, false);
+  Potential phi;
+  phi.kind = "time_mlp";
+  phi.widths = widths;
+  phi.activation = activation;
+  phi.confinement = confinement;
+  phi.time_features = frequencies;
+  Recorder rec;
+  Var x = rec.data("x", widths.front());
+  Var t = rec.data("t", 1);
+  Var features = concat_cols(x, t);  // [x, t, sin 2πkt, cos 2πkt, ...]
+  for (std::size_t k = 1; k <= frequencies; ++k) {
+    Var angle = t * (2 * 3.141592653589793 * double(k));
+    features = concat_cols(concat_cols(features, sin(angle)), cos(angle));
   }
+  const Dim width = widths.front() + 1 + 2 * static_cast<Dim>(frequencies);
+  Var h = mlp_layers(rec, phi, features, widths, width);
   if (confinement > 0) h = h + (0.5 * confinement) * sum_cols(square(x));
   rec.output("phi", h);
   phi.tape = rec.finish();

@@ -35,6 +35,7 @@ Dataset gaussian_mixture(std::string name, Matrix<double> means, std::vector<dou
   Dataset set;
   set.name = std::move(name);
   set.dim = d;
+  set.mixture = Mixture{means, stds, weights};
   set.sample = [=](std::size_t n, std::uint64_t seed) {
     std::mt19937_64 rng(seed);
     std::discrete_distribution<std::size_t> pick(weights.begin(), weights.end());

@@ -1,10 +1,11 @@
 // The model file format, version 1 (text, one item per line):
 //
 //   wengert-model 1
-//   kind mlp                      (or quadratic)
+//   kind mlp                      (or quadratic, time_mlp)
 //   widths 2 64 64 1
 //   activation softplus
 //   confinement 0
+//   time_features 4              (time_mlp only)
 //   parameters 4353
 //   <one parameter per line, %.17g: exact round trip>
 //   checksum <FNV-1a 64 of every byte above this line, hex>
@@ -38,9 +39,11 @@ std::uint64_t fnv1a(const std::string& bytes) {
 void save_model(const std::string& path, const nn::Potential& phi, const std::vector<double>& theta) {
   if (theta.size() != phi.parameter_count())
     throw ShapeError(fmt::format("save_model: theta has {} entries; the potential has {} parameters", theta.size(), phi.parameter_count()));
-  std::string body = fmt::format("wengert-model 1\nkind {}\nwidths {}\nactivation {}\nconfinement {:.17g}\nparameters {}\n",
-                                 phi.kind, fmt::join(phi.widths, " "), nn::to_string(phi.activation), phi.confinement,
-                                 theta.size());
+  if (phi.kind == "custom") throw UsageError("save_model: a custom potential's tape cannot be saved; save its parameters yourself");
+  std::string body = fmt::format("wengert-model 1\nkind {}\nwidths {}\nactivation {}\nconfinement {:.17g}\n", phi.kind,
+                                 fmt::join(phi.widths, " "), nn::to_string(phi.activation), phi.confinement);
+  if (phi.kind == "time_mlp") body += fmt::format("time_features {}\n", phi.time_features);
+  body += fmt::format("parameters {}\n", theta.size());
   for (double v : theta) body += fmt::format("{:.17g}\n", v);
   body += fmt::format("checksum {:016x}\n", fnv1a(body));
 
@@ -83,7 +86,7 @@ std::pair<nn::Potential, std::vector<double>> load_model(const std::string& path
   if (version != 1) bad(path, fmt::format("has format version {}; this build reads version 1", version));
   std::vector<Dim> widths;
   double confinement = 0;
-  std::size_t count = 0;
+  std::size_t count = 0, time_features = 0;
   std::string line;
   std::getline(body, line);
   while (std::getline(body, line)) {
@@ -93,11 +96,13 @@ std::pair<nn::Potential, std::vector<double>> load_model(const std::string& path
     else if (word == "widths") for (Dim w; fields >> w;) widths.push_back(w);
     else if (word == "activation") fields >> activation;
     else if (word == "confinement") fields >> confinement;
+    else if (word == "time_features") fields >> time_features;
     else if (word == "parameters") { fields >> count; break; }
     else bad(path, fmt::format("has an unknown line '{}'", line));
   }
   nn::Potential phi = kind == "quadratic" && widths.size() == 1 ? nn::quadratic(widths[0])
                       : kind == "mlp" ? nn::mlp(widths, nn::activation_from(activation), confinement, false)
+                      : kind == "time_mlp" ? nn::time_mlp(widths, nn::activation_from(activation), time_features, confinement)
                                       : (bad(path, fmt::format("describes an unknown potential '{}'", kind)), nn::Potential{});
   if (count != phi.parameter_count())
     bad(path, fmt::format("lists {} parameters; its architecture has {}", count, phi.parameter_count()));

@@ -138,10 +138,7 @@ TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Mat
                                        "confinement", j, step, options.learning_rate));
     running += j;
     ++since_report;
-    for (const nn::Block& b : phi.blocks) {
-      auto bar = program.get(b.name + "_bar");
-      std::copy_n(bar.data, b.rows * b.cols, g.begin() + static_cast<std::ptrdiff_t>(b.offset));
-    }
+    phi.gather_gradient(program, g);
     const double rate = options.cosine_schedule
                             ? options.learning_rate * 0.5 * (1 + std::cos(std::numbers::pi * double(step - 1) / double(options.steps)))
                             : options.learning_rate;

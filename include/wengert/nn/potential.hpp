@@ -31,6 +31,7 @@ struct Potential {
   std::vector<Dim> widths;     ///< mlp: [d, h..., 1]; quadratic: [d]
   Activation activation = Activation::tanh;
   double confinement = 0;      ///< alpha: adds alpha ‖x‖² / 2, so exp(-phi) stays normalisable
+  std::size_t time_features = 0;  ///< time_mlp: Fourier frequencies of t (0: not time-conditioned)
   Tape tape;                   ///< output "phi", (B, 1)
   std::vector<Block> blocks;
 
@@ -39,11 +40,19 @@ struct Potential {
   /// Binds every block of theta to the program's inputs of the same name (views, no copy).
   template <class T>
   void bind(Program<T>& program, std::span<const T> theta) const;
+  /// Copies the program's outputs "<block>_bar" (a gradient tape's) into the flat gradient.
+  void gather_gradient(const Program<double>& program, std::span<double> gradient) const;
 };
 
 /// An MLP potential. Throws UsageError for relu when `second_order` (its Laplacian
 /// is zero almost everywhere, so a score-matching loss cannot see curvature).
 Potential mlp(const std::vector<Dim>& widths, Activation activation, double confinement = 0, bool second_order = true);
+
+/// A time-conditioned MLP potential phi(x, t) for diffusion: inputs "x" (B, d)
+/// and "t" (B, 1); t enters through `frequencies` Fourier features
+/// sin(2πkt), cos(2πkt) (k = 1..frequencies) and t itself, concatenated to x.
+/// widths = [d, h..., 1] as for mlp; `frequencies` is stored in `time_features`.
+Potential time_mlp(const std::vector<Dim>& widths, Activation activation, std::size_t frequencies = 4, double confinement = 0);
 
 /// ½(x - mu)ᵀ P (x - mu) with P = L Lᵀ: a Gaussian N(mu, P⁻¹), the model with a closed-form answer.
 Potential quadratic(Dim d);

@@ -3,12 +3,19 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "wengert/matrix.hpp"
 
 namespace wengert::score {
+
+/// The parameters of a mixture of isotropic Gaussians.
+struct Mixture {
+  Matrix<double> means;  ///< (k, d)
+  std::vector<double> stds, weights;
+};
 
 struct Dataset {
   std::string name;
@@ -19,6 +26,8 @@ struct Dataset {
   std::function<Matrix<double>(const Matrix<double>& x)> score;
   /// The true log-density at each row, (n, 1); empty when unknown.
   std::function<Matrix<double>(const Matrix<double>& x)> log_density;
+  /// Set for Gaussian mixtures: what the exact scores above come from.
+  std::optional<Mixture> mixture;
 };
 
 /// A mixture of isotropic Gaussians: means (k, d), one standard deviation and weight per component.
