@@ -93,7 +93,9 @@ std::vector<double> train(const nn::Potential& phi, std::vector<double> theta, c
   phi.bind(program, std::span<const double>(theta));
   std::mt19937_64 rng(options.seed);
   std::uniform_int_distribution<std::size_t> row(0, data.rows() - 1);
-  std::uniform_real_distribution<double> level(options.t_min, options.t_max);
+  // Levels: the noise scale sqrt(1 - t) log-uniform, so that the nearly clean levels, where the
+  // score is sharp and the samplers end, are trained as often as the noisy ones.
+  std::uniform_real_distribution<double> log_scale(0.5 * std::log(1 - options.t_max), 0.5 * std::log(1 - options.t_min));
   std::normal_distribution<double> normal;
   nn::Adam adam;
   std::vector<double> g(theta.size());
@@ -102,7 +104,8 @@ std::vector<double> train(const nn::Potential& phi, std::vector<double> theta, c
     for (std::size_t i = 0; i < options.batch; ++i) {
       const std::size_t r = row(rng);
       for (std::size_t j = 0; j < d; ++j) xb(i, j) = data(r, j), zb(i, j) = normal(rng);
-      tb(i, 0) = level(rng);
+      const double sigma = std::exp(log_scale(rng));
+      tb(i, 0) = 1 - sigma * sigma;
     }
     program.run();
     const double j = program.get("J")(0, 0);

@@ -123,9 +123,12 @@ Potential time_mlp(const std::vector<Dim>& widths, Activation activation, std::s
   Recorder rec;
   Var x = rec.data("x", widths.front());
   Var t = rec.data("t", 1);
-  Var features = concat_cols(x, t);  // [x, t, sin 2πkt, cos 2πkt, ...]
+  // Time as tau = log(1 - t + 1e-4) / log(1e-4), the log of the noise variance scaled to [0, 1]:
+  // the score changes fastest near t = 1, where the noise vanishes, and tau spreads that end out.
+  Var tau = log(1.0 + 1e-4 - t) * (1.0 / std::log(1e-4));
+  Var features = concat_cols(x, tau);  // [x, tau, sin πk tau, cos πk tau, ...]
   for (std::size_t k = 1; k <= frequencies; ++k) {
-    Var angle = t * (2 * 3.141592653589793 * double(k));
+    Var angle = tau * (3.141592653589793 * double(k));
     features = concat_cols(concat_cols(features, sin(angle)), cos(angle));
   }
   const Dim width = widths.front() + 1 + 2 * static_cast<Dim>(frequencies);

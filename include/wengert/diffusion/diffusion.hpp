@@ -40,7 +40,7 @@ ScoreField learned_score(const nn::Potential& phi, const std::vector<double>& th
 struct TrainOptions {
   std::size_t steps = 4000, batch = 256;
   double learning_rate = 2e-3;
-  double t_min = 1e-3, t_max = 0.999;  ///< levels are drawn uniformly in [t_min, t_max]
+  double t_min = 1e-3, t_max = 0.999;  ///< levels in [t_min, t_max], the noise scale sqrt(1 - t) log-uniform
   std::uint64_t seed = 1;
   int threads = 1;
   std::function<void(std::size_t step, double loss)> report;  ///< every 500 steps

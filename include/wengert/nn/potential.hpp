@@ -49,8 +49,9 @@ struct Potential {
 Potential mlp(const std::vector<Dim>& widths, Activation activation, double confinement = 0, bool second_order = true);
 
 /// A time-conditioned MLP potential phi(x, t) for diffusion: inputs "x" (B, d)
-/// and "t" (B, 1); t enters through `frequencies` Fourier features
-/// sin(2πkt), cos(2πkt) (k = 1..frequencies) and t itself, concatenated to x.
+/// and "t" (B, 1); t enters as tau = log(1 - t + 1e-4)/log(1e-4) (the log noise
+/// variance, scaled to [0, 1]) and `frequencies` Fourier features sin(πk tau),
+/// cos(πk tau), concatenated to x.
 /// widths = [d, h..., 1] as for mlp; `frequencies` is stored in `time_features`.
 Potential time_mlp(const std::vector<Dim>& widths, Activation activation, std::size_t frequencies = 4, double confinement = 0);
 
