@@ -4,11 +4,13 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <tuple>
 #include <sstream>
 #include <unistd.h>
 #include <fmt/format.h>
 #include <wengert/score/model_file.hpp>
 #include <wengert/score/train.hpp>
+#include <wengert/diffusion/diffusion.hpp>
 #include <wengert/solvers/map.hpp>
 
 #include "cli/plot.hpp"
@@ -243,6 +245,20 @@ int main(int argc, char** argv) {
   map_cmd->add_flag("--nesterov", map_options.nesterov, "Nesterov's acceleration (with a fixed step)");
   map_cmd->add_option("--iterations", map_options.max_iterations, "at most this many iterations");
   map_cmd->add_option("--threads", map_options.threads, "threads per iteration");
+  std::string sample_model, sample_out = "samples.csv", sampler = "sde";
+  std::size_t sample_n = 2000, sample_levels = 300, diffusion_steps = 6000, diffusion_width = 128;
+  bool retrain = false;
+  CLI::App* sample_cmd = app.add_subcommand("sample", "learn a time-conditioned score along x_t = sqrt(t) x + sqrt(1-t) z and sample");
+  sample_cmd->add_option("--data", data.source, "built-in data set or CSV file to learn from");
+  sample_cmd->add_option("--model", sample_model, "a model file: loaded if it exists (unless --retrain), else written after training");
+  sample_cmd->add_flag("--retrain", retrain, "train even if the model file exists");
+  sample_cmd->add_option("--train-steps", diffusion_steps, "training steps (denoising score matching over t)");
+  sample_cmd->add_option("--width", diffusion_width, "hidden width of the MLP [d, w, w, 1]");
+  sample_cmd->add_option("--sampler", sampler, "langevin, sde or ode");
+  sample_cmd->add_option("--n", sample_n, "samples to draw");
+  sample_cmd->add_option("--levels", sample_levels, "levels of t from noise to data");
+  sample_cmd->add_option("--seed", options.seed, "seed of everything random");
+  sample_cmd->add_option("--out", sample_out, "the samples (CSV, written atomically)");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -250,6 +266,40 @@ int main(int argc, char** argv) {
     options.loss.probe = probe == "gaussian" ? Probe::gaussian : probe == "rademacher" ? Probe::rademacher
                          : throw UsageError(fmt::format("--probe '{}': use rademacher or gaussian", probe));
     const double extent = 4.0;
+    if (sample_cmd->parsed()) {
+      auto [x, truth] = load_data(data);
+      nn::Potential phi;
+      std::vector<double> theta;
+      if (!sample_model.empty() && std::filesystem::exists(sample_model) && !retrain) {
+        std::tie(phi, theta) = score::load_model(sample_model);
+        if (phi.kind != "time_mlp") throw UsageError(fmt::format("--model '{}' is a {} potential, not time-conditioned", sample_model, phi.kind));
+      } else {
+        const auto w = static_cast<Dim>(diffusion_width);
+        phi = nn::time_mlp({static_cast<Dim>(x.cols()), w, w, 1}, nn::Activation::softplus, 8);
+        fmt::print("training a time-conditioned MLP [{}, {}, {}, 1] on {} ({} samples), {} steps\n", x.cols(), w, w, data.source, x.rows(), diffusion_steps);
+        const auto start = std::chrono::steady_clock::now();
+        theta = diffusion::train(phi, nn::initial_parameters(phi, options.seed), x,
+                                 {.steps = diffusion_steps, .seed = options.seed, .threads = 2,
+                                  .report = [](std::size_t step, double loss) { fmt::print("step {:>6}  loss {:.5f}\n", step, loss); }});
+        fmt::print("trained in {:.1f} s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        if (!sample_model.empty()) score::save_model(sample_model, phi, theta);
+      }
+      Matrix<double> generated = diffusion::sample(diffusion::sampler_from(sampler), diffusion::learned_score(phi, theta, 2), sample_n,
+                                                   static_cast<std::size_t>(phi.dim()), {.steps = sample_levels, .seed = options.seed});
+      cli::write_table_csv_atomically(sample_out, generated);
+      fmt::print("{} samples by the {} sampler written to {}\n", sample_n, sampler, sample_out);
+      if (truth) {
+        Matrix<double> reference = truth->sample(sample_n, options.seed + 100), other = truth->sample(sample_n, options.seed + 200);
+        auto show = [&](const char* what, const Matrix<double>& m) {
+          fmt::print("  {:<28} energy distance {:>8.4f}   sliced Wasserstein {:.4f}\n", what, diffusion::energy_distance(m, reference),
+                     diffusion::sliced_wasserstein(m, reference));
+        };
+        show("generated", generated);
+        show("floor (independent truth)", other);
+        show("fitted Gaussian", diffusion::fitted_gaussian(x, sample_n, options.seed + 300));
+      }
+      return 0;
+    }
     if (map_cmd->parsed()) return run_map(map_prior, map_in, map_out, map_operator, map_width, map_mask, map_stride, map_sigma, map_options);
     if (eval_cmd->parsed()) {
       auto [phi, theta] = score::load_model(model);

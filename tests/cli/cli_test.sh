@@ -24,7 +24,11 @@ printf 'wengert-model 1\nkind mlp\n' > "$scratch/broken.wgt"
 expect_error "truncated" "$wengert" eval --model "$scratch/broken.wgt"
 printf '1,2\n3,x\n' > "$scratch/bad.csv"
 expect_error "bad.csv:2: column 2" "$wengert" train --data "$scratch/bad.csv" --steps 10 --out "$scratch/m.wgt"
+"$wengert" sample --data ring8 --train-steps 200 --width 16 --n 300 --levels 50 --model "$scratch/diff.wgt" --out "$scratch/samples.csv" | grep -q "fitted Gaussian"
+test "$(wc -l < "$scratch/samples.csv")" -eq 300
+"$wengert" sample --data ring8 --model "$scratch/diff.wgt" --sampler ode --n 100 --levels 20 --out "$scratch/s2.csv" | grep -q "ode sampler"
+expect_error "is a mlp potential, not time-conditioned" "$wengert" sample --model "$scratch/demo/model.wgt" --n 10
 printf '1,2,3\n' > "$scratch/wide.csv"
 expect_error "has 3 columns; the identity operator on R^2 observes 2" "$wengert" map --prior "$scratch/demo/model.wgt" --in "$scratch/wide.csv"
 expect_error "use identity, blur, mask or subsample" "$wengert" map --prior "$scratch/demo/model.wgt" --in "$scratch/noisy.csv" --operator fft
-echo "cli: demo, eval, map and error messages as expected"
+echo "cli: demo, eval, map, sample and error messages as expected"
