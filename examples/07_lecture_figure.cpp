@@ -55,7 +55,6 @@ int main() {
         "set title 'normalised densities'\nplot '' u 1:6 w l lw 2 t 'model', '' u 1:7 w l lw 2 dt 2 t 'data'\n"
         "unset multiplot\n";
   gp.close();
-  if (std::system("command -v gnuplot >/dev/null 2>&1") == 0 && std::system("gnuplot lecture_figure.gp") == 0)
-    fmt::print("drew lecture_figure.png\n");
+  walkthrough::draw("lecture_figure.gp", "lecture_figure.png", "potentials, gradients, normalised densities");
   return walkthrough::finish();
 }

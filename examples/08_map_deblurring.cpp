@@ -158,8 +158,7 @@ int main() {
         "plot 'map_deblurring.dat' u 1:6 w l lw 3 lc rgb '#888888' t 'truth', '' u 1:7 w p pt 7 ps 0.5 t 'blurred + noise', "
         "'' u 1:8 w l lw 2 t 'Tikhonov', '' u 1:9 w l lw 2 t 'MAP, learned prior'\nunset multiplot\n";
   gp.close();
-  if (std::system("command -v gnuplot >/dev/null 2>&1") == 0 && std::system("gnuplot map_deblurring.gp") == 0)
-    fmt::print("  drew map_deblurring.png: two test curves, their observations and both reconstructions\n");
+  walkthrough::draw("map_deblurring.gp", "map_deblurring.png", "two test curves, their observations and both reconstructions");
   if (!(e_map < e_tik)) {
     fmt::print("MISMATCH: the learned prior did not beat Tikhonov\n");
     return 1;

@@ -88,7 +88,6 @@ int main(int argc, char** argv) {
         "set title 'generated (SDE) and true'\nplot 'diffusion_true.dat' w dots lc rgb '#999999', 'diffusion_generated.dat' w dots lc rgb '#c0392b'\n"
         "unset multiplot\n";
   gp.close();
-  if (std::system("command -v gnuplot >/dev/null 2>&1") == 0 && std::system("gnuplot diffusion.gp") == 0)
-    fmt::print("drew diffusion.png\n");
+  walkthrough::draw("diffusion.gp", "diffusion.png", "x_t at three levels, the learned score, generated and true samples");
   return walkthrough::finish();
 }

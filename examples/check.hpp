@@ -16,6 +16,15 @@ inline void check(const char* what, double library, double by_hand, double toler
   if (!ok) ++failures;
 }
 
+/// Runs gnuplot on the script if gnuplot is installed; says which picture it drew.
+inline void draw(const char* script, const char* picture, const char* what) {
+  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
+    fmt::print("(gnuplot is not installed: {} not drawn)\n", picture);
+    return;
+  }
+  if (std::system(fmt::format("gnuplot {}", script).c_str()) == 0) fmt::print("drew {}: {}\n", picture, what);
+}
+
 inline int finish() {
   if (failures) fmt::print("\n{} mismatch(es)\n", failures);
   return failures ? EXIT_FAILURE : EXIT_SUCCESS;
