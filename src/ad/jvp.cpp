@@ -29,8 +29,9 @@
 // (0 · a = 0, a + 0 = a). Differentiating with respect to x alone therefore
 // never drags the parameters' tangents along.
 //
-// The walk, below: (1) copy the primal computation, (2) add an input x_dot for
-// each x, (3) one pass over the nodes with one switch over the ops.
+// The walk, below: (1) the inputs and an input x_dot for each x, (2) one pass
+// over the nodes, copying each and emitting its tangent, with one switch over
+// the ops.
 //
 // Read next: vjp.cpp (reverse mode), then hvp.cpp (the two combined).
 // =============================================================================
@@ -89,19 +90,22 @@ NodeId tangent_rule(Builder& bld, const Node& n, NodeId y, NodeId a, NodeId b, N
 }  // namespace
 
 Tape jvp(const Tape& f, const std::vector<std::string>& wrt) {
-  // (1) The primal computation, re-emitted into a new tape.
+  // (1) The inputs: f's own, then a tangent input x_dot for each x in wrt — the seeds of the walk.
   Builder bld;
-  std::vector<NodeId> primal = detail::copy_primal(bld, f);
-
-  // (2) A tangent input x_dot for each x in wrt: the seeds of the walk.
+  std::vector<NodeId> binding;
+  for (const Input& in : f.inputs()) binding.push_back(bld.input(in.name, in.role, in.shape));
   std::vector<NodeId> dot(f.nodes().size(), no_node);
   for (const std::string& name : detail::checked_names("jvp", f, wrt)) {
     const Input& in = f.inputs()[f.input_index(name)];
     dot[static_cast<std::size_t>(in.node)] = bld.input(name + "_dot", in.role, in.shape);
   }
 
-  // (3) The walk: first node to last, each tangent from its arguments' tangents.
+  // (2) The walk, first node to last: each node of f, then at once its tangent from its arguments'
+  // tangents. Emitting the two side by side keeps a product and its tangent adjacent on the tape,
+  // where the executor can run them together (they share the weight).
+  std::vector<NodeId> primal(f.nodes().size(), no_node);
   for (std::size_t i = 0; i < f.nodes().size(); ++i) {
+    primal[i] = bld.import_node(f, i, binding, primal);
     const Node& n = f.nodes()[i];
     if (op_arity(n.op) == 0) continue;
     NodeId a_dot = dot[static_cast<std::size_t>(n.a)];
@@ -111,6 +115,7 @@ Tape jvp(const Tape& f, const std::vector<std::string>& wrt) {
     NodeId a = primal[static_cast<std::size_t>(n.a)];
     NodeId b = n.b == no_node ? no_node : primal[static_cast<std::size_t>(n.b)];
     dot[i] = tangent_rule(bld, n, primal[i], a, b, a_dot, b_dot);
+    bld.set_origin({});
   }
 
   // The outputs: the primal ones, then each one's tangent y_dot.

@@ -45,6 +45,7 @@ struct Program<T>::Impl {
   std::vector<Kind> kind;
   std::vector<bool> reduction;
   std::vector<bool> absorbed;               // read through by its users, never formed
+  std::vector<bool> paired;                 // chunk step s runs with step s + 1 at one row (see pair_products)
   std::vector<std::size_t> offset;          // shared: into shared_storage; batch: arena column offset
   std::vector<std::size_t> partial_offset;  // reductions: into each thread's partial buffer
   std::vector<NodeId> pre, chunk, post;     // the steps of a run
@@ -67,7 +68,9 @@ struct Program<T>::Impl {
   };
 
   void plan();
+  void pair_products();
   void assign_batch_slots(const std::vector<NodeId>& steps);
+  void exec_pair(NodeId first, NodeId second, const Context& cx);
   std::size_t rows_of(NodeId id, const Context& cx) const {
     return kind[static_cast<std::size_t>(id)] == Kind::batch ? cx.rows : static_cast<std::size_t>(tape.node(id).shape.rows);
   }
@@ -176,6 +179,7 @@ void Program<T>::Impl::plan() {
     if (reduction[i]) partial_offset[i] = partial_size, partial_size += size;
   }
   shared_storage.assign(shared_size, T(0));
+  pair_products();
   assign_batch_slots(chunk);
 
   const int threads = std::max(1, options.threads);
@@ -191,6 +195,28 @@ void Program<T>::Impl::plan() {
   outputs.assign(tape.outputs().size(), Matrix<T>());
 }
 
+// A product and the next step's product with the same weight (a value and its
+// tangent, which jvp emits side by side) are run together when a chunk has one
+// row: the weight is then read from cache once instead of twice, and at one row
+// reading the weight is what a product costs.
+template <class T>
+void Program<T>::Impl::pair_products() {
+  paired.assign(chunk.size(), false);
+  auto weight = [&](NodeId b) {  // the matrix actually read: W for an absorbed Wᵀ
+    return absorbed[static_cast<std::size_t>(b)] ? tape.node(b).a : b;
+  };
+  for (std::size_t s = 0; s + 1 < chunk.size(); ++s) {
+    const Node& x = tape.node(chunk[s]);
+    const Node& y = tape.node(chunk[s + 1]);
+    const bool ok = x.op == Op::matmul && y.op == Op::matmul && x.shape == y.shape &&
+                    kind[static_cast<std::size_t>(chunk[s])] == Kind::batch && kind[static_cast<std::size_t>(x.a)] == Kind::batch &&
+                    kind[static_cast<std::size_t>(y.a)] == Kind::batch && y.a != chunk[s] &&
+                    absorbed[static_cast<std::size_t>(x.b)] == absorbed[static_cast<std::size_t>(y.b)] && weight(x.b) == weight(y.b) &&
+                    tape.node(x.a).shape == tape.node(y.a).shape && (s == 0 || !paired[s - 1]);
+    paired[s] = ok;
+  }
+}
+
 // Buffers of batch nodes: a slot of `cols` columns in the arena, taken when the
 // node is computed and given back after its last use, for a later node of the
 // same width. Outputs keep theirs to the end of the chunk, to be copied out.
@@ -203,8 +229,9 @@ void Program<T>::Impl::assign_batch_slots(const std::vector<NodeId>& steps) {
   std::vector<std::size_t> last_use(n, 0);
   for (std::size_t s = 0; s < steps.size(); ++s) {
     const Node& node = tape.node(steps[s]);
+    const std::size_t until = s < paired.size() && paired[s] ? s + 1 : s;  // a paired step's arguments live through its partner
     for (NodeId arg : {node.a, node.b})
-      if (arg != no_node) last_use[static_cast<std::size_t>(storage_of(arg))] = s;
+      if (arg != no_node) last_use[static_cast<std::size_t>(storage_of(arg))] = until;
   }
   for (const Output& out : tape.outputs()) last_use[static_cast<std::size_t>(out.node)] = steps.size();
   std::vector<std::pair<std::size_t, std::size_t>> free_slots;  // (cols, offset)
@@ -354,6 +381,21 @@ void Program<T>::Impl::exec(NodeId id, const Context& cx, bool into_partial) {
 }
 
 template <class T>
+void Program<T>::Impl::exec_pair(NodeId first, NodeId second, const Context& cx) {
+  const Node& x = tape.node(first);
+  const Node& y = tape.node(second);
+  const auto cols = static_cast<std::size_t>(x.shape.cols), k = static_cast<std::size_t>(tape.node(x.a).shape.cols);
+  const bool through = absorbed[static_cast<std::size_t>(x.b)] && (!form_transposes || cols < narrow_product);
+  const T* b = through ? value(tape.node(x.b).a, cx) : value(x.b, cx);
+  kernels::gemm_pair(cols, k, value(x.a, cx), value(y.a, cx), b, through ? std::size_t(1) : cols, through ? k : std::size_t(1),
+                     result(first, cx, false), result(second, cx, false), options.simd);
+  if (options.check_finite) {
+    check_finite(first, result(first, cx, false), 1, cols, cx.r0);
+    check_finite(second, result(second, cx, false), 1, cols, cx.r0);
+  }
+}
+
+template <class T>
 void Program<T>::Impl::check_finite(NodeId id, const T* y, std::size_t rows, std::size_t cols, std::size_t r0) const {
   for (std::size_t k = 0; k < rows * cols; ++k) {
     if (std::isfinite(y[k])) continue;
@@ -398,6 +440,16 @@ void Program<T>::Impl::run() {
   Context shared_cx{arenas[0].data(), partials[0].data(), 0, 0};
   for (NodeId id : pre) exec(id, shared_cx, false);
 
+  auto run_steps = [&](const Context& cx, bool into_partial) {
+    for (std::size_t s = 0; s < chunk.size(); ++s) {
+      if (cx.rows == 1 && paired[s]) {  // one row: the product and its partner together
+        exec_pair(chunk[s], chunk[s + 1], cx);
+        ++s;
+      } else {
+        exec(chunk[s], cx, into_partial);
+      }
+    }
+  };
   auto copy_rows_out = [&](const Context& cx) {
     for (std::size_t k = 0; k < outputs.size(); ++k) {
       const NodeId id = tape.outputs()[k].node;
@@ -407,7 +459,7 @@ void Program<T>::Impl::run() {
   };
   if (whole_batch) {
     Context cx{arenas[0].data(), partials[0].data(), 0, rows};
-    for (NodeId id : chunk) exec(id, cx, false);
+    run_steps(cx, false);
     copy_rows_out(cx);
   } else if (rows > 0) {  // even with no steps: an output may be an input, copied out per chunk
     for (auto& p : partials) std::fill(p.begin(), p.end(), T(0));
@@ -417,7 +469,7 @@ void Program<T>::Impl::run() {
       for (std::size_t c = static_cast<std::size_t>(t); c < chunks; c += threads) {
         Context cx{arenas[static_cast<std::size_t>(t)].data(), partials[static_cast<std::size_t>(t)].data(), c * chunk_rows,
                    std::min(chunk_rows, rows - c * chunk_rows)};
-        for (NodeId id : chunk) exec(id, cx, true);
+        run_steps(cx, true);
         copy_rows_out(cx);
       }
     };

@@ -25,6 +25,13 @@ template <class T>
 void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col,
           const T* b, std::size_t b_row, std::size_t b_col, T* c, std::size_t ldc, bool accumulate, bool simd);
 
+/// Two single-row products with the same B, B read once: c0 = a0 · B and
+/// c1 = a1 · B (B as in gemm). At one sample per run the products are bound by
+/// reading B; a product and its tangent share B and are computed together.
+template <class T>
+void gemm_pair(std::size_t n, std::size_t k, const T* a0, const T* a1, const T* b, std::size_t b_row, std::size_t b_col,
+               T* c0, T* c1, bool simd);
+
 /// y[j] (+)= Σ_i a[i][j] over `rows` rows of `cols` columns.
 template <class T> void sum_rows(const T* a, T* y, std::size_t rows, std::size_t cols, bool accumulate, bool simd);
 

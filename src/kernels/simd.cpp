@@ -163,7 +163,65 @@ void gemm_columns(std::size_t m, std::size_t n, std::size_t k, const T* a, std::
   }
 }
 
+// c0 = a0 · B, c1 = a1 · B for B row-major (b_col == 1): each register of B feeds both rows.
+template <class T, int NV>
+void pair_block(std::size_t k, const T* a0, const T* a1, const T* b, std::size_t ldb, T* c0, T* c1) {
+  using V = xsimd::batch<T>;
+  constexpr std::size_t w = V::size;
+  V acc0[NV], acc1[NV];
+  for (int v = 0; v < NV; ++v) acc0[v] = acc1[v] = V(T(0));
+  for (std::size_t p = 0; p < k; ++p) {
+    const V x0(a0[p]), x1(a1[p]);
+    for (int v = 0; v < NV; ++v) {
+      const V bv = V::load_unaligned(b + p * ldb + v * w);
+      acc0[v] = xsimd::fma(x0, bv, acc0[v]);
+      acc1[v] = xsimd::fma(x1, bv, acc1[v]);
+    }
+  }
+  for (int v = 0; v < NV; ++v) acc0[v].store_unaligned(c0 + v * w), acc1[v].store_unaligned(c1 + v * w);
+}
+
+// c0 = a0 · Wᵀ, c1 = a1 · Wᵀ with W's rows contiguous (b_row == 1): dot products, each row of W read once.
+template <class T, int NR>
+void pair_dot(std::size_t k, const T* a0, const T* a1, const T* w_rows, std::size_t ldw, T* c0, T* c1) {
+  using V = xsimd::batch<T>;
+  constexpr std::size_t w = V::size;
+  V acc0[NR], acc1[NR];
+  for (int q = 0; q < NR; ++q) acc0[q] = acc1[q] = V(T(0));
+  std::size_t p = 0;
+  for (; p + w <= k; p += w) {
+    const V x0 = V::load_unaligned(a0 + p), x1 = V::load_unaligned(a1 + p);
+    for (int q = 0; q < NR; ++q) {
+      const V wv = V::load_unaligned(w_rows + q * ldw + p);
+      acc0[q] = xsimd::fma(x0, wv, acc0[q]);
+      acc1[q] = xsimd::fma(x1, wv, acc1[q]);
+    }
+  }
+  for (int q = 0; q < NR; ++q) {
+    T s0 = xsimd::hadd(acc0[q]), s1 = xsimd::hadd(acc1[q]);
+    for (std::size_t t = p; t < k; ++t) s0 += a0[t] * w_rows[q * ldw + t], s1 += a1[t] * w_rows[q * ldw + t];
+    c0[q] = s0, c1[q] = s1;
+  }
+}
+
 }  // namespace
+
+template <class T>
+void gemm_pair(std::size_t n, std::size_t k, const T* a0, const T* a1, const T* b, std::size_t b_row, std::size_t b_col,
+               T* c0, T* c1, bool simd) {
+  constexpr std::size_t w = xsimd::batch<T>::size;
+  std::size_t j = 0;
+  if (simd && b_col == 1 && b_row != 1) {
+    for (; j + 8 * w <= n; j += 8 * w) pair_block<T, 8>(k, a0, a1, b + j, b_row, c0 + j, c1 + j);
+    for (; j + w <= n; j += w) pair_block<T, 1>(k, a0, a1, b + j, b_row, c0 + j, c1 + j);
+  } else if (simd && b_row == 1) {
+    for (; j + 4 <= n; j += 4) pair_dot<T, 4>(k, a0, a1, b + j * b_col, b_col, c0 + j, c1 + j);
+  }
+  if (j < n) {  // the rest of the columns, one row at a time
+    scalar::gemm(1, n - j, k, a0, k, std::size_t(1), b + j * b_col, b_row, b_col, c0 + j, n, false);
+    scalar::gemm(1, n - j, k, a1, k, std::size_t(1), b + j * b_col, b_row, b_col, c1 + j, n, false);
+  }
+}
 
 template <class T>
 void unary(Op op, const T* a, T* y, std::size_t n, T c, bool simd) {
@@ -240,6 +298,7 @@ void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols, bool simd) {
   template void gemm<T>(std::size_t, std::size_t, std::size_t, const T*, std::size_t, std::size_t, const T*, \
                         std::size_t, std::size_t, T*, std::size_t, bool, bool);                            \
   template void sum_rows<T>(const T*, T*, std::size_t, std::size_t, bool, bool);                           \
+  template void gemm_pair<T>(std::size_t, std::size_t, const T*, const T*, const T*, std::size_t, std::size_t, T*, T*, bool); \
   template void sum_cols<T>(const T*, T*, std::size_t, std::size_t, bool);
 WENGERT_INSTANTIATE(float)
 WENGERT_INSTANTIATE(double)

@@ -248,29 +248,32 @@ std::pair<NodeId, NodeId> Builder::broadcast_pair(Op op, NodeId a, NodeId b) {
   shape_error(op, sa, sb, "they are neither equal nor broadcastable ((1, c), (r, 1) or (1, 1) stretch)");
 }
 
-std::vector<NodeId> Builder::import(const Tape& f, std::span<const NodeId> binding) {
-  std::vector<NodeId> map(f.nodes().size(), no_node);
+NodeId Builder::import_node(const Tape& f, std::size_t i, std::span<const NodeId> binding, const std::vector<NodeId>& map) {
+  const Node& n = f.nodes()[i];
   const Origin saved = origin_;
-  for (std::size_t i = 0; i < f.nodes().size(); ++i) {
-    const Node& n = f.nodes()[i];
-    origin_ = {n.origin.kind, n.origin.of == no_node ? no_node : map[static_cast<std::size_t>(n.origin.of)]};
-    if (n.origin.of != no_node && origin_.of == no_node) origin_.kind = Origin::primal;
-    if (n.op == Op::input) {
-      const Input& in = f.inputs()[static_cast<std::size_t>(n.begin)];
-      NodeId bound = binding[static_cast<std::size_t>(n.begin)];
-      if (shape(bound) != in.shape)
-        throw ShapeError(fmt::format("call: input '{}' has shape {}, the value bound to it has shape {}",
-                                     in.name, to_string(in.shape), to_string(shape(bound))));
-      map[i] = bound;
-    } else if (n.op == Op::fill) {
-      map[i] = fill(n.value, n.shape);
-    } else {
-      NodeId a = n.a == no_node ? no_node : map[static_cast<std::size_t>(n.a)];
-      NodeId b = n.b == no_node ? no_node : map[static_cast<std::size_t>(n.b)];
-      map[i] = emit(n.op, a, b, n.value, n.begin, n.size);
-    }
+  origin_ = {n.origin.kind, n.origin.of == no_node ? no_node : map[static_cast<std::size_t>(n.origin.of)]};
+  if (n.origin.of != no_node && origin_.of == no_node) origin_.kind = Origin::primal;
+  NodeId id;
+  if (n.op == Op::input) {
+    const Input& in = f.inputs()[static_cast<std::size_t>(n.begin)];
+    id = binding[static_cast<std::size_t>(n.begin)];
+    if (shape(id) != in.shape)
+      throw ShapeError(fmt::format("call: input '{}' has shape {}, the value bound to it has shape {}", in.name,
+                                   to_string(in.shape), to_string(shape(id))));
+  } else if (n.op == Op::fill) {
+    id = fill(n.value, n.shape);
+  } else {
+    NodeId a = n.a == no_node ? no_node : map[static_cast<std::size_t>(n.a)];
+    NodeId b = n.b == no_node ? no_node : map[static_cast<std::size_t>(n.b)];
+    id = emit(n.op, a, b, n.value, n.begin, n.size);
   }
   origin_ = saved;
+  return id;
+}
+
+std::vector<NodeId> Builder::import(const Tape& f, std::span<const NodeId> binding) {
+  std::vector<NodeId> map(f.nodes().size(), no_node);
+  for (std::size_t i = 0; i < f.nodes().size(); ++i) map[i] = import_node(f, i, binding, map);
   return map;
 }
 

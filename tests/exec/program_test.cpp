@@ -122,3 +122,25 @@ TEST_CASE("an output that is an input, or needs no step, is still copied out") {
     CHECK(p.get("x_bar")(rows - 1, 0) == X(rows - 1, 0));
   }
 }
+
+TEST_CASE("one sample at a time: paired products give the numbers of a batch") {
+  std::mt19937_64 rng(12);
+  for (int act = 0; act < 2; ++act) {
+    Tape f = hvp(mlp_tape(5, 40, [act](Var a) { return act ? softplus(a) : tanh(a); }), "x");
+    Values batch = random_inputs(f, 3, rng);
+    Values together = run(f, batch);
+    for (std::size_t r = 0; r < 3; ++r) {
+      Values one = batch;
+      for (const char* name : {"x", "x_dot"}) {
+        Matrix<double> row(1, 5);
+        for (std::size_t j = 0; j < 5; ++j) row(0, j) = batch[name](r, j);
+        one[name] = row;
+      }
+      for (bool simd : {true, false}) {
+        Values alone = run(f, one, {.simd = simd});
+        for (std::size_t j = 0; j < 5; ++j)
+          CHECK(alone["x_bar_dot"](0, j) == doctest::Approx(together["x_bar_dot"](r, j)).epsilon(1e-13));
+      }
+    }
+  }
+}

@@ -99,3 +99,22 @@ TEST_CASE("matrix products and reductions: SIMD equals the scalar twin, tails in
   products<double>(1e-14);
   products<float>(1e-5);
 }
+
+TEST_CASE("paired single-row products: SIMD equals the scalar twin, both layouts") {
+  std::mt19937_64 rng(13);
+  for (std::size_t n : {1u, 3u, 8u, 17u, 64u, 70u, 130u})
+    for (std::size_t k : {1u, 5u, 16u, 33u})
+      for (bool transposed : {false, true}) {
+        CAPTURE(n);
+        CAPTURE(k);
+        auto a0 = random_vector<double>(k, rng, -1, 1), a1 = random_vector<double>(k, rng, -1, 1);
+        auto b = random_vector<double>(k * n, rng, -1, 1);
+        std::vector<double> c0(n), c1(n), r0(n), r1(n);
+        const std::size_t b_row = transposed ? 1 : n, b_col = transposed ? k : 1;
+        kernels::gemm_pair(n, k, a0.data(), a1.data(), b.data(), b_row, b_col, c0.data(), c1.data(), true);
+        kernels::gemm(1, n, k, a0.data(), k, 1, b.data(), b_row, b_col, r0.data(), n, false, false);
+        kernels::gemm(1, n, k, a1.data(), k, 1, b.data(), b_row, b_col, r1.data(), n, false, false);
+        check_close(c0, r0, 1e-14);
+        check_close(c1, r1, 1e-14);
+      }
+}
