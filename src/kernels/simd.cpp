@@ -94,6 +94,18 @@ void rows_in_blocks(std::size_t m, std::size_t n, std::size_t k, const T* a, std
     if (i < m) rows_in_blocks<T, MR - 1, NV>(m - i, n, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate);
 }
 
+// The horizontal sums of NR registers into out[0..NR): with one register per
+// lane (NR = lanes) a single transposing reduction (haddp) does all of them.
+template <class T, int NR>
+void store_sums(const xsimd::batch<T> (&acc)[NR], T* out) {
+  using V = xsimd::batch<T>;
+  if constexpr (NR == static_cast<int>(V::size)) {
+    xsimd::haddp(acc).store_unaligned(out);
+  } else {
+    for (int q = 0; q < NR; ++q) out[q] = xsimd::hadd(acc[q]);
+  }
+}
+
 // C = A · Bᵀ with the rows of A and of B contiguous: each entry is a dot
 // product along k, MR x NR of them at once, reduced across the register at the end.
 template <class T, int MR, int NR>
@@ -113,18 +125,22 @@ void micro_dot(std::size_t k, const T* a, std::size_t lda, const T* b, std::size
       for (int q = 0; q < NR; ++q) acc[r][q] = xsimd::fma(av, bv[q], acc[r][q]);
     }
   }
-  for (int r = 0; r < MR; ++r)
+  for (int r = 0; r < MR; ++r) {
+    T sums[NR];
+    store_sums<T, NR>(acc[r], sums);
     for (int q = 0; q < NR; ++q) {
-      T sum = xsimd::hadd(acc[r][q]);
+      T sum = sums[q];
       for (std::size_t t = p; t < k; ++t) sum += a[r * lda + t] * b[q * ldb + t];
       c[r * ldc + q] = accumulate ? c[r * ldc + q] + sum : sum;
     }
+  }
 }
 
 template <class T, int MR>
 void dot_rows(std::size_t n, std::size_t k, const T* a, std::size_t lda, const T* b, std::size_t ldb, T* c,
               std::size_t ldc, bool accumulate) {
-  constexpr int nr = MR == 1 ? 8 : 4;  // a single row: more dot products at once, to hide the latency
+  // A single row: one dot product per lane at once, reduced together (and enough of them to hide the latency).
+  constexpr int nr = MR == 1 ? static_cast<int>(xsimd::batch<T>::size > 8 ? 8 : xsimd::batch<T>::size) : 4;
   std::size_t j = 0;
   for (; j + nr <= n; j += nr) micro_dot<T, MR, nr>(k, a, lda, b + j * ldb, ldb, c + j, ldc, accumulate);
   for (; j < n; ++j) micro_dot<T, MR, 1>(k, a, lda, b + j * ldb, ldb, c + j, ldc, accumulate);
@@ -197,11 +213,10 @@ void pair_dot(std::size_t k, const T* a0, const T* a1, const T* w_rows, std::siz
       acc1[q] = xsimd::fma(x1, wv, acc1[q]);
     }
   }
-  for (int q = 0; q < NR; ++q) {
-    T s0 = xsimd::hadd(acc0[q]), s1 = xsimd::hadd(acc1[q]);
-    for (std::size_t t = p; t < k; ++t) s0 += a0[t] * w_rows[q * ldw + t], s1 += a1[t] * w_rows[q * ldw + t];
-    c0[q] = s0, c1[q] = s1;
-  }
+  store_sums<T, NR>(acc0, c0);
+  store_sums<T, NR>(acc1, c1);
+  for (int q = 0; q < NR; ++q)
+    for (std::size_t t = p; t < k; ++t) c0[q] += a0[t] * w_rows[q * ldw + t], c1[q] += a1[t] * w_rows[q * ldw + t];
 }
 
 }  // namespace
@@ -215,7 +230,8 @@ void gemm_pair(std::size_t n, std::size_t k, const T* a0, const T* a1, const T* 
     for (; j + 8 * w <= n; j += 8 * w) pair_block<T, 8>(k, a0, a1, b + j, b_row, c0 + j, c1 + j);
     for (; j + w <= n; j += w) pair_block<T, 1>(k, a0, a1, b + j, b_row, c0 + j, c1 + j);
   } else if (simd && b_row == 1) {
-    for (; j + 4 <= n; j += 4) pair_dot<T, 4>(k, a0, a1, b + j * b_col, b_col, c0 + j, c1 + j);
+    constexpr int nr = w > 8 ? 8 : static_cast<int>(w);  // one dot product per lane (8 at most: registers)
+    for (; j + nr <= n; j += nr) pair_dot<T, nr>(k, a0, a1, b + j * b_col, b_col, c0 + j, c1 + j);
   }
   if (j < n) {  // the rest of the columns, one row at a time
     scalar::gemm(1, n - j, k, a0, k, std::size_t(1), b + j * b_col, b_row, b_col, c0 + j, n, false);
