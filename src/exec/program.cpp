@@ -244,7 +244,8 @@ void Program<T>::Impl::assign_batch_slots(const std::vector<NodeId>& steps) {
     if (it != free_slots.end()) offset[i] = it->second, free_slots.erase(it);
     else offset[i] = arena_width, arena_width += cols;
     const Node& node = tape.nodes()[i];
-    for (NodeId arg : {node.a, node.b}) {
+    const Node& partner = s > 0 && s - 1 < paired.size() && paired[s - 1] ? tape.node(steps[s - 1]) : node;
+    for (NodeId arg : {node.a, node.b, partner.a, partner.b}) {  // a paired step's arguments die with its partner
       if (arg == no_node) continue;
       const auto src = static_cast<std::size_t>(storage_of(arg));
       if (kind[src] == Kind::batch && tape.nodes()[src].op != Op::input && !absorbed[src] && last_use[src] == s &&
