@@ -40,40 +40,66 @@ void gather(const Matrix<double>& x, const std::vector<std::size_t>& order, std:
       std::copy_n(&x(order[(begin + r) % order.size()], 0), x.cols(), &out(r * copies + c, 0));
 }
 
+// Evaluation on fixed rows, planned once: the loss (with probes or noise drawn
+// once from the seed) and the squared distance of the learned score to the true
+// one. Its programs read theta through views, so it follows the training.
+class Evaluation {
+ public:
+  Evaluation(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x, const LossOptions& loss,
+             std::uint64_t seed, const Dataset* truth)
+      : x_(x), z_(x.rows(), x.cols()), loss_(loss_tape(phi, loss), {"J"}), score_(grad(phi.tape, {"x"}), {"x_bar"}) {
+    phi.bind(loss_, std::span<const double>(theta));
+    phi.bind(score_, std::span<const double>(theta));
+    loss_.set("x", x_);
+    score_.set("x", x_);
+    if (needs_z(loss.kind)) {
+      std::mt19937_64 rng(seed);
+      draw_z(z_, loss, rng);
+      loss_.set("z", z_);
+    }
+    if (truth && truth->score) true_score_ = truth->score(x_);
+  }
+
+  double loss() {
+    loss_.run();
+    return loss_.get("J")(0, 0);
+  }
+
+  Matrix<double> score() {  // s_theta = -∇x phi
+    score_.run();
+    Matrix<double> s = to_matrix(score_.get("x_bar"));
+    for (std::size_t i = 0; i < s.rows() * s.cols(); ++i) s.data()[i] = -s.data()[i];
+    return s;
+  }
+
+  double fisher() {  // E‖s_theta - s_true‖², NaN without a true score
+    if (true_score_.rows() == 0) return NAN;
+    Matrix<double> s = score();
+    double sum = 0;
+    for (std::size_t i = 0; i < s.rows() * s.cols(); ++i) sum += std::pow(s.data()[i] - true_score_.data()[i], 2);
+    return sum / double(x_.rows());
+  }
+
+ private:
+  Matrix<double> x_, z_, true_score_;
+  Program<double> loss_, score_;
+};
+
 }  // namespace
 
 double evaluate_loss(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x,
                      const LossOptions& loss, std::uint64_t seed) {
-  Program<double> p(loss_tape(phi, loss), {"J"});
-  phi.bind(p, std::span<const double>(theta));
-  p.set("x", x);
-  Matrix<double> z(x.rows(), x.cols());
-  if (needs_z(loss.kind)) {
-    std::mt19937_64 rng(seed);
-    draw_z(z, loss, rng);
-    p.set("z", z);
-  }
-  p.run();
-  return p.get("J")(0, 0);
+  return Evaluation(phi, theta, x, loss, seed, nullptr).loss();
 }
 
 Matrix<double> model_score(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x) {
-  Program<double> p(grad(phi.tape, {"x"}), {"x_bar"});
-  phi.bind(p, std::span<const double>(theta));
-  p.set("x", x);
-  p.run();
-  Matrix<double> s = to_matrix(p.get("x_bar"));
-  for (std::size_t i = 0; i < s.rows() * s.cols(); ++i) s.data()[i] = -s.data()[i];
-  return s;
+  return Evaluation(phi, theta, x, {}, 0, nullptr).score();
 }
 
 double fisher_divergence(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x,
                          const Dataset& truth) {
   if (!truth.score) throw UsageError(fmt::format("fisher_divergence: the true score of '{}' is not known", truth.name));
-  Matrix<double> s = model_score(phi, theta, x), t = truth.score(x);
-  double sum = 0;
-  for (std::size_t i = 0; i < s.rows() * s.cols(); ++i) sum += (s.data()[i] - t.data()[i]) * (s.data()[i] - t.data()[i]);
-  return sum / double(x.rows());
+  return Evaluation(phi, theta, x, {}, 0, &truth).fisher();
 }
 
 TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Matrix<double>& data,
@@ -116,6 +142,7 @@ TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Mat
   if (needs_z(options.loss.kind)) program.set("z", z);
   phi.bind(program, std::span<const double>(theta));
 
+  Evaluation held_out(phi, theta, holdout, options.loss, options.seed + 1, truth);  // reads theta as it trains
   auto optimizer = nn::make_optimizer(options.optimizer);
   std::vector<double> g(theta.size());
   TrainResult result;
@@ -149,8 +176,8 @@ TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Mat
       p.step = step;
       p.steps = options.steps;
       p.train_loss = running / double(since_report);
-      p.holdout_loss = evaluate_loss(phi, theta, holdout, options.loss, options.seed + 1);
-      if (truth && truth->score) p.fisher = fisher_divergence(phi, theta, holdout, *truth);
+      p.holdout_loss = held_out.loss();
+      p.fisher = held_out.fisher();
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       p.samples_per_second = double(step * options.batch) / seconds;
       p.eta_seconds = seconds / double(step) * double(options.steps - step);
