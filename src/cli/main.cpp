@@ -245,14 +245,15 @@ int main(int argc, char** argv) {
   map_cmd->add_flag("--nesterov", map_options.nesterov, "Nesterov's acceleration (with a fixed step)");
   map_cmd->add_option("--iterations", map_options.max_iterations, "at most this many iterations");
   map_cmd->add_option("--threads", map_options.threads, "threads per iteration");
-  std::string sample_model, sample_out = "samples.csv", sampler = "sde";
+  std::string sample_model, sample_out = "samples.csv", sampler = "sde", diffusion_loss = "denoising";
   std::size_t sample_n = 2000, sample_levels = 300, diffusion_steps = 6000, diffusion_width = 128;
   bool retrain = false;
   CLI::App* sample_cmd = app.add_subcommand("sample", "learn a time-conditioned score along x_t = sqrt(t) x + sqrt(1-t) z and sample");
   sample_cmd->add_option("--data", data.source, "built-in data set or CSV file to learn from");
   sample_cmd->add_option("--model", sample_model, "a model file: loaded if it exists (unless --retrain), else written after training");
   sample_cmd->add_flag("--retrain", retrain, "train even if the model file exists");
-  sample_cmd->add_option("--train-steps", diffusion_steps, "training steps (denoising score matching over t)");
+  sample_cmd->add_option("--train-steps", diffusion_steps, "training steps");
+  sample_cmd->add_option("--loss", diffusion_loss, "denoising, exact or hutchinson score matching at each sampled t");
   sample_cmd->add_option("--width", diffusion_width, "hidden width of the MLP [d, w, w, 1]");
   sample_cmd->add_option("--sampler", sampler, "langevin, sde or ode");
   sample_cmd->add_option("--n", sample_n, "samples to draw");
@@ -276,10 +277,11 @@ int main(int argc, char** argv) {
       } else {
         const auto w = static_cast<Dim>(diffusion_width);
         phi = nn::time_mlp({static_cast<Dim>(x.cols()), w, w, 1}, nn::Activation::softplus, 8);
-        fmt::print("training a time-conditioned MLP [{}, {}, {}, 1] on {} ({} samples), {} steps\n", x.cols(), w, w, data.source, x.rows(), diffusion_steps);
+        fmt::print("training a time-conditioned MLP [{}, {}, {}, 1] on {} ({} samples), {} loss, {} steps\n", x.cols(), w, w,
+                   data.source, x.rows(), diffusion_loss, diffusion_steps);
         const auto start = std::chrono::steady_clock::now();
         theta = diffusion::train(phi, nn::initial_parameters(phi, options.seed), x,
-                                 {.steps = diffusion_steps, .seed = options.seed, .threads = 2,
+                                 {.loss = diffusion::loss_from(diffusion_loss), .steps = diffusion_steps, .seed = options.seed, .threads = 2,
                                   .report = [](std::size_t step, double loss) { fmt::print("step {:>6}  loss {:.5f}\n", step, loss); }});
         fmt::print("trained in {:.1f} s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
         if (!sample_model.empty()) score::save_model(sample_model, phi, theta);

@@ -66,6 +66,40 @@ ScoreField learned_score(const nn::Potential& phi, const std::vector<double>& th
 
 // ---- training -------------------------------------------------------------------
 
+Tape loss_tape(const nn::Potential& phi, Loss kind) {
+  if (!phi.tape.has_input("t")) throw UsageError("diffusion::loss_tape: the potential has no time input \"t\"; use nn::time_mlp");
+  const Dim d = phi.dim();
+  Recorder rec;
+  Var x = rec.data("x", d), z = rec.data("z", d), t = rec.data("t", 1);
+  Var xt = sqrt(t) * x + sqrt(1.0 - t) * z;  // the homotopy
+  std::vector<std::pair<std::string, Var>> args{{"x", xt}, {"t", t}};
+  for (const nn::Block& b : phi.blocks)
+    args.emplace_back(b.name, rec.parameter(b.name, static_cast<Dim>(b.rows), static_cast<Dim>(b.cols)));
+  Var per_sample;
+  switch (kind) {
+    case Loss::denoising: {  // ½‖sqrt(1 - t) s + z‖² with s = -∇x phi: the score of the noise is -z / sqrt(1 - t)
+      Var residual = z - sqrt(1.0 - t) * rec.call(grad(phi.tape, {"x"}, "phi"), args)[1];
+      per_sample = 0.5 * dot(residual, residual);
+      break;
+    }
+    case Loss::exact: {  // (1 - t)(½‖∇phi‖² - Δphi) at x_t, by the forward Laplacian
+      std::vector<Var> out = rec.call(laplacian(phi.tape, "x", "phi"), args);
+      per_sample = (1.0 - t) * (0.5 * dot(out[1], out[1]) - out[2]);
+      break;
+    }
+    case Loss::hutchinson: {  // the Laplacian as vᵀ H v for a probe v
+      Var v = rec.data("v", d);
+      auto with_probe = args;
+      with_probe.emplace_back("x_dot", v);
+      std::vector<Var> out = rec.call(hvp(phi.tape, "x", "phi"), with_probe);
+      per_sample = (1.0 - t) * (0.5 * dot(out[1], out[1]) - dot(v, out[2]));
+      break;
+    }
+  }
+  rec.output("J", mean_rows(per_sample));
+  return rec.finish();
+}
+
 std::vector<double> train(const nn::Potential& phi, std::vector<double> theta, const Matrix<double>& data,
                           const TrainOptions& options) {
   const auto d = static_cast<std::size_t>(phi.dim());
@@ -73,23 +107,15 @@ std::vector<double> train(const nn::Potential& phi, std::vector<double> theta, c
   if (data.cols() != d) throw ShapeError(fmt::format("diffusion::train: the data has {} columns; the potential is on R^{}", data.cols(), d));
   if (!(options.t_min > 0 && options.t_min < options.t_max && options.t_max < 1))
     throw UsageError(fmt::format("diffusion::train: levels [{}, {}] must satisfy 0 < t_min < t_max < 1", options.t_min, options.t_max));
-  // The loss: ½ mean ‖sqrt(1 - t) s(x_t, t) + z‖², s = -∇x phi, x_t = sqrt(t) x + sqrt(1 - t) z.
-  Recorder rec;
-  Var x = rec.data("x", static_cast<Dim>(d)), z = rec.data("z", static_cast<Dim>(d)), t = rec.data("t", 1);
-  std::vector<std::pair<std::string, Var>> args{{"x", sqrt(t) * x + sqrt(1.0 - t) * z}, {"t", t}};
-  for (const nn::Block& b : phi.blocks)
-    args.emplace_back(b.name, rec.parameter(b.name, static_cast<Dim>(b.rows), static_cast<Dim>(b.cols)));
-  Var gradient = rec.call(grad(phi.tape, {"x"}, "phi"), args)[1];
-  Var residual = z - sqrt(1.0 - t) * gradient;
-  rec.output("J", mean_rows(0.5 * dot(residual, residual)));
-  Tape loss = rec.finish();
+  Tape loss = loss_tape(phi, options.loss);
   std::vector<std::string> names{"J"}, wrt;
   for (const nn::Block& b : phi.blocks) names.push_back(b.name + "_bar"), wrt.push_back(b.name);
   Program<double> program(grad(loss, wrt, "J"), names, {.threads = options.threads});
-  Matrix<double> xb(options.batch, d), zb(options.batch, d), tb(options.batch, 1);
+  Matrix<double> xb(options.batch, d), zb(options.batch, d), tb(options.batch, 1), vb(options.batch, d);
   program.set("x", xb);
   program.set("z", zb);
   program.set("t", tb);
+  if (options.loss == Loss::hutchinson) program.set("v", vb);
   phi.bind(program, std::span<const double>(theta));
   std::mt19937_64 rng(options.seed);
   std::uniform_int_distribution<std::size_t> row(0, data.rows() - 1);
@@ -106,6 +132,7 @@ std::vector<double> train(const nn::Potential& phi, std::vector<double> theta, c
       for (std::size_t j = 0; j < d; ++j) xb(i, j) = data(r, j), zb(i, j) = normal(rng);
       const double sigma = std::exp(log_scale(rng));
       tb(i, 0) = 1 - sigma * sigma;
+      for (std::size_t j = 0; j < d; ++j) vb(i, j) = (rng() >> 63) ? 1.0 : -1.0;  // Rademacher probes
     }
     program.run();
     const double j = program.get("J")(0, 0);
@@ -122,6 +149,21 @@ std::vector<double> train(const nn::Potential& phi, std::vector<double> theta, c
 }
 
 // ---- sampling -------------------------------------------------------------------
+
+std::string to_string(Loss loss) {
+  switch (loss) {
+    case Loss::denoising: return "denoising";
+    case Loss::exact: return "exact";
+    case Loss::hutchinson: return "hutchinson";
+  }
+  return "?";
+}
+
+Loss loss_from(const std::string& name) {
+  for (Loss l : {Loss::denoising, Loss::exact, Loss::hutchinson})
+    if (to_string(l) == name) return l;
+  throw UsageError(fmt::format("diffusion loss '{}' is not known; use denoising, exact or hutchinson", name));
+}
 
 std::string to_string(Sampler s) {
   switch (s) {

@@ -27,6 +27,7 @@ expect_error "bad.csv:2: column 2" "$wengert" train --data "$scratch/bad.csv" --
 "$wengert" sample --data ring8 --train-steps 200 --width 16 --n 300 --levels 50 --model "$scratch/diff.wgt" --out "$scratch/samples.csv" | grep -q "fitted Gaussian"
 test "$(wc -l < "$scratch/samples.csv")" -eq 300
 "$wengert" sample --data ring8 --model "$scratch/diff.wgt" --sampler ode --n 100 --levels 20 --out "$scratch/s2.csv" | grep -q "ode sampler"
+"$wengert" sample --data ring8 --loss exact --train-steps 50 --width 8 --n 50 --levels 10 --out "$scratch/s3.csv" | grep -q "exact loss"
 expect_error "is a mlp potential, not time-conditioned" "$wengert" sample --model "$scratch/demo/model.wgt" --n 10
 printf '1,2,3\n' > "$scratch/wide.csv"
 expect_error "has 3 columns; the identity operator on R^2 observes 2" "$wengert" map --prior "$scratch/demo/model.wgt" --in "$scratch/wide.csv"

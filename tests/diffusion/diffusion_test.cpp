@@ -71,22 +71,19 @@ TEST_CASE("the probability-flow ODE maps the data to N(0, I) and back") {
   CHECK(mean_error < 5e-3);
 }
 
-TEST_CASE("the diffusion loss's theta-gradient, through a time-conditioned potential, matches differences") {
-  // A forward check of the pieces train() records: score of phi(x, t) and its theta-gradient.
-  nn::Potential phi = nn::time_mlp({2, 6, 1}, nn::Activation::tanh, 2);
-  Tape g = grad(phi.tape, {"x"}, "phi");
-  Recorder rec;
-  std::vector<std::pair<std::string, Var>> args{{"x", rec.data("x", 2)}, {"t", rec.data("t", 1)}};
-  for (const nn::Block& b : phi.blocks) args.emplace_back(b.name, rec.parameter(b.name, static_cast<Dim>(b.rows), static_cast<Dim>(b.cols)));
-  Var s = rec.call(g, args)[1];
-  rec.output("J", mean_rows(dot(s, s)));
-  Tape loss = rec.finish();
+TEST_CASE("every diffusion loss: the theta-gradient through a time-conditioned potential matches differences") {
+  nn::Potential phi = nn::time_mlp({2, 6, 1}, nn::Activation::softplus, 2);
   std::mt19937_64 rng(10);
-  Values at = random_inputs(loss, 8, rng, 0.1, 0.9);
-  Values exact = run(grad(loss, {"W1", "b1", "W2"}, "J"), at);
-  for (const char* p : {"W1", "b1", "W2"}) {
-    Matrix<double> dir = random_matrix(at[p].rows(), at[p].cols(), rng);
-    CHECK(frobenius_dot(exact[std::string(p) + "_bar"], dir) ==
-          doctest::Approx(finite_difference(loss, at, {{p, dir}})["J"](0, 0)).epsilon(1e-6));
+  for (diffusion::Loss kind : {diffusion::Loss::denoising, diffusion::Loss::exact, diffusion::Loss::hutchinson}) {
+    CAPTURE(diffusion::to_string(kind));
+    Tape loss = diffusion::loss_tape(phi, kind);
+    Values at = random_inputs(loss, 8, rng, 0.1, 0.9);  // levels t in (0.1, 0.9)
+    Values exact = run(grad(loss, {"W1", "b1", "W2"}, "J"), at);
+    for (const char* p : {"W1", "b1", "W2"}) {
+      Matrix<double> dir = random_matrix(at[p].rows(), at[p].cols(), rng);
+      CHECK(frobenius_dot(exact[std::string(p) + "_bar"], dir) ==
+            doctest::Approx(finite_difference(loss, at, {{p, dir}})["J"](0, 0)).epsilon(1e-6));
+    }
   }
+  CHECK_THROWS_WITH_AS(diffusion::loss_from("flow"), doctest::Contains("use denoising, exact or hutchinson"), UsageError);
 }

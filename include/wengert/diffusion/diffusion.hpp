@@ -37,7 +37,15 @@ ScoreField learned_score(const nn::Potential& phi, const std::vector<double>& th
 
 // ---- training -------------------------------------------------------------------
 
+/// The loss at each sampled level t, weighted by 1 - t (the noise variance):
+/// denoising score matching, or Hyvärinen's at the law of x_t — exactly (the
+/// forward Laplacian) or with one Rademacher probe (sliced, variance-reduced).
+enum class Loss { denoising, exact, hutchinson };
+std::string to_string(Loss loss);
+Loss loss_from(const std::string& name);  ///< denoising, exact or hutchinson
+
 struct TrainOptions {
+  Loss loss = Loss::denoising;
   std::size_t steps = 4000, batch = 256;
   double learning_rate = 2e-3;
   double t_min = 1e-3, t_max = 0.999;  ///< levels in [t_min, t_max], the noise scale sqrt(1 - t) log-uniform
@@ -46,10 +54,14 @@ struct TrainOptions {
   std::function<void(std::size_t step, double loss)> report;  ///< every 500 steps
 };
 
-/// Denoising score matching over t with the weight 1 - t (the variance of the
-/// noise at t): minimise E ‖sqrt(1 - t) s(x_t, t) + z‖². Returns theta.
+/// Score matching over t with the weight 1 - t: denoising, E ‖sqrt(1 - t) s(x_t, t) + z‖²,
+/// or Hyvärinen's E (1 - t)(½‖s(x_t, t)‖² - Δ phi(x_t, t)). Returns theta.
 std::vector<double> train(const nn::Potential& phi, std::vector<double> theta, const Matrix<double>& data,
                           const TrainOptions& options);
+
+/// The training loss as a tape: inputs "x" (data), "z" (noise), "t" (levels), "v"
+/// (a probe, hutchinson only) and phi's parameters; output "J", the mean over rows.
+Tape loss_tape(const nn::Potential& phi, Loss loss);
 
 // ---- sampling -------------------------------------------------------------------
 
