@@ -8,7 +8,7 @@
 // distance, beside the floor (two independent true samples) and a single
 // Gaussian fitted to the data. The walkthrough fails unless the Langevin and SDE
 // samplers close at least half of the gap (in energy distance) between the
-// fitted Gaussian and the floor. It draws diffusion.png: the noisy law at several t, the learned score
+// fitted Gaussian and the floor, on the data sets where that gap is measurable. It draws diffusion.png: the noisy law at several t, the learned score
 // field, generated against true samples.
 #include <cmath>
 #include <cstdlib>
@@ -53,8 +53,12 @@ int main(int argc, char** argv) {
       if (kind == diffusion::Sampler::sde) generated = x;
       // The stochastic samplers correct their own errors; the ODE follows the learned score's errors
       // near t = 1 without correction, and is reported but not held to the bound.
-      // The bound: close at least half of the gap between the fitted Gaussian and the floor.
-      if (kind != diffusion::Sampler::ode && !(d.first - floor.first <= 0.5 * (gaussian.first - floor.first))) ++walkthrough::failures;
+      // The bound: close at least half of the gap between the fitted Gaussian and the floor — where
+      // there is a gap to close: on the concentric rings a Gaussian is within sampling noise of the
+      // truth by both distances, and a bound there would test the noise.
+      const bool measurable = gaussian.first - floor.first > 0.01;
+      if (measurable && kind != diffusion::Sampler::ode && !(d.first - floor.first <= 0.5 * (gaussian.first - floor.first)))
+        ++walkthrough::failures;
     }
     fmt::print("{:<10} {:>17} {:>17}{}\n", name, cell(floor), cell(gaussian), cells);
     if (std::string(name) != "ring8") continue;

@@ -132,7 +132,8 @@ std::vector<double> train(const nn::Potential& phi, std::vector<double> theta, c
       for (std::size_t j = 0; j < d; ++j) xb(i, j) = data(r, j), zb(i, j) = normal(rng);
       const double sigma = std::exp(log_scale(rng));
       tb(i, 0) = 1 - sigma * sigma;
-      for (std::size_t j = 0; j < d; ++j) vb(i, j) = (rng() >> 63) ? 1.0 : -1.0;  // Rademacher probes
+      if (options.loss == Loss::hutchinson)
+        for (std::size_t j = 0; j < d; ++j) vb(i, j) = (rng() >> 63) ? 1.0 : -1.0;  // Rademacher probes
     }
     program.run();
     const double j = program.get("J")(0, 0);
