@@ -41,8 +41,6 @@ enum class Op : std::uint8_t {
   matmul,          // (r, k) x (k, c) -> (r, c)
 };
 
-inline constexpr int op_count = static_cast<int>(Op::matmul) + 1;
-
 /// The op's name as the printed tape shows it ("tanh", "matmul").
 std::string_view op_name(Op op);
 

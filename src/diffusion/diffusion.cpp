@@ -43,7 +43,7 @@ ScoreField exact_score(const score::Dataset& data) {
 }
 
 ScoreField learned_score(const nn::Potential& phi, const std::vector<double>& theta, int threads) {
-  if (phi.time_features == 0 && !phi.tape.has_input("t"))
+  if (!phi.tape.has_input("t"))
     throw UsageError("learned_score: the potential has no time input \"t\"; use nn::time_mlp");
   struct State {  // planned once, used by every call
     Program<double> program;

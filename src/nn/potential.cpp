@@ -94,6 +94,13 @@ void check_mlp(const char* who, const std::vector<Dim>& widths, Activation activ
                                  "score-matching loss would see no curvature; use softplus, silu or tanh", who));
   if (!(confinement >= 0)) throw UsageError(fmt::format("{}: confinement {} must be >= 0", who, confinement));
 }
+
+// The common end of both MLPs: the confining term, the output, the tape.
+void finish_potential(Recorder& rec, Potential& phi, Var x, Var h) {
+  if (phi.confinement > 0) h = h + (0.5 * phi.confinement) * sum_cols(square(x));
+  rec.output("phi", h);
+  phi.tape = rec.finish();
+}
 }  // namespace
 
 Potential mlp(const std::vector<Dim>& widths, Activation activation, double confinement, bool second_order) {
@@ -105,10 +112,7 @@ Potential mlp(const std::vector<Dim>& widths, Activation activation, double conf
   phi.confinement = confinement;
   Recorder rec;
   Var x = rec.data("x", widths.front());
-  Var h = mlp_layers(rec, phi, x, widths, widths.front());
-  if (confinement > 0) h = h + (0.5 * confinement) * sum_cols(square(x));
-  rec.output("phi", h);
-  phi.tape = rec.finish();
+  finish_potential(rec, phi, x, mlp_layers(rec, phi, x, widths, widths.front()));
   return phi;
 }
 
@@ -132,10 +136,7 @@ Potential time_mlp(const std::vector<Dim>& widths, Activation activation, std::s
     features = concat_cols(concat_cols(features, sin(angle)), cos(angle));
   }
   const Dim width = widths.front() + 1 + 2 * static_cast<Dim>(frequencies);
-  Var h = mlp_layers(rec, phi, features, widths, width);
-  if (confinement > 0) h = h + (0.5 * confinement) * sum_cols(square(x));
-  rec.output("phi", h);
-  phi.tape = rec.finish();
+  finish_potential(rec, phi, x, mlp_layers(rec, phi, features, widths, width));
   return phi;
 }
 

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <numbers>
 #include <numeric>
+#include <optional>
 #include <random>
 
 #include "wengert/ad.hpp"
@@ -45,24 +46,28 @@ void gather(const Matrix<double>& x, const std::vector<std::size_t>& order, std:
 // one. Its programs read theta through views, so it follows the training.
 class Evaluation {
  public:
-  Evaluation(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x, const LossOptions& loss,
+  /// `loss` may be null: only the score is evaluated then, and no loss tape is built.
+  Evaluation(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x, const LossOptions* loss,
              std::uint64_t seed, const Dataset* truth)
-      : x_(x), z_(x.rows(), x.cols()), loss_(loss_tape(phi, loss), {"J"}), score_(grad(phi.tape, {"x"}), {"x_bar"}) {
-    phi.bind(loss_, std::span<const double>(theta));
+      : x_(x), z_(x.rows(), x.cols()), score_(grad(phi.tape, {"x"}), {"x_bar"}) {
     phi.bind(score_, std::span<const double>(theta));
-    loss_.set("x", x_);
     score_.set("x", x_);
-    if (needs_z(loss.kind)) {
-      std::mt19937_64 rng(seed);
-      draw_z(z_, loss, rng);
-      loss_.set("z", z_);
+    if (loss) {
+      loss_.emplace(loss_tape(phi, *loss), std::vector<std::string>{"J"});
+      phi.bind(*loss_, std::span<const double>(theta));
+      loss_->set("x", x_);
+      if (needs_z(loss->kind)) {
+        std::mt19937_64 rng(seed);
+        draw_z(z_, *loss, rng);
+        loss_->set("z", z_);
+      }
     }
     if (truth && truth->score) true_score_ = truth->score(x_);
   }
 
   double loss() {
-    loss_.run();
-    return loss_.get("J")(0, 0);
+    loss_->run();
+    return loss_->get("J")(0, 0);
   }
 
   Matrix<double> score() {  // s_theta = -∇x phi
@@ -82,24 +87,25 @@ class Evaluation {
 
  private:
   Matrix<double> x_, z_, true_score_;
-  Program<double> loss_, score_;
+  Program<double> score_;
+  std::optional<Program<double>> loss_;
 };
 
 }  // namespace
 
 double evaluate_loss(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x,
                      const LossOptions& loss, std::uint64_t seed) {
-  return Evaluation(phi, theta, x, loss, seed, nullptr).loss();
+  return Evaluation(phi, theta, x, &loss, seed, nullptr).loss();
 }
 
 Matrix<double> model_score(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x) {
-  return Evaluation(phi, theta, x, {}, 0, nullptr).score();
+  return Evaluation(phi, theta, x, nullptr, 0, nullptr).score();
 }
 
 double fisher_divergence(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x,
                          const Dataset& truth) {
   if (!truth.score) throw UsageError(fmt::format("fisher_divergence: the true score of '{}' is not known", truth.name));
-  return Evaluation(phi, theta, x, {}, 0, &truth).fisher();
+  return Evaluation(phi, theta, x, nullptr, 0, &truth).fisher();
 }
 
 TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Matrix<double>& data,
@@ -142,7 +148,7 @@ TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Mat
   if (needs_z(options.loss.kind)) program.set("z", z);
   phi.bind(program, std::span<const double>(theta));
 
-  Evaluation held_out(phi, theta, holdout, options.loss, options.seed + 1, truth);  // reads theta as it trains
+  Evaluation held_out(phi, theta, holdout, &options.loss, options.seed + 1, truth);  // reads theta as it trains
   auto optimizer = nn::make_optimizer(options.optimizer);
   std::vector<double> g(theta.size());
   TrainResult result;

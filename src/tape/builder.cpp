@@ -57,11 +57,6 @@ NodeId Builder::fill(double value, Shape shape) {
   return id;
 }
 
-bool Builder::is_fill(NodeId id, double value) const {
-  const Node& n = node(id);
-  return n.op == Op::fill && n.value == value;
-}
-
 Shape Builder::shape_rule(Op op, NodeId a, NodeId b, std::int64_t begin, std::int64_t size) const {
   Shape sa = shape(a);
   switch (op) {

@@ -33,8 +33,6 @@ class Builder {
   NodeId input(std::string name, Role role, Shape shape);
   NodeId fill(double value, Shape shape);
   NodeId zeros(Shape shape) { return fill(0.0, shape); }
-  bool is_fill(NodeId id, double value) const;
-  bool is_zero(NodeId id) const { return is_fill(id, 0.0); }
 
   /// The general entry: op with arguments and attributes (see Node).
   NodeId emit(Op op, NodeId a, NodeId b = no_node, double value = 0, std::int64_t begin = 0,
