@@ -10,9 +10,9 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fmt/format.h>
 #include <map>
 #include <thread>
+#include <fmt/format.h>
 
 #include "bench/mlp.hpp"
 #include "bench/peak.hpp"
@@ -42,7 +42,10 @@ void run_quantity(benchmark::State& state, Quantity q, int d, int h, int rows, i
                     : q == Quantity::gradient ? wengert::grad(f, {"x"})
                     : q == Quantity::hvp      ? wengert::hvp(f, "x")
                                               : wengert::laplacian(f, "x");
-  const char* out = q == Quantity::forward ? "phi" : q == Quantity::gradient ? "x_bar" : q == Quantity::hvp ? "x_bar_dot" : "x_laplacian";
+  const char* out = q == Quantity::forward    ? "phi"
+                    : q == Quantity::gradient ? "x_bar"
+                    : q == Quantity::hvp      ? "x_bar_dot"
+                                              : "x_laplacian";
   wengert::Program<T> p(t, {out}, options);
   data.bind(p);
   for (auto _ : state) {
@@ -130,12 +133,14 @@ int main(int argc, char** argv) {
         const double per = 1e-3 / rows;           // ns per run -> us per sample
         const double hvp_gflops = collector.gflops[key(type, Quantity::hvp, d, h, rows, 1)];
         const double two = rows > 1 && t(Quantity::hvp, 2) > 0 ? t(Quantity::hvp) / t(Quantity::hvp, 2) : 0;
-        fmt::print("{:<8} {:>4} {:>4} {:>6}  {:>10.4f} {:>10.4f} {:>10.4f} {:>11.4f}  {:>9.2f} {:>7.1f}% {:>10}\n", type, d,
-                   h, rows, t(Quantity::forward) * per, t(Quantity::gradient) * per, t(Quantity::hvp) * per,
+        fmt::print("{:<8} {:>4} {:>4} {:>6}  {:>10.4f} {:>10.4f} {:>10.4f} {:>11.4f}  {:>9.2f} {:>7.1f}% {:>10}\n",
+                   type, d, h, rows, t(Quantity::forward) * per, t(Quantity::gradient) * per, t(Quantity::hvp) * per,
                    t(Quantity::laplacian) * per, t(Quantity::hvp) / t(Quantity::forward),
                    peak(type) > 0 ? 100 * hvp_gflops / peak(type) : 0.0, two > 0 ? fmt::format("{:.2f}", two) : "-");
       }
-  fmt::print("\nus/s = microseconds per sample; %peak counts 4 forward passes of work per HVP against one core's\n"
-             "peak FMA rate (peak_fma above: {:.1f} GFLOP/s double, {:.1f} float).\n", peak("double"), peak("float"));
+  fmt::print(
+      "\nus/s = microseconds per sample; %peak counts 4 forward passes of work per HVP against one core's\n"
+      "peak FMA rate (peak_fma above: {:.1f} GFLOP/s double, {:.1f} float).\n",
+      peak("double"), peak("float"));
   benchmark::Shutdown();
 }

@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fmt/format.h>
 #include <functional>
 #include <random>
+#include <fmt/format.h>
 #include <wengert/estimators/trace.hpp>
 #include <wengert/nn/potential.hpp>
 #include <wengert/wengert.hpp>
@@ -24,14 +24,17 @@ using Estimator = std::function<wengert::TraceEstimate(wengert::LinearOperator&,
 std::size_t products_needed(wengert::LinearOperator& op, double trace, const Estimator& estimate, double target) {
   for (std::size_t m = 4; m <= 4096; m *= 2) {
     std::vector<double> errors;
-    for (std::uint64_t t = 0; t < 21; ++t) errors.push_back(std::abs(estimate(op, m, 1000 + t).value - trace) / std::abs(trace));
+    for (std::uint64_t t = 0; t < 21; ++t)
+      errors.push_back(std::abs(estimate(op, m, 1000 + t).value - trace) / std::abs(trace));
     std::nth_element(errors.begin(), errors.begin() + 10, errors.end());
     if (errors[10] < target) return m;
   }
   return 0;
 }
 
-wengert::Tape mlp(wengert::Dim d, wengert::Dim h) { return wengert::nn::mlp({d, h, h, 1}, wengert::nn::Activation::tanh).tape; }
+wengert::Tape mlp(wengert::Dim d, wengert::Dim h) {
+  return wengert::nn::mlp({d, h, h, 1}, wengert::nn::Activation::tanh).tape;
+}
 
 struct MlpPoint {
   std::vector<Matrix<double>> values;
@@ -67,8 +70,12 @@ double median_seconds(F&& f) {
 }  // namespace
 
 int main() {
-  const Estimator gaussian = [](auto& op, std::size_t m, std::uint64_t s) { return wengert::hutchinson(op, wengert::Probe::gaussian, m, s); };
-  const Estimator rademacher = [](auto& op, std::size_t m, std::uint64_t s) { return wengert::hutchinson(op, wengert::Probe::rademacher, m, s); };
+  const Estimator gaussian = [](auto& op, std::size_t m, std::uint64_t s) {
+    return wengert::hutchinson(op, wengert::Probe::gaussian, m, s);
+  };
+  const Estimator rademacher = [](auto& op, std::size_t m, std::uint64_t s) {
+    return wengert::hutchinson(op, wengert::Probe::rademacher, m, s);
+  };
   const Estimator hutchpp = [](auto& op, std::size_t m, std::uint64_t s) { return wengert::hutch_plus_plus(op, m, s); };
 
   fmt::print("products for a median relative error below 1% / 0.1% (21 trials; '-' = more than 4096)\n");
@@ -77,7 +84,8 @@ int main() {
     std::string cells[3];
     const Estimator* estimators[3] = {&gaussian, &rademacher, &hutchpp};
     for (int e = 0; e < 3; ++e) {
-      auto one = products_needed(op, trace, *estimators[e], 1e-2), tenth = products_needed(op, trace, *estimators[e], 1e-3);
+      auto one = products_needed(op, trace, *estimators[e], 1e-2),
+           tenth = products_needed(op, trace, *estimators[e], 1e-3);
       auto text = [](std::size_t m) { return m ? std::to_string(m) : std::string("-"); };
       cells[e] = text(one) + " / " + text(tenth);
     }
@@ -87,9 +95,11 @@ int main() {
   std::vector<double> flat(n), poly(n), expo(n);
   std::mt19937_64 rng(1);
   std::uniform_real_distribution<double> uniform(0.5, 1.5);
-  for (std::size_t k = 0; k < n; ++k) flat[k] = uniform(rng), poly[k] = 1.0 / double((k + 1) * (k + 1)), expo[k] = std::exp(-double(k) / 10);
-  for (auto [name, spectrum] : {std::pair{"flat spectrum (uniform in [0.5, 1.5])", &flat},
-                                std::pair{"polynomial decay k^-2", &poly}, std::pair{"exponential decay e^(-k/10)", &expo}}) {
+  for (std::size_t k = 0; k < n; ++k)
+    flat[k] = uniform(rng), poly[k] = 1.0 / double((k + 1) * (k + 1)), expo[k] = std::exp(-double(k) / 10);
+  for (auto [name, spectrum] :
+       {std::pair{"flat spectrum (uniform in [0.5, 1.5])", &flat}, std::pair{"polynomial decay k^-2", &poly},
+        std::pair{"exponential decay e^(-k/10)", &expo}}) {
     wengert::DenseOperator op(wengert::matrix_with_spectrum(*spectrum, 2));
     double trace = 0;
     for (double l : *spectrum) trace += l;
@@ -109,6 +119,7 @@ int main() {
     const double exact = median_seconds([&] { batch.exact(point.inputs); });
     const double m4 = median_seconds([&] { batch.hutchinson(point.inputs, wengert::Probe::rademacher, 4, 1); });
     const double m16 = median_seconds([&] { batch.hutchinson(point.inputs, wengert::Probe::rademacher, 16, 1); });
-    fmt::print("{:>5} {:>10.2f}ms {:>16.2f}ms {:>16.2f}ms {:>9.1f}x\n", d, 1e3 * exact, 1e3 * m4, 1e3 * m16, exact / m4);
+    fmt::print("{:>5} {:>10.2f}ms {:>16.2f}ms {:>16.2f}ms {:>9.1f}x\n", d, 1e3 * exact, 1e3 * m4, 1e3 * m16,
+               exact / m4);
   }
 }

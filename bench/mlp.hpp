@@ -13,7 +13,9 @@
 namespace bench {
 
 // Weight l (1, 2, 3) entry (i, j) of a fan_in x fan_out matrix, and bias entries.
-inline double weight(int l, int i, int j, int fan_in) { return std::sin(1.3 * i + 0.7 * j + l) / std::sqrt(double(fan_in)); }
+inline double weight(int l, int i, int j, int fan_in) {
+  return std::sin(1.3 * i + 0.7 * j + l) / std::sqrt(double(fan_in));
+}
 inline double bias(int l, int j) { return 0.1 * std::cos(0.9 * j + l); }
 inline double x_entry(int r, int j) { return std::cos(0.1 * r + 0.3 * j); }
 inline double v_entry(int r, int j) { return std::sin(0.2 * r - 0.5 * j); }
@@ -36,8 +38,13 @@ struct MlpData {
     for (int j = 0; j < h; ++j) b1(0, j) = T(bias(1, j)), b2(0, j) = T(bias(2, j));
   }
   void bind(wengert::Program<T>& p) const {
-    for (auto [name, m] : {std::pair<const char*, const wengert::Matrix<T>*>{"x", &x}, {"x_dot", &v}, {"W1", &w1},
-                           {"b1", &b1}, {"W2", &w2}, {"b2", &b2}, {"W3", &w3}})
+    for (auto [name, m] : {std::pair<const char*, const wengert::Matrix<T>*>{"x", &x},
+                           {"x_dot", &v},
+                           {"W1", &w1},
+                           {"b1", &b1},
+                           {"W2", &w2},
+                           {"b2", &b2},
+                           {"W3", &w3}})
       if (p.tape().has_input(name)) p.set(name, m->view());
   }
 };

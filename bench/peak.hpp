@@ -24,8 +24,8 @@ void peak_fma(benchmark::State& state) {
       for (int c = 0; c < chains; ++c) acc[c] = xsimd::fma(acc[c], a, b);
     benchmark::DoNotOptimize(acc);
   }
-  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * V::size * chains * inner * state.iterations() / 1e9,
-                                                 benchmark::Counter::kIsRate);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(2.0 * V::size * chains * inner * state.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
 
 inline std::string cpu_name() {

@@ -7,8 +7,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
+#include <fmt/format.h>
 #include <wengert/score/train.hpp>
 
 using namespace wengert;
@@ -18,7 +18,8 @@ namespace {
 void write_csv(const std::string& path, const Matrix<double>& m) {
   std::ofstream out(path);
   for (std::size_t i = 0; i < m.rows(); ++i)
-    for (std::size_t j = 0; j < m.cols(); ++j) out << fmt::format("{:.17g}", m(i, j)) << (j + 1 < m.cols() ? ',' : '\n');
+    for (std::size_t j = 0; j < m.cols(); ++j)
+      out << fmt::format("{:.17g}", m(i, j)) << (j + 1 < m.cols() ? ',' : '\n');
 }
 
 score::Dataset mixture16() {  // four well-separated isotropic Gaussians in R^16
@@ -35,7 +36,10 @@ int main() {
   const std::string folder = (std::filesystem::temp_directory_path() / "wengert_train_bench").string();
   std::filesystem::create_directories(folder);
   const bool torch = std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0;
-  fmt::print("MLP [d, 64, 64, 1] softplus, batch {}, {} steps of Adam (lr 3e-3, cosine); same data, weights and held-out set\n", batch, steps);
+  fmt::print(
+      "MLP [d, 64, 64, 1] softplus, batch {}, {} steps of Adam (lr 3e-3, cosine); same data, weights and held-out "
+      "set\n",
+      batch, steps);
   fmt::print("{:>3} {:<11} {:>7} {:>14} {:>14} {:>7} {:>14} {:>14}\n", "d", "loss", "threads", "wengert samp/s",
              "torch samp/s", "ratio", "wengert Fisher", "torch Fisher");
   for (std::size_t d : {2u, 16u}) {
@@ -70,14 +74,17 @@ int main() {
         if (torch) {
           const std::string result = folder + "/torch.txt";
           const std::string cmd = fmt::format(
-              "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS={0} /usr/bin/python3 {1}/bench/peers/torch_train.py "
-              "{2} {3} {4} {5} {0} > {6}", threads, WENGERT_SOURCE_ROOT, folder, loss, steps, batch, result);
+              "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS={0} /usr/bin/python3 "
+              "{1}/bench/peers/torch_train.py "
+              "{2} {3} {4} {5} {0} > {6}",
+              threads, WENGERT_SOURCE_ROOT, folder, loss, steps, batch, result);
           if (std::system(cmd.c_str()) == 0) std::ifstream(result) >> theirs >> their_fisher;
         }
-        fmt::print("{:>3} {:<11} {:>7} {:>14.0f} {:>14.0f} {:>6.1f}x {:>14.4f} {:>14.4f}\n", d, loss, threads, ours, theirs,
-                   ours / theirs, fisher, their_fisher);
+        fmt::print("{:>3} {:<11} {:>7} {:>14.0f} {:>14.0f} {:>6.1f}x {:>14.4f} {:>14.4f}\n", d, loss, threads, ours,
+                   theirs, ours / theirs, fisher, their_fisher);
       }
     }
   }
-  fmt::print("(Fisher divergence E‖s_theta - s_true‖² of the final parameters on 2000 held-out samples; lower is better)\n");
+  fmt::print(
+      "(Fisher divergence E‖s_theta - s_true‖² of the final parameters on 2000 held-out samples; lower is better)\n");
 }

@@ -6,13 +6,13 @@
 
 int main() {
   using namespace wengert;
-  Recorder rec;                                  // record phi(x) = Σ x tanh(x) once
+  Recorder rec;  // record phi(x) = Σ x tanh(x) once
   Var x = rec.data("x", 2);
   rec.output("phi", sum_cols(x * tanh(x)));
   Tape phi = rec.finish();
 
-  Tape g = grad(phi, {"x"});                     // reverse mode: a tape again
-  Tape h = hvp(phi, "x");                        // jvp(grad(phi)): H·v per sample
+  Tape g = grad(phi, {"x"});  // reverse mode: a tape again
+  Tape h = hvp(phi, "x");     // jvp(grad(phi)): H·v per sample
   fmt::print("phi:\n{}\ngrad(phi):\n{}\n", to_string(phi), to_string(g));
 
   Program<double> p(h, {"x_bar", "x_bar_dot"});  // plan once, run at any inputs

@@ -17,9 +17,9 @@ int main() {
 
   // By hand: each line's tangent from the chain rule.
   const double x1 = 1.5, x2 = 2.0, x1_dot = 1.0, x2_dot = 0.5;
-  const double a = x1 * x1, a_dot = 2 * x1 * x1_dot;              // a = x1²
-  const double b = std::sin(a), b_dot = std::cos(a) * a_dot;      // b = sin a
-  const double y = b * x2, y_dot = b_dot * x2 + b * x2_dot;        // y = b x2
+  const double a = x1 * x1, a_dot = 2 * x1 * x1_dot;          // a = x1²
+  const double b = std::sin(a), b_dot = std::cos(a) * a_dot;  // b = sin a
+  const double y = b * x2, y_dot = b_dot * x2 + b * x2_dot;   // y = b x2
   fmt::print("By hand: a_dot = {:.6f}, b_dot = {:.6f}, y_dot = {:.6f}\n\n", a_dot, b_dot, y_dot);
 
   // By the library: jvp adds the input x_dot and the output f_dot.

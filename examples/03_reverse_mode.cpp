@@ -19,12 +19,12 @@ int main() {
   const double x1 = 1.5, x2 = 2.0;
   const double a = x1 * x1, b = std::sin(a);
   const double y_bar = 1.0;
-  const double b_bar = y_bar * x2;            // y = b x2   ->  b_bar  = y_bar x2
-  const double x2_bar = y_bar * b;            //                x2_bar = y_bar b
-  const double a_bar = b_bar * std::cos(a);   // b = sin a  ->  a_bar  = b_bar cos a
-  const double x1_bar = a_bar * 2 * x1;       // a = x1²    ->  x1_bar = a_bar 2 x1
-  fmt::print("By hand: b_bar = {:.6f}, a_bar = {:.6f}, x1_bar = {:.6f}, x2_bar = {:.6f}\n\n", b_bar, a_bar,
-             x1_bar, x2_bar);
+  const double b_bar = y_bar * x2;           // y = b x2   ->  b_bar  = y_bar x2
+  const double x2_bar = y_bar * b;           //                x2_bar = y_bar b
+  const double a_bar = b_bar * std::cos(a);  // b = sin a  ->  a_bar  = b_bar cos a
+  const double x1_bar = a_bar * 2 * x1;      // a = x1²    ->  x1_bar = a_bar 2 x1
+  fmt::print("By hand: b_bar = {:.6f}, a_bar = {:.6f}, x1_bar = {:.6f}, x2_bar = {:.6f}\n\n", b_bar, a_bar, x1_bar,
+             x2_bar);
 
   // By the library: grad seeds f_bar = 1 and walks back to x_bar.
   wengert::Tape g = wengert::grad(f, {"x"});

@@ -29,8 +29,8 @@ int main() {
     for (std::size_t i = 0; i < rows * cols; ++i) m.data()[i] = normal(rng);
     return m;
   };
-  wengert::Matrix<double> X = random(3, d), W1 = random(d, h), B1 = random(1, h), W2 = random(h, h),
-                          B2 = random(1, h), W3 = random(h, 1);
+  wengert::Matrix<double> X = random(3, d), W1 = random(d, h), B1 = random(1, h), W2 = random(h, h), B2 = random(1, h),
+                          W3 = random(h, 1);
   wengert::Inputs<double> theta{{"W1", W1}, {"b1", B1}, {"W2", W2}, {"b2", B2}, {"W3", W3}};
   wengert::Inputs<double> at = theta;
   at.emplace_back("x", X);

@@ -36,7 +36,8 @@ int main() {
     gradient_gap = std::max(gradient_gap, std::abs(g1(i, 0) - g2(i, 0)));
   }
   double density_gap = 0;
-  for (std::size_t i = 0; i < n; ++i) density_gap = std::max(density_gap, std::abs(std::exp(-v1(i, 0)) / z1 - std::exp(-v2(i, 0)) / z2));
+  for (std::size_t i = 0; i < n; ++i)
+    density_gap = std::max(density_gap, std::abs(std::exp(-v1(i, 0)) / z1 - std::exp(-v2(i, 0)) / z2));
   walkthrough::check("largest gradient difference", gradient_gap, 0.0);
   walkthrough::check("gradient at x = 1.5 (= x)", g1(450, 0), 1.5);
   walkthrough::check("Z2 / Z1 (= 1/e)", z2 / z1, std::exp(-1.0));
@@ -50,7 +51,8 @@ int main() {
   std::ofstream gp("lecture_figure.gp");
   gp << "set terminal pngcairo size 1200,360 font ',10'\nset output 'lecture_figure.png'\nset multiplot layout 1,3\n"
         "set key top center\nset xlabel 'x'\n"
-        "set title 'potentials'\nplot 'lecture_figure.dat' u 1:2 w l lw 2 t 'x²/2 + 1', '' u 1:3 w l lw 2 dt 2 t 'x²/2'\n"
+        "set title 'potentials'\nplot 'lecture_figure.dat' u 1:2 w l lw 2 t 'x²/2 + 1', '' u 1:3 w l lw 2 dt 2 t "
+        "'x²/2'\n"
         "set title 'gradients (minus the scores)'\nplot '' u 1:4 w l lw 2 t 'model', '' u 1:5 w l lw 2 dt 2 t 'data'\n"
         "set title 'normalised densities'\nplot '' u 1:6 w l lw 2 t 'model', '' u 1:7 w l lw 2 dt 2 t 'data'\n"
         "unset multiplot\n";

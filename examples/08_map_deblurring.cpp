@@ -77,8 +77,11 @@ Matrix<double> tikhonov(const Matrix<double>& a, const Matrix<double>& b, double
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = 0; j < n; ++j) {
       for (std::size_t k = 0; k < n; ++k) m(i, j) += a(k, i) * a(k, j) / (noise * noise);
-      if (!differences) m(i, j) += i == j ? lambda : 0.0;
-      else m(i, j) += lambda * ((i == j ? (i == 0 || i == n - 1 ? 1.0 : 2.0) : 0.0) - (i + 1 == j || j + 1 == i ? 1.0 : 0.0));
+      if (!differences)
+        m(i, j) += i == j ? lambda : 0.0;
+      else
+        m(i, j) +=
+            lambda * ((i == j ? (i == 0 || i == n - 1 ? 1.0 : 2.0) : 0.0) - (i + 1 == j || j + 1 == i ? 1.0 : 0.0));
     }
   for (std::size_t r = 0; r < b.rows(); ++r) {
     std::vector<double> rhs(n, 0.0);
@@ -137,7 +140,8 @@ int main() {
 
   // 3b. MAP with the learned prior, from the Tikhonov estimate, Armijo line search.
   solvers::MapProblem problem{blur, noise, phi, trained.theta};
-  solvers::MapResult map = solvers::solve_map(problem, b_test, tik, {.max_iterations = 500, .gradient_tolerance = 1e-6, .threads = 2});
+  solvers::MapResult map =
+      solvers::solve_map(problem, b_test, tik, {.max_iterations = 500, .gradient_tolerance = 1e-6, .threads = 2});
 
   const double e_tik = mean_error(tik, test), e_tik_d = mean_error(tik_d, test), e_map = mean_error(map.x, test);
   fmt::print("mean relative error on 100 held-out curves (blur, noise {}):\n", noise);
@@ -147,18 +151,21 @@ int main() {
              *std::max_element(map.iterations.begin(), map.iterations.end()));
   std::ofstream out("map_deblurring.dat");  // three curves: truth, Tikhonov, MAP (columns), for a picture
   for (std::size_t j = 0; j < n; ++j)
-    out << j << ' ' << test(0, j) << ' ' << b_test(0, j) << ' ' << tik(0, j) << ' ' << map.x(0, j) << ' ' << test(1, j) << ' '
-        << b_test(1, j) << ' ' << tik(1, j) << ' ' << map.x(1, j) << '\n';
+    out << j << ' ' << test(0, j) << ' ' << b_test(0, j) << ' ' << tik(0, j) << ' ' << map.x(0, j) << ' ' << test(1, j)
+        << ' ' << b_test(1, j) << ' ' << tik(1, j) << ' ' << map.x(1, j) << '\n';
   out.close();
   std::ofstream gp("map_deblurring.gp");
   gp << "set terminal pngcairo size 1100,400 font ',10'\nset output 'map_deblurring.png'\nset multiplot layout 1,2\n"
         "set key bottom left\nset xlabel 'sample index'\n"
-        "plot 'map_deblurring.dat' u 1:2 w l lw 3 lc rgb '#888888' t 'truth', '' u 1:3 w p pt 7 ps 0.5 t 'blurred + noise', "
+        "plot 'map_deblurring.dat' u 1:2 w l lw 3 lc rgb '#888888' t 'truth', '' u 1:3 w p pt 7 ps 0.5 t 'blurred + "
+        "noise', "
         "'' u 1:4 w l lw 2 t 'Tikhonov', '' u 1:5 w l lw 2 t 'MAP, learned prior'\n"
-        "plot 'map_deblurring.dat' u 1:6 w l lw 3 lc rgb '#888888' t 'truth', '' u 1:7 w p pt 7 ps 0.5 t 'blurred + noise', "
+        "plot 'map_deblurring.dat' u 1:6 w l lw 3 lc rgb '#888888' t 'truth', '' u 1:7 w p pt 7 ps 0.5 t 'blurred + "
+        "noise', "
         "'' u 1:8 w l lw 2 t 'Tikhonov', '' u 1:9 w l lw 2 t 'MAP, learned prior'\nunset multiplot\n";
   gp.close();
-  walkthrough::draw("map_deblurring.gp", "map_deblurring.png", "two test curves, their observations and both reconstructions");
+  walkthrough::draw("map_deblurring.gp", "map_deblurring.png",
+                    "two test curves, their observations and both reconstructions");
   if (!(e_map < e_tik)) {
     fmt::print("MISMATCH: the learned prior did not beat Tikhonov\n");
     return 1;

@@ -48,7 +48,8 @@ int main() {
   auto [before_clean, before_mode] = distances(noisy);
   auto [after_clean, after_mode] = distances(map.x);
   const auto [clean_clean, clean_mode] = distances(clean);
-  fmt::print("500 samples of the 8-Gaussian ring, noise σ = {}; MAP with the learned prior (identity operator)\n", sigma);
+  fmt::print("500 samples of the 8-Gaussian ring, noise σ = {}; MAP with the learned prior (identity operator)\n",
+             sigma);
   fmt::print("  mean distance to the clean point:        before {:.4f}   after {:.4f}\n", before_clean, after_clean);
   fmt::print("  mean distance to the nearest mode centre: before {:.4f}   after {:.4f}   (clean samples: {:.4f})\n",
              before_mode, after_mode, clean_mode);

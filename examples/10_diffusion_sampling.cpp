@@ -12,8 +12,8 @@
 // field, generated against true samples.
 #include <cmath>
 #include <cstdlib>
-#include <random>
 #include <fstream>
+#include <random>
 #include <wengert/diffusion/diffusion.hpp>
 
 #include "check.hpp"
@@ -30,13 +30,16 @@ void write(const std::string& path, const Matrix<double>& m) {
 int main(int argc, char** argv) {
   const std::size_t n = 2000;
   fmt::print("distances to 2000 true samples: energy distance (sliced Wasserstein)\n");
-  fmt::print("{:<10} {:>17} {:>17} {:>17} {:>17} {:>17}\n", "data", "floor", "fitted Gaussian", "langevin", "sde", "ode");
+  fmt::print("{:<10} {:>17} {:>17} {:>17} {:>17} {:>17}\n", "data", "floor", "fitted Gaussian", "langevin", "sde",
+             "ode");
   for (const char* name : {"ring8", "two_moons", "rings"}) {
     score::Dataset data = score::dataset(name);
-    const Dim width = argc > 1 ? std::atoi(argv[1]) : 128;  // the network and its training can be changed from the command line
+    const Dim width =
+        argc > 1 ? std::atoi(argv[1]) : 128;  // the network and its training can be changed from the command line
     const std::size_t steps = argc > 2 ? std::atoi(argv[2]) : 6000, frequencies = argc > 3 ? std::atoi(argv[3]) : 8;
     nn::Potential phi = nn::time_mlp({2, width, width, 1}, nn::Activation::softplus, frequencies);
-    std::vector<double> theta = diffusion::train(phi, nn::initial_parameters(phi, 1), data.sample(20000, 1), {.steps = steps, .threads = 2});
+    std::vector<double> theta =
+        diffusion::train(phi, nn::initial_parameters(phi, 1), data.sample(20000, 1), {.steps = steps, .threads = 2});
     diffusion::ScoreField score = diffusion::learned_score(phi, theta, 2);
     Matrix<double> truth = data.sample(n, 2);
     auto both = [&](const Matrix<double>& x) {
@@ -57,7 +60,8 @@ int main(int argc, char** argv) {
       // there is a gap to close: on the concentric rings a Gaussian is within sampling noise of the
       // truth by both distances, and a bound there would test the noise.
       const bool measurable = gaussian.first - floor.first > 0.01;
-      if (measurable && kind != diffusion::Sampler::ode && !(d.first - floor.first <= 0.5 * (gaussian.first - floor.first)))
+      if (measurable && kind != diffusion::Sampler::ode &&
+          !(d.first - floor.first <= 0.5 * (gaussian.first - floor.first)))
         ++walkthrough::failures;
     }
     fmt::print("{:<10} {:>17} {:>17}{}\n", name, cell(floor), cell(gaussian), cells);
@@ -72,7 +76,8 @@ int main(int argc, char** argv) {
     }
     Matrix<double> grid(21 * 21, 2);
     for (std::size_t i = 0; i < 21; ++i)
-      for (std::size_t j = 0; j < 21; ++j) grid(i * 21 + j, 0) = -3 + 0.3 * double(j), grid(i * 21 + j, 1) = -3 + 0.3 * double(i);
+      for (std::size_t j = 0; j < 21; ++j)
+        grid(i * 21 + j, 0) = -3 + 0.3 * double(j), grid(i * 21 + j, 1) = -3 + 0.3 * double(i);
     Matrix<double> s = score(grid, 0.9);
     std::ofstream field("diffusion_score.dat");
     for (std::size_t k = 0; k < grid.rows(); ++k) {
@@ -88,10 +93,13 @@ int main(int argc, char** argv) {
         "set title 'x_t, t = 0.1'\nplot 'diffusion_t0.1.dat' w dots lc rgb '#1f4e9c'\n"
         "set title 'x_t, t = 0.5'\nplot 'diffusion_t0.5.dat' w dots lc rgb '#1f4e9c'\n"
         "set title 'x_t, t = 0.9'\nplot 'diffusion_t0.9.dat' w dots lc rgb '#1f4e9c'\n"
-        "set title 'learned score, t = 0.9'\nplot 'diffusion_score.dat' u 1:2:3:4 w vectors head filled size 0.05,20 lc rgb '#1f4e9c'\n"
-        "set title 'generated (SDE) and true'\nplot 'diffusion_true.dat' w dots lc rgb '#999999', 'diffusion_generated.dat' w dots lc rgb '#c0392b'\n"
+        "set title 'learned score, t = 0.9'\nplot 'diffusion_score.dat' u 1:2:3:4 w vectors head filled size 0.05,20 "
+        "lc rgb '#1f4e9c'\n"
+        "set title 'generated (SDE) and true'\nplot 'diffusion_true.dat' w dots lc rgb '#999999', "
+        "'diffusion_generated.dat' w dots lc rgb '#c0392b'\n"
         "unset multiplot\n";
   gp.close();
-  walkthrough::draw("diffusion.gp", "diffusion.png", "x_t at three levels, the learned score, generated and true samples");
+  walkthrough::draw("diffusion.gp", "diffusion.png",
+                    "x_t at three levels, the learned score, generated and true samples");
   return walkthrough::finish();
 }

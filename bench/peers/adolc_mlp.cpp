@@ -74,25 +74,40 @@ int main() {
         hess_vec(tag, d, &x[r * d], &v[r * d], &out[r * d]);
         for (int j = 0; j < d; ++j) s_hvp += std::abs(out[r * d + j]);
       }
-      std::printf("{\"peer\": \"adolc\", \"checksum\": [%d, %d, %d], \"phi\": %.17g, \"grad\": %.17g, \"hvp\": %.17g}\n", d,
-                  h, rows, s_phi, s_grad, s_hvp);
+      std::printf(
+          "{\"peer\": \"adolc\", \"checksum\": [%d, %d, %d], \"phi\": %.17g, \"grad\": %.17g, \"hvp\": %.17g}\n", d, h,
+          rows, s_phi, s_grad, s_hvp);
       auto report = [&](const char* quantity, double seconds) {
-        std::printf("{\"peer\": \"adolc\", \"type\": \"double\", \"d\": %d, \"h\": %d, \"batch\": %d, \"quantity\": \"%s\", "
-                    "\"us_per_sample\": %.6g}\n", d, h, rows, quantity, 1e6 * seconds);
+        std::printf(
+            "{\"peer\": \"adolc\", \"type\": \"double\", \"d\": %d, \"h\": %d, \"batch\": %d, \"quantity\": \"%s\", "
+            "\"us_per_sample\": %.6g}\n",
+            d, h, rows, quantity, 1e6 * seconds);
         std::fflush(stdout);
       };
-      report("forward", median_seconds([&] { for (int r = 0; r < rows; ++r) function(tag, 1, d, &x[r * d], &y[r]); }, rows));
-      report("gradient", median_seconds([&] { for (int r = 0; r < rows; ++r) gradient(tag, d, &x[r * d], &out[r * d]); }, rows));
-      report("hvp (hess_vec)", median_seconds([&] {
-               for (int r = 0; r < rows; ++r) hess_vec(tag, d, &x[r * d], &v[r * d], &out[r * d]);
-             }, rows));
+      report("forward", median_seconds(
+                            [&] {
+                              for (int r = 0; r < rows; ++r) function(tag, 1, d, &x[r * d], &y[r]);
+                            },
+                            rows));
+      report("gradient", median_seconds(
+                             [&] {
+                               for (int r = 0; r < rows; ++r) gradient(tag, d, &x[r * d], &out[r * d]);
+                             },
+                             rows));
+      report("hvp (hess_vec)", median_seconds(
+                                   [&] {
+                                     for (int r = 0; r < rows; ++r) hess_vec(tag, d, &x[r * d], &v[r * d], &out[r * d]);
+                                   },
+                                   rows));
       if (rows == 1 || d <= 16) {  // the dense Hessian route to the Laplacian; at d = 64 and 1024 rows it takes minutes
         std::vector<double*> H(d);
         std::vector<double> storage(d * d);
         for (int i = 0; i < d; ++i) H[i] = &storage[i * d];
-        report("laplacian (hessian)", median_seconds([&] {
-                 for (int r = 0; r < rows; ++r) hessian(tag, d, &x[r * d], H.data());
-               }, rows));
+        report("laplacian (hessian)", median_seconds(
+                                          [&] {
+                                            for (int r = 0; r < rows; ++r) hessian(tag, d, &x[r * d], H.data());
+                                          },
+                                          rows));
       }
     }
     ++tag;

@@ -24,8 +24,7 @@ template <class T>
 class Matrix {
  public:
   Matrix() = default;
-  Matrix(std::size_t rows, std::size_t cols, T value = T(0))
-      : rows_(rows), cols_(cols), data_(rows * cols, value) {}
+  Matrix(std::size_t rows, std::size_t cols, T value = T(0)) : rows_(rows), cols_(cols), data_(rows * cols, value) {}
   /// Row by row: Matrix<double>{{1, 2}, {3, 4}}.
   Matrix(std::initializer_list<std::initializer_list<T>> rows_list);
 

@@ -14,17 +14,33 @@ namespace wengert {
 
 enum class Op : std::uint8_t {
   // leaves
-  input,           // a named input of the tape (data, parameter or constant)
-  fill,            // every entry equals the attribute `value`
+  input,  // a named input of the tape (data, parameter or constant)
+  fill,   // every entry equals the attribute `value`
   // element-wise, one argument
-  neg, square, sqrt, exp, log, log1p, tanh, sigmoid, softplus, silu, sin, cos,
-  pow,             // a^p for the constant p = `value`
-  add_scalar,      // a + c, c = `value`
-  mul_scalar,      // a * c, c = `value`
-  relu, abs,       // first derivatives only:
-  step, sign,      //   their derivatives (0 or undefined) refuse a second one
+  neg,
+  square,
+  sqrt,
+  exp,
+  log,
+  log1p,
+  tanh,
+  sigmoid,
+  softplus,
+  silu,
+  sin,
+  cos,
+  pow,         // a^p for the constant p = `value`
+  add_scalar,  // a + c, c = `value`
+  mul_scalar,  // a * c, c = `value`
+  relu,
+  abs,  // first derivatives only:
+  step,
+  sign,  //   their derivatives (0 or undefined) refuse a second one
   // element-wise, two arguments of equal shape
-  add, sub, mul, div,
+  add,
+  sub,
+  mul,
+  div,
   // broadcasts and reductions
   broadcast_rows,  // (1, c) -> (rows, c), rows = `size`
   spread_rows,     // (1, c) -> (rows, c) divided by rows: the adjoint of mean_rows
@@ -33,12 +49,12 @@ enum class Op : std::uint8_t {
   mean_rows,       // (r, c) -> (1, c)
   sum_cols,        // (r, c) -> (r, 1): per sample
   // layout
-  transpose,       // (r, c) -> (c, r)
-  slice_cols,      // columns [begin, begin + size) of a
-  pad_cols,        // a placed at column `begin` of zeros `size` wide: the adjoint of slice_cols
-  concat_cols,     // [a, b]
+  transpose,    // (r, c) -> (c, r)
+  slice_cols,   // columns [begin, begin + size) of a
+  pad_cols,     // a placed at column `begin` of zeros `size` wide: the adjoint of slice_cols
+  concat_cols,  // [a, b]
   // linear algebra
-  matmul,          // (r, k) x (k, c) -> (r, c)
+  matmul,  // (r, k) x (k, c) -> (r, c)
 };
 
 /// The op's name as the printed tape shows it ("tanh", "matmul").

@@ -18,10 +18,10 @@
 namespace wengert {
 
 struct ProgramOptions {
-  int threads = 1;          ///< threads the batch's row chunks are spread over
-  int chunk_rows = 0;       ///< rows per chunk; 0 picks a cache-sized chunk
+  int threads = 1;            ///< threads the batch's row chunks are spread over
+  int chunk_rows = 0;         ///< rows per chunk; 0 picks a cache-sized chunk
   bool check_finite = false;  ///< throw NonFiniteError naming the first node with NaN/Inf
-  bool simd = true;         ///< false runs the scalar twins of every kernel (for tests)
+  bool simd = true;           ///< false runs the scalar twins of every kernel (for tests)
 };
 
 /// A planned tape for element type T (float or double).

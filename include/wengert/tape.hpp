@@ -52,7 +52,7 @@ struct Node {
   NodeId a = no_node;
   NodeId b = no_node;
   Shape shape;
-  double value = 0;      // fill value, scalar operand, exponent
+  double value = 0;        // fill value, scalar operand, exponent
   std::int64_t begin = 0;  // input index (Op::input), first column (slice/pad)
   std::int64_t size = 0;   // broadcast extent, slice width, padded width
   Origin origin;
@@ -184,11 +184,11 @@ Var abs(Var a);   ///< differentiable once: a second derivative throws NonSmooth
 /// (r, k) x (k, c) -> (r, c); typically the batch of rows times a weight matrix.
 Var matmul(Var a, Var b);
 Var transpose(Var a);
-Var sum_cols(Var a);   ///< (r, c) -> (r, 1): per sample
-Var mean_cols(Var a);  ///< (r, c) -> (r, 1)
-Var sum_rows(Var a);   ///< (r, c) -> (1, c): over the batch when r is the batch
-Var mean_rows(Var a);  ///< (r, c) -> (1, c)
-Var dot(Var a, Var b);  ///< row-wise: sum_cols(a * b)
+Var sum_cols(Var a);                  ///< (r, c) -> (r, 1): per sample
+Var mean_cols(Var a);                 ///< (r, c) -> (r, 1)
+Var sum_rows(Var a);                  ///< (r, c) -> (1, c): over the batch when r is the batch
+Var mean_rows(Var a);                 ///< (r, c) -> (1, c)
+Var dot(Var a, Var b);                ///< row-wise: sum_cols(a * b)
 Var broadcast_rows(Var a, Dim rows);  ///< (1, c) -> (rows, c)
 Var broadcast_cols(Var a, Dim cols);  ///< (r, 1) -> (r, cols)
 Var concat_cols(Var a, Var b);

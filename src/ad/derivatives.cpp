@@ -2,9 +2,9 @@
 // and their programs built once, on first use, and kept.
 #include "wengert/derivatives.hpp"
 
-#include <fmt/format.h>
 #include <algorithm>
 #include <optional>
+#include <fmt/format.h>
 
 #include "wengert/ad.hpp"
 #include "wengert/error.hpp"
@@ -73,11 +73,14 @@ Derivatives<T>::Derivatives(const Tape& phi, std::string x, std::string output, 
     : impl_(std::make_unique<Impl>()) {
   const Input& in = phi.inputs()[phi.input_index(x)];
   if (in.shape.rows != batch)
-    throw UsageError(fmt::format("Derivatives: input '{}' is a {}; differentiate with respect to an input with "
-                                 "a row per sample (Recorder::data)", x, in.role == Role::parameter ? "parameter" : "constant"));
+    throw UsageError(
+        fmt::format("Derivatives: input '{}' is a {}; differentiate with respect to an input with "
+                    "a row per sample (Recorder::data)",
+                    x, in.role == Role::parameter ? "parameter" : "constant"));
   if (output.empty()) {
     if (phi.outputs().size() != 1)
-      throw UsageError(fmt::format("Derivatives: the tape has {} outputs; name the one to differentiate", phi.outputs().size()));
+      throw UsageError(
+          fmt::format("Derivatives: the tape has {} outputs; name the one to differentiate", phi.outputs().size()));
     output = phi.outputs()[0].name;
   }
   const Shape s = phi.node(phi.outputs()[phi.output_index(output)].node).shape;
@@ -90,8 +93,10 @@ Derivatives<T>::Derivatives(const Tape& phi, std::string x, std::string output, 
   impl_->options = options;
 }
 
-template <class T> Derivatives<T>::~Derivatives() = default;
-template <class T> Derivatives<T>::Derivatives(Derivatives&&) noexcept = default;
+template <class T>
+Derivatives<T>::~Derivatives() = default;
+template <class T>
+Derivatives<T>::Derivatives(Derivatives&&) noexcept = default;
 
 template <class T>
 Matrix<T> Derivatives<T>::value(const Inputs<T>& inputs) {
@@ -124,7 +129,8 @@ template <class T>
 Matrix<T> Derivatives<T>::laplacian(const Inputs<T>& inputs) {
   Impl& p = *impl_;  // the forward Laplacian (src/ad/laplacian.cpp): one sweep, not d HVPs
   const std::string out = p.x + "_laplacian";
-  if (!p.laplacian_program) p.laplacian_program.emplace(wengert::laplacian(p.phi, p.x, p.output), std::vector<std::string>{out}, p.options);
+  if (!p.laplacian_program)
+    p.laplacian_program.emplace(wengert::laplacian(p.phi, p.x, p.output), std::vector<std::string>{out}, p.options);
   return Impl::run(*p.laplacian_program, inputs, out);
 }
 

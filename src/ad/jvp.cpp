@@ -51,9 +51,9 @@ using detail::Builder;
 
 // The tangent of node n (now `y`, with arguments now `a`, `b`), given the
 // tangents of its arguments (no_node where they are zero). One case per op.
-NodeId tangent_rule(Builder& bld, const Node& n, NodeId y, NodeId a, NodeId b, NodeId a_dot,
-                    NodeId b_dot) {
+NodeId tangent_rule(Builder& bld, const Node& n, NodeId y, NodeId a, NodeId b, NodeId a_dot, NodeId b_dot) {
   auto zero_if_none = [&](NodeId dot, NodeId primal) { return dot == no_node ? bld.zeros(bld.shape(primal)) : dot; };
+  // clang-format off
   switch (n.op) {
     // Element-wise: y_dot = dy/da a_dot + dy/db b_dot, with the table of rules.cpp.
     case Op::neg: case Op::square: case Op::sqrt: case Op::exp: case Op::log: case Op::log1p:
@@ -84,6 +84,7 @@ NodeId tangent_rule(Builder& bld, const Node& n, NodeId y, NodeId a, NodeId b, N
     case Op::input: case Op::fill:
       break;  // leaves: their tangents are seeded (inputs) or zero (fills)
   }
+  // clang-format on
   return no_node;
 }
 

@@ -49,7 +49,7 @@ namespace {
 
 using detail::Builder;
 
-struct Jet {  // what the sweep carries for one node besides its value
+struct Jet {                // what the sweep carries for one node besides its value
   std::vector<NodeId> dot;  // one tangent per direction; no_node is a symbolic zero
   NodeId lap = no_node;
   bool active() const {
@@ -87,7 +87,7 @@ class Sweep {
     const NodeId fb = binary ? detail::local_derivative(bld_, n, y, a, b, 1, "laplacian") : no_node;
     for (std::size_t k = 0; k < d_; ++k)
       out.dot[k] = sum(times(ja.dot[k], fa), binary ? times(jb.dot[k], fb) : no_node);
-    out.lap = sum(times(ja.lap, fa), binary ? times(jb.lap, fb) : no_node);  // f' times the curvature below
+    out.lap = sum(times(ja.lap, fa), binary ? times(jb.lap, fb) : no_node);            // f' times the curvature below
     auto curvature = [&](int i, int j, const Jet& ji, const Jet& jj, double weight) {  // f_ij Σ_k i_dot_k j_dot_k
       NodeId c = cross(ji, jj, false);
       if (c == no_node) return;
@@ -139,7 +139,8 @@ class Sweep {
 
 Tape laplacian(const Tape& f, const std::string& x, const std::string& output) {
   if (output.empty() && f.outputs().size() != 1)
-    throw UsageError(fmt::format("laplacian: the tape has {} outputs; name the one to differentiate", f.outputs().size()));
+    throw UsageError(
+        fmt::format("laplacian: the tape has {} outputs; name the one to differentiate", f.outputs().size()));
   const Output& y = f.outputs()[output.empty() ? 0 : f.output_index(output)];
   const Shape ys = f.node(y.node).shape;
   if (ys.cols != 1)
@@ -167,9 +168,12 @@ Tape laplacian(const Tape& f, const std::string& x, const std::string& output) {
     bld.set_origin({Origin::tangent, primal[i]});
     const NodeId a = primal[static_cast<std::size_t>(n.a)];
     const NodeId b = n.b == no_node ? no_node : primal[static_cast<std::size_t>(n.b)];
-    if (is_elementwise(n.op)) jet[i] = sweep.elementwise(n, primal[i], a, b, ja, jb);
-    else if (n.op == Op::matmul) jet[i] = sweep.product(a, b, ja, jb);
-    else jet[i] = sweep.linear(n, a, b, ja, jb);
+    if (is_elementwise(n.op))
+      jet[i] = sweep.elementwise(n, primal[i], a, b, ja, jb);
+    else if (n.op == Op::matmul)
+      jet[i] = sweep.product(a, b, ja, jb);
+    else
+      jet[i] = sweep.linear(n, a, b, ja, jb);
   }
 
   bld.set_origin({});

@@ -6,9 +6,9 @@
 
 namespace wengert::detail {
 
-NodeId local_derivative(Builder& bld, const Node& n, NodeId y, NodeId a, NodeId b, int which,
-                        const char* mode) {
+NodeId local_derivative(Builder& bld, const Node& n, NodeId y, NodeId a, NodeId b, int which, const char* mode) {
   const Shape s = bld.shape(y);
+  // clang-format off
   switch (n.op) {
     case Op::neg: return bld.fill(-1.0, s);                                 // d(-a) = -da
     case Op::square: return bld.scale(a, 2.0);                              // d(a²) = 2a da
@@ -46,6 +46,7 @@ NodeId local_derivative(Builder& bld, const Node& n, NodeId y, NodeId a, NodeId 
     case Op::transpose: case Op::slice_cols: case Op::pad_cols: case Op::concat_cols: case Op::matmul:
       break;  // not element-wise: each mode has its own rule
   }
+  // clang-format on
   throw Error(fmt::format("{}: internal error: {} has no local derivative", mode, op_name(n.op)));
 }
 
@@ -56,6 +57,7 @@ namespace wengert::detail {
 NodeId second_derivative(Builder& bld, const Node& n, NodeId y, NodeId a, NodeId b, int i, int j, const char* mode) {
   const Shape s = bld.shape(y);
   auto sigmoid_slope = [&](NodeId sig) { return bld.mul(sig, bld.shift(bld.neg(sig), 1.0)); };  // σ(1 - σ)
+  // clang-format off
   switch (n.op) {
     case Op::neg: case Op::add_scalar: case Op::mul_scalar: case Op::add: case Op::sub:
       return bld.zeros(s);                                                   // linear
@@ -89,6 +91,7 @@ NodeId second_derivative(Builder& bld, const Node& n, NodeId y, NodeId a, NodeId
     case Op::transpose: case Op::slice_cols: case Op::pad_cols: case Op::concat_cols: case Op::matmul:
       break;
   }
+  // clang-format on
   throw Error(fmt::format("{}: internal error: {} has no second derivative", mode, op_name(n.op)));
 }
 

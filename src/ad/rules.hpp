@@ -16,8 +16,7 @@ namespace wengert::detail {
 /// d y / d (argument `which`, 0 or 1) for the element-wise node `n`, whose
 /// arguments are now the nodes `a` and `b` and whose value is the node `y`.
 /// `mode` names the transformation for the error a non-smooth op throws.
-NodeId local_derivative(Builder& bld, const Node& n, NodeId y, NodeId a, NodeId b, int which,
-                        const char* mode);
+NodeId local_derivative(Builder& bld, const Node& n, NodeId y, NodeId a, NodeId b, int which, const char* mode);
 
 /// ∂²y / ∂(argument i) ∂(argument j) for an element-wise node (i = j = 0 for
 /// one-argument ops): the curvature the forward Laplacian (laplacian.cpp) needs.

@@ -55,11 +55,12 @@ using detail::Builder;
 
 // Adds the contribution of node n (now `y`, with adjoint y_bar) to the adjoints
 // of its active arguments. One case per op.
-void adjoint_rule(Builder& bld, const Node& n, NodeId y, NodeId a, NodeId b, NodeId y_bar, bool a_active,
-                  bool b_active, NodeId& a_bar, NodeId& b_bar) {
+void adjoint_rule(Builder& bld, const Node& n, NodeId y, NodeId a, NodeId b, NodeId y_bar, bool a_active, bool b_active,
+                  NodeId& a_bar, NodeId& b_bar) {
   auto accumulate = [&](NodeId& bar, NodeId contribution) {  // bar += contribution
     bar = bar == no_node ? contribution : bld.add(bar, contribution);
   };
+  // clang-format off
   switch (n.op) {
     // Element-wise: a_bar += y_bar · dy/da, with the table of rules.cpp.
     case Op::neg: case Op::square: case Op::sqrt: case Op::exp: case Op::log: case Op::log1p:
@@ -107,6 +108,7 @@ void adjoint_rule(Builder& bld, const Node& n, NodeId y, NodeId a, NodeId b, Nod
     case Op::input: case Op::fill:
       return;  // leaves: their adjoints are the results
   }
+  // clang-format on
 }
 
 // The reverse sweep shared by vjp and grad: `bar` holds the seeds on entry
@@ -168,14 +170,14 @@ Tape vjp(const Tape& f, const std::vector<std::string>& wrt) {
 
 Tape grad(const Tape& f, const std::vector<std::string>& wrt, const std::string& output) {
   if (output.empty() && f.outputs().size() != 1)
-    throw UsageError(fmt::format("grad: the tape has {} outputs; name the one to differentiate",
-                                 f.outputs().size()));
+    throw UsageError(fmt::format("grad: the tape has {} outputs; name the one to differentiate", f.outputs().size()));
   const Output& y = f.outputs()[output.empty() ? 0 : f.output_index(output)];
   const Shape shape = f.node(y.node).shape;
   if (shape.cols != 1)
-    throw ShapeError(fmt::format("grad: output '{}' has shape {}; grad needs one column (a scalar per "
-                                 "sample); use vjp with a seed, or reduce the output with sum_cols",
-                                 y.name, to_string(shape)));
+    throw ShapeError(
+        fmt::format("grad: output '{}' has shape {}; grad needs one column (a scalar per "
+                    "sample); use vjp with a seed, or reduce the output with sum_cols",
+                    y.name, to_string(shape)));
   Builder bld;
   std::vector<NodeId> primal = detail::copy_primal(bld, f);
   std::vector<NodeId> bar(f.nodes().size(), no_node);

@@ -1,16 +1,16 @@
 // The command line: wengert train | eval | demo.
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <tuple>
 #include <sstream>
-#include <unistd.h>
+#include <tuple>
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <unistd.h>
+#include <wengert/diffusion/diffusion.hpp>
 #include <wengert/score/model_file.hpp>
 #include <wengert/score/train.hpp>
-#include <wengert/diffusion/diffusion.hpp>
 #include <wengert/solvers/map.hpp>
 
 #include "cli/plot.hpp"
@@ -69,7 +69,8 @@ Metrics measure(const nn::Potential& phi, const std::vector<double>& theta, cons
   if (truth && phi.dim() == 2) {
     const std::size_t n = 120;
     const double cell = (2 * extent / n) * (2 * extent / n);
-    Matrix<double> p = score::reference_grid(*truth, -extent, extent, n), q = score::density_grid(phi, theta, -extent, extent, n);
+    Matrix<double> p = score::reference_grid(*truth, -extent, extent, n),
+                   q = score::density_grid(phi, theta, -extent, extent, n);
     m.tv = score::total_variation(p, q, cell);
     m.kl = score::kl_divergence(p, q, cell);
   }
@@ -77,15 +78,18 @@ Metrics measure(const nn::Potential& phi, const std::vector<double>& theta, cons
 }
 
 void print_metrics(const char* label, const Metrics& m) {
-  auto shown = [](double v) { return std::isnan(v) ? std::string("n/a") : fmt::format("{:.4f}", v); };  // n/a: no true score or grid
+  auto shown = [](double v) {
+    return std::isnan(v) ? std::string("n/a") : fmt::format("{:.4f}", v);
+  };  // n/a: no true score or grid
   fmt::print("{:<18} held-out loss {:>+9.4f}   Fisher divergence {:>8}   TV {:>7}   KL {:>7}\n", label, m.holdout_loss,
              shown(m.fisher), shown(m.tv), shown(m.kl));
 }
 
 // The pictures of a trained 2-D model: learned density beside the true one, the
 // score field over the samples, the loss curve.
-void draw(const std::string& folder, const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& data,
-          const std::optional<score::Dataset>& truth, const score::TrainResult& result, double extent) {
+void draw(const std::string& folder, const nn::Potential& phi, const std::vector<double>& theta,
+          const Matrix<double>& data, const std::optional<score::Dataset>& truth, const score::TrainResult& result,
+          double extent) {
   namespace fs = std::filesystem;
   fs::create_directories(folder);
   const std::size_t n = 120;
@@ -94,11 +98,13 @@ void draw(const std::string& folder, const nn::Potential& phi, const std::vector
     const double h = 2 * extent / double(n);
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t j = 0; j < n; ++j)
-        t(i * n + j, 0) = -extent + (double(j) + 0.5) * h, t(i * n + j, 1) = -extent + (double(i) + 0.5) * h, t(i * n + j, 2) = g(i, j);
+        t(i * n + j, 0) = -extent + (double(j) + 0.5) * h, t(i * n + j, 1) = -extent + (double(i) + 0.5) * h,
+                     t(i * n + j, 2) = g(i, j);
     return t;
   };
   cli::write_table(folder + "/learned_density.dat", grid_table(score::density_grid(phi, theta, -extent, extent, n)));
-  if (truth) cli::write_table(folder + "/true_density.dat", grid_table(score::reference_grid(*truth, -extent, extent, n)));
+  if (truth)
+    cli::write_table(folder + "/true_density.dat", grid_table(score::reference_grid(*truth, -extent, extent, n)));
   const std::size_t shown = std::min<std::size_t>(data.rows(), 1500);
   Matrix<double> points(shown, 2);
   for (std::size_t i = 0; i < shown; ++i) points(i, 0) = data(i, 0), points(i, 1) = data(i, 1);
@@ -107,7 +113,8 @@ void draw(const std::string& folder, const nn::Potential& phi, const std::vector
   Matrix<double> at(m * m, 2);
   for (std::size_t i = 0; i < m; ++i)
     for (std::size_t j = 0; j < m; ++j)
-      at(i * m + j, 0) = -extent + (double(j) + 0.5) * 2 * extent / double(m), at(i * m + j, 1) = -extent + (double(i) + 0.5) * 2 * extent / double(m);
+      at(i * m + j, 0) = -extent + (double(j) + 0.5) * 2 * extent / double(m),
+                    at(i * m + j, 1) = -extent + (double(i) + 0.5) * 2 * extent / double(m);
   Matrix<double> s = score::model_score(phi, theta, at), arrows(m * m, 4);
   for (std::size_t k = 0; k < m * m; ++k) {
     const double len = std::hypot(s(k, 0), s(k, 1)), scale = 0.8 * (2 * extent / double(m)) / std::max(len, 1e-12);
@@ -116,7 +123,8 @@ void draw(const std::string& folder, const nn::Potential& phi, const std::vector
   cli::write_table(folder + "/score_field.dat", arrows);
   Matrix<double> curve(result.history.size(), 3);
   for (std::size_t k = 0; k < result.history.size(); ++k)
-    curve(k, 0) = double(result.history[k].step), curve(k, 1) = result.history[k].train_loss, curve(k, 2) = result.history[k].holdout_loss;
+    curve(k, 0) = double(result.history[k].step), curve(k, 1) = result.history[k].train_loss,
+             curve(k, 2) = result.history[k].holdout_loss;
   cli::write_table(folder + "/loss.dat", curve);
   const std::string script = folder + "/pictures.gp";
   std::ofstream gp(script);
@@ -132,12 +140,15 @@ void draw(const std::string& folder, const nn::Potential& phi, const std::vector
      << "plot '" << folder << "/samples.dat' with dots lc rgb '#999999', '" << folder
      << "/score_field.dat' using 1:2:3:4 with vectors head filled size 0.04,20 lc rgb '#1f4e9c'\n"
      << "set terminal pngcairo size 800,480 font ',11'\nset output '" << folder << "/loss.png'\nset size noratio\n"
-     << "set autoscale\nset key top right\nset xlabel 'step'\nset ylabel 'score-matching loss'\nset title 'loss curve'\n"
-     << "plot '" << folder << "/loss.dat' using 1:2 with linespoints title 'training (mean since last point)', '' using 1:3 "
+     << "set autoscale\nset key top right\nset xlabel 'step'\nset ylabel 'score-matching loss'\nset title 'loss "
+        "curve'\n"
+     << "plot '" << folder
+     << "/loss.dat' using 1:2 with linespoints title 'training (mean since last point)', '' using 1:3 "
      << "with linespoints title 'held out'\n";
   gp.close();
   if (cli::run_gnuplot(script))
-    fmt::print("pictures: {0}/density.png (learned beside true density), {0}/score.png (score field), {0}/loss.png\n", folder);
+    fmt::print("pictures: {0}/density.png (learned beside true density), {0}/score.png (score field), {0}/loss.png\n",
+               folder);
 }
 
 solvers::ForwardOperator make_operator(const std::string& kind, std::size_t n, double width, const std::string& mask,
@@ -164,24 +175,29 @@ solvers::ForwardOperator make_operator(const std::string& kind, std::size_t n, d
   throw UsageError(fmt::format("--operator '{}': use identity, blur, mask or subsample", kind));
 }
 
-int run_map(const std::string& prior, const std::string& in, const std::string& out, const std::string& op, double width,
-            const std::string& mask, std::size_t stride, double sigma, const solvers::MapOptions& options) {
+int run_map(const std::string& prior, const std::string& in, const std::string& out, const std::string& op,
+            double width, const std::string& mask, std::size_t stride, double sigma,
+            const solvers::MapOptions& options) {
   auto [phi, theta] = score::load_model(prior);
   const auto n = static_cast<std::size_t>(phi.dim());
   solvers::MapProblem problem{make_operator(op, n, width, mask, stride), sigma, phi, theta};
   Matrix<double> b = score::load_csv(in);
   if (b.cols() != problem.forward.m)
-    throw UsageError(fmt::format("--in '{}' has {} columns; the {} operator on R^{} observes {}", in, b.cols(), op, n, problem.forward.m));
-  Matrix<double> x0 = solvers::apply_adjoint(problem.forward, Matrix<double>(b.rows(), n), b);  // Fᵀb, a start in x's space
+    throw UsageError(fmt::format("--in '{}' has {} columns; the {} operator on R^{} observes {}", in, b.cols(), op, n,
+                                 problem.forward.m));
+  Matrix<double> x0 =
+      solvers::apply_adjoint(problem.forward, Matrix<double>(b.rows(), n), b);  // Fᵀb, a start in x's space
   const Matrix<double> f0 = solvers::map_objective(problem, b, x0);
   solvers::MapResult r = solvers::solve_map(problem, b, x0, options);
   cli::write_table_csv_atomically(out, r.x);
   double start = 0, g = 0;
   for (std::size_t i = 0; i < b.rows(); ++i) start += f0(i, 0) / double(b.rows()), g = std::max(g, r.gradient_norm[i]);
-  fmt::print("{} problems, {} operator, sigma {}: objective {:.6g} -> {:.6g} in at most {} iterations ({}); largest final "
-             "gradient norm {:.3g}; estimates written to {}\n", b.rows(), op, sigma, start,
-             r.objective.empty() ? start : r.objective.back(), *std::max_element(r.iterations.begin(), r.iterations.end()),
-             r.converged ? "converged" : "iteration limit", g, out);
+  fmt::print(
+      "{} problems, {} operator, sigma {}: objective {:.6g} -> {:.6g} in at most {} iterations ({}); largest final "
+      "gradient norm {:.3g}; estimates written to {}\n",
+      b.rows(), op, sigma, start, r.objective.empty() ? start : r.objective.back(),
+      *std::max_element(r.iterations.begin(), r.iterations.end()), r.converged ? "converged" : "iteration limit", g,
+      out);
   return 0;
 }
 
@@ -198,7 +214,8 @@ int main(int argc, char** argv) {
   options.threads = 2;
   double confinement = 0.01;
   auto add_training = [&](CLI::App* cmd) {
-    cmd->add_option("--data", data.source, "built-in data set (gaussian, ring8, two_moons, rings, checkerboard, swiss_roll) or a CSV file");
+    cmd->add_option("--data", data.source,
+                    "built-in data set (gaussian, ring8, two_moons, rings, checkerboard, swiss_roll) or a CSV file");
     cmd->add_option("--samples", data.samples, "samples drawn from a built-in set");
     cmd->add_option("--widths", widths, "MLP layer widths, from d to 1");
     cmd->add_option("--activation", activation, "tanh, softplus or silu");
@@ -223,7 +240,8 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--model", model, "the model file");
   eval_cmd->add_option("--data", data.source, "built-in data set or CSV file");
   eval_cmd->add_option("--samples", data.samples, "samples drawn from a built-in set");
-  CLI::App* demo_cmd = app.add_subcommand("demo", "train an MLP on the 8-Gaussian ring, print the metrics, draw pictures");
+  CLI::App* demo_cmd =
+      app.add_subcommand("demo", "train an MLP on the 8-Gaussian ring, print the metrics, draw pictures");
   add_training(demo_cmd);
   demo_cmd->add_option("--out", folder, "folder for the model and the pictures");
   std::string map_prior = "model.wgt", map_in, map_out = "estimate.csv", map_operator = "identity", map_mask;
@@ -232,7 +250,8 @@ int main(int argc, char** argv) {
   solvers::MapOptions map_options;
   map_options.max_iterations = 500;
   map_options.gradient_tolerance = 1e-6;
-  CLI::App* map_cmd = app.add_subcommand("map", "MAP estimates of x from observations b = F(x) + noise, with a learned prior");
+  CLI::App* map_cmd =
+      app.add_subcommand("map", "MAP estimates of x from observations b = F(x) + noise, with a learned prior");
   map_cmd->add_option("--prior", map_prior, "the prior's model file (from wengert train)");
   map_cmd->add_option("--in", map_in, "observations b, one problem per row (CSV)")->required();
   map_cmd->add_option("--out", map_out, "the estimates x, one per row (CSV, written atomically)");
@@ -248,9 +267,11 @@ int main(int argc, char** argv) {
   std::string sample_model, sample_out = "samples.csv", sampler = "sde", diffusion_loss = "denoising";
   std::size_t sample_n = 2000, sample_levels = 300, diffusion_steps = 6000, diffusion_width = 128;
   bool retrain = false;
-  CLI::App* sample_cmd = app.add_subcommand("sample", "learn a time-conditioned score along x_t = sqrt(t) x + sqrt(1-t) z and sample");
+  CLI::App* sample_cmd =
+      app.add_subcommand("sample", "learn a time-conditioned score along x_t = sqrt(t) x + sqrt(1-t) z and sample");
   sample_cmd->add_option("--data", data.source, "built-in data set or CSV file to learn from");
-  sample_cmd->add_option("--model", sample_model, "a model file: loaded if it exists (unless --retrain), else written after training");
+  sample_cmd->add_option("--model", sample_model,
+                         "a model file: loaded if it exists (unless --retrain), else written after training");
   sample_cmd->add_flag("--retrain", retrain, "train even if the model file exists");
   sample_cmd->add_option("--train-steps", diffusion_steps, "training steps");
   sample_cmd->add_option("--loss", diffusion_loss, "denoising, exact or hutchinson score matching at each sampled t");
@@ -264,8 +285,10 @@ int main(int argc, char** argv) {
 
   try {
     options.loss.kind = score::loss_from(loss);
-    options.loss.probe = probe == "gaussian" ? Probe::gaussian : probe == "rademacher" ? Probe::rademacher
-                         : throw UsageError(fmt::format("--probe '{}': use rademacher or gaussian", probe));
+    options.loss.probe = probe == "gaussian" ? Probe::gaussian
+                         : probe == "rademacher"
+                             ? Probe::rademacher
+                             : throw UsageError(fmt::format("--probe '{}': use rademacher or gaussian", probe));
     const double extent = 4.0;
     if (sample_cmd->parsed()) {
       auto [x, truth] = load_data(data);
@@ -273,28 +296,36 @@ int main(int argc, char** argv) {
       std::vector<double> theta;
       if (!sample_model.empty() && std::filesystem::exists(sample_model) && !retrain) {
         std::tie(phi, theta) = score::load_model(sample_model);
-        if (phi.kind != "time_mlp") throw UsageError(fmt::format("--model '{}' is a {} potential, not time-conditioned", sample_model, phi.kind));
+        if (phi.kind != "time_mlp")
+          throw UsageError(fmt::format("--model '{}' is a {} potential, not time-conditioned", sample_model, phi.kind));
       } else {
         const auto w = static_cast<Dim>(diffusion_width);
         phi = nn::time_mlp({static_cast<Dim>(x.cols()), w, w, 1}, nn::Activation::softplus, 8);
-        fmt::print("training a time-conditioned MLP [{}, {}, {}, 1] on {} ({} samples), {} loss, {} steps\n", x.cols(), w, w,
-                   data.source, x.rows(), diffusion_loss, diffusion_steps);
+        fmt::print("training a time-conditioned MLP [{}, {}, {}, 1] on {} ({} samples), {} loss, {} steps\n", x.cols(),
+                   w, w, data.source, x.rows(), diffusion_loss, diffusion_steps);
         const auto start = std::chrono::steady_clock::now();
-        theta = diffusion::train(phi, nn::initial_parameters(phi, options.seed), x,
-                                 {.loss = diffusion::loss_from(diffusion_loss), .steps = diffusion_steps, .seed = options.seed, .threads = 2,
-                                  .report = [](std::size_t step, double loss) { fmt::print("step {:>6}  loss {:.5f}\n", step, loss); }});
-        fmt::print("trained in {:.1f} s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        theta = diffusion::train(
+            phi, nn::initial_parameters(phi, options.seed), x,
+            {.loss = diffusion::loss_from(diffusion_loss),
+             .steps = diffusion_steps,
+             .seed = options.seed,
+             .threads = 2,
+             .report = [](std::size_t step, double loss) { fmt::print("step {:>6}  loss {:.5f}\n", step, loss); }});
+        fmt::print("trained in {:.1f} s\n",
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
         if (!sample_model.empty()) score::save_model(sample_model, phi, theta);
       }
-      Matrix<double> generated = diffusion::sample(diffusion::sampler_from(sampler), diffusion::learned_score(phi, theta, 2), sample_n,
-                                                   static_cast<std::size_t>(phi.dim()), {.steps = sample_levels, .seed = options.seed});
+      Matrix<double> generated =
+          diffusion::sample(diffusion::sampler_from(sampler), diffusion::learned_score(phi, theta, 2), sample_n,
+                            static_cast<std::size_t>(phi.dim()), {.steps = sample_levels, .seed = options.seed});
       cli::write_table_csv_atomically(sample_out, generated);
       fmt::print("{} samples by the {} sampler written to {}\n", sample_n, sampler, sample_out);
       if (truth) {
-        Matrix<double> reference = truth->sample(sample_n, options.seed + 100), other = truth->sample(sample_n, options.seed + 200);
+        Matrix<double> reference = truth->sample(sample_n, options.seed + 100),
+                       other = truth->sample(sample_n, options.seed + 200);
         auto show = [&](const char* what, const Matrix<double>& m) {
-          fmt::print("  {:<28} energy distance {:>8.4f}   sliced Wasserstein {:.4f}\n", what, diffusion::energy_distance(m, reference),
-                     diffusion::sliced_wasserstein(m, reference));
+          fmt::print("  {:<28} energy distance {:>8.4f}   sliced Wasserstein {:.4f}\n", what,
+                     diffusion::energy_distance(m, reference), diffusion::sliced_wasserstein(m, reference));
         };
         show("generated", generated);
         show("floor (independent truth)", other);
@@ -302,7 +333,8 @@ int main(int argc, char** argv) {
       }
       return 0;
     }
-    if (map_cmd->parsed()) return run_map(map_prior, map_in, map_out, map_operator, map_width, map_mask, map_stride, map_sigma, map_options);
+    if (map_cmd->parsed())
+      return run_map(map_prior, map_in, map_out, map_operator, map_width, map_mask, map_stride, map_sigma, map_options);
     if (eval_cmd->parsed()) {
       auto [phi, theta] = score::load_model(model);
       data.seed = 99;  // fresh samples, not the training draw
@@ -326,8 +358,9 @@ int main(int argc, char** argv) {
     const auto start = std::chrono::steady_clock::now();
     score::TrainResult result = score::train(phi, theta0, x, options, truth ? &*truth : nullptr);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    fmt::print("{}done in {:.1f} s{}; best held-out loss at step {}; model written to {}\n", ::isatty(::fileno(stdout)) ? "\n" : "", seconds,
-               result.stopped_early ? " (stopped early)" : "", result.best_step, model_path);
+    fmt::print("{}done in {:.1f} s{}; best held-out loss at step {}; model written to {}\n",
+               ::isatty(::fileno(stdout)) ? "\n" : "", seconds, result.stopped_early ? " (stopped early)" : "",
+               result.best_step, model_path);
     score::save_model(model_path, phi, result.theta);
     if (truth) {
       data.seed = 99;

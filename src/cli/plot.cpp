@@ -2,8 +2,8 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fmt/format.h>
 #include <fstream>
+#include <fmt/format.h>
 
 #include "wengert/error.hpp"
 
@@ -24,7 +24,8 @@ void write_table_csv_atomically(const std::string& path, const Matrix<double>& r
     std::ofstream out(temporary);
     if (!out) throw UsageError(fmt::format("cannot write '{}'", temporary));
     for (std::size_t i = 0; i < rows.rows(); ++i)
-      for (std::size_t j = 0; j < rows.cols(); ++j) out << fmt::format("{:.17g}", rows(i, j)) << (j + 1 < rows.cols() ? ',' : '\n');
+      for (std::size_t j = 0; j < rows.cols(); ++j)
+        out << fmt::format("{:.17g}", rows(i, j)) << (j + 1 < rows.cols() ? ',' : '\n');
     out.flush();
     if (!out) throw UsageError(fmt::format("writing '{}' failed (disk full?); '{}' is unchanged", temporary, path));
   }
@@ -34,8 +35,10 @@ void write_table_csv_atomically(const std::string& path, const Matrix<double>& r
 
 bool run_gnuplot(const std::string& script_path) {
   if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
-    fmt::print(stderr, "gnuplot is not installed: the data and '{}' are written; apt-get install gnuplot-nox, then "
-                       "run gnuplot on it\n", script_path);
+    fmt::print(stderr,
+               "gnuplot is not installed: the data and '{}' are written; apt-get install gnuplot-nox, then "
+               "run gnuplot on it\n",
+               script_path);
     return false;
   }
   const int status = std::system(fmt::format("gnuplot '{}'", script_path).c_str());

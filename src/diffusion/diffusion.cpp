@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <memory>
 #include <numbers>
 #include <random>
+#include <fmt/format.h>
 
 #include "wengert/ad.hpp"
 #include "wengert/error.hpp"
@@ -27,7 +27,9 @@ Matrix<double> homotopy(const Matrix<double>& x, const Matrix<double>& z, const 
 }
 
 score::Dataset noised(const score::Dataset& data, double t) {
-  if (!data.mixture) throw UsageError(fmt::format("noised: '{}' is not a Gaussian mixture; its noisy law has no closed form", data.name));
+  if (!data.mixture)
+    throw UsageError(
+        fmt::format("noised: '{}' is not a Gaussian mixture; its noisy law has no closed form", data.name));
   if (!(t >= 0 && t <= 1)) throw UsageError(fmt::format("noised: t = {} is outside [0, 1]", t));
   const score::Mixture& m = *data.mixture;
   Matrix<double> means = m.means;  // sqrt(t) mu_k, variance t s_k² + 1 - t
@@ -50,7 +52,8 @@ ScoreField learned_score(const nn::Potential& phi, const std::vector<double>& th
     std::vector<double> theta;
     Matrix<double> t;
   };
-  auto state = std::make_shared<State>(State{Program<double>(grad(phi.tape, {"x"}, "phi"), {"x_bar"}, {.threads = threads}), theta, {}});
+  auto state = std::make_shared<State>(
+      State{Program<double>(grad(phi.tape, {"x"}, "phi"), {"x_bar"}, {.threads = threads}), theta, {}});
   phi.bind(state->program, std::span<const double>(state->theta));
   return [state](const Matrix<double>& x, double t) {
     if (state->t.rows() != x.rows()) state->t = Matrix<double>(x.rows(), 1);
@@ -67,7 +70,8 @@ ScoreField learned_score(const nn::Potential& phi, const std::vector<double>& th
 // ---- training -------------------------------------------------------------------
 
 Tape loss_tape(const nn::Potential& phi, Loss kind) {
-  if (!phi.tape.has_input("t")) throw UsageError("diffusion::loss_tape: the potential has no time input \"t\"; use nn::time_mlp");
+  if (!phi.tape.has_input("t"))
+    throw UsageError("diffusion::loss_tape: the potential has no time input \"t\"; use nn::time_mlp");
   const Dim d = phi.dim();
   Recorder rec;
   Var x = rec.data("x", d), z = rec.data("z", d), t = rec.data("t", 1);
@@ -103,10 +107,14 @@ Tape loss_tape(const nn::Potential& phi, Loss kind) {
 std::vector<double> train(const nn::Potential& phi, std::vector<double> theta, const Matrix<double>& data,
                           const TrainOptions& options) {
   const auto d = static_cast<std::size_t>(phi.dim());
-  if (!phi.tape.has_input("t")) throw UsageError("diffusion::train: the potential has no time input \"t\"; use nn::time_mlp");
-  if (data.cols() != d) throw ShapeError(fmt::format("diffusion::train: the data has {} columns; the potential is on R^{}", data.cols(), d));
+  if (!phi.tape.has_input("t"))
+    throw UsageError("diffusion::train: the potential has no time input \"t\"; use nn::time_mlp");
+  if (data.cols() != d)
+    throw ShapeError(
+        fmt::format("diffusion::train: the data has {} columns; the potential is on R^{}", data.cols(), d));
   if (!(options.t_min > 0 && options.t_min < options.t_max && options.t_max < 1))
-    throw UsageError(fmt::format("diffusion::train: levels [{}, {}] must satisfy 0 < t_min < t_max < 1", options.t_min, options.t_max));
+    throw UsageError(fmt::format("diffusion::train: levels [{}, {}] must satisfy 0 < t_min < t_max < 1", options.t_min,
+                                 options.t_max));
   Tape loss = loss_tape(phi, options.loss);
   std::vector<std::string> names{"J"}, wrt;
   for (const nn::Block& b : phi.blocks) names.push_back(b.name + "_bar"), wrt.push_back(b.name);
@@ -121,7 +129,8 @@ std::vector<double> train(const nn::Potential& phi, std::vector<double> theta, c
   std::uniform_int_distribution<std::size_t> row(0, data.rows() - 1);
   // Levels: the noise scale sqrt(1 - t) log-uniform, so that the nearly clean levels, where the
   // score is sharp and the samplers end, are trained as often as the noisy ones.
-  std::uniform_real_distribution<double> log_scale(0.5 * std::log(1 - options.t_max), 0.5 * std::log(1 - options.t_min));
+  std::uniform_real_distribution<double> log_scale(0.5 * std::log(1 - options.t_max),
+                                                   0.5 * std::log(1 - options.t_min));
   std::normal_distribution<double> normal;
   nn::Adam adam;
   std::vector<double> g(theta.size());
@@ -138,11 +147,13 @@ std::vector<double> train(const nn::Potential& phi, std::vector<double> theta, c
     program.run();
     const double j = program.get("J")(0, 0);
     if (!std::isfinite(j))
-      throw NonFiniteError(fmt::format("diffusion::train: the loss became {} at step {}; lower the learning rate (now {})", j, step,
-                                       options.learning_rate));
+      throw NonFiniteError(
+          fmt::format("diffusion::train: the loss became {} at step {}; lower the learning rate (now {})", j, step,
+                      options.learning_rate));
     running += j;
     phi.gather_gradient(program, g);
-    const double rate = options.learning_rate * 0.5 * (1 + std::cos(std::numbers::pi * double(step - 1) / double(options.steps)));
+    const double rate =
+        options.learning_rate * 0.5 * (1 + std::cos(std::numbers::pi * double(step - 1) / double(options.steps)));
     adam.step(theta, g, rate);
     if (options.report && step % 500 == 0) options.report(step, running / 500), running = 0;
   }
@@ -208,11 +219,13 @@ Matrix<double> flow(const ScoreField& score, Matrix<double> x, double t_from, do
   return x;
 }
 
-Matrix<double> sample(Sampler kind, const ScoreField& score, std::size_t n, std::size_t d, const SampleOptions& options) {
+Matrix<double> sample(Sampler kind, const ScoreField& score, std::size_t n, std::size_t d,
+                      const SampleOptions& options) {
   if (n == 0 || d == 0 || options.steps == 0)
     throw UsageError(fmt::format("sample: n = {}, d = {}, steps = {}; all must be positive", n, d, options.steps));
   if (!(options.t_start > 0 && options.t_start < options.t_end && options.t_end <= 1))
-    throw UsageError(fmt::format("sample: levels {} -> {} must satisfy 0 < t_start < t_end <= 1", options.t_start, options.t_end));
+    throw UsageError(
+        fmt::format("sample: levels {} -> {} must satisfy 0 < t_start < t_end <= 1", options.t_start, options.t_end));
   std::mt19937_64 rng(options.seed);
   std::normal_distribution<double> normal;
   Matrix<double> x(n, d);  // at t_start the law of x_t is within sqrt(t_start) of N(0, I)
@@ -238,7 +251,8 @@ Matrix<double> sample(Sampler kind, const ScoreField& score, std::size_t n, std:
       for (std::size_t j = 0; j < options.langevin_steps; ++j) {
         Matrix<double> s = score(x, t);
         noise(xi);
-        for (std::size_t i = 0; i < n * d; ++i) x.data()[i] += epsilon * s.data()[i] + std::sqrt(2 * epsilon) * xi.data()[i];
+        for (std::size_t i = 0; i < n * d; ++i)
+          x.data()[i] += epsilon * s.data()[i] + std::sqrt(2 * epsilon) * xi.data()[i];
       }
     }
   }
@@ -263,14 +277,16 @@ double mean_distance(const Matrix<double>& a, const Matrix<double>& b, bool same
 
 double energy_distance(const Matrix<double>& x, const Matrix<double>& y) {
   if (x.cols() != y.cols() || x.rows() < 2 || y.rows() < 2)
-    throw ShapeError(fmt::format("energy_distance: samples {}x{} and {}x{}; equal widths and at least 2 rows each", x.rows(),
-                                 x.cols(), y.rows(), y.cols()));
+    throw ShapeError(fmt::format("energy_distance: samples {}x{} and {}x{}; equal widths and at least 2 rows each",
+                                 x.rows(), x.cols(), y.rows(), y.cols()));
   return 2 * mean_distance(x, y, false) - mean_distance(x, x, true) - mean_distance(y, y, true);
 }
 
-double sliced_wasserstein(const Matrix<double>& x, const Matrix<double>& y, std::size_t projections, std::uint64_t seed) {
+double sliced_wasserstein(const Matrix<double>& x, const Matrix<double>& y, std::size_t projections,
+                          std::uint64_t seed) {
   if (x.cols() != y.cols() || x.rows() != y.rows() || x.rows() == 0)
-    throw ShapeError(fmt::format("sliced_wasserstein: samples {}x{} and {}x{}; equal sizes needed", x.rows(), x.cols(), y.rows(), y.cols()));
+    throw ShapeError(fmt::format("sliced_wasserstein: samples {}x{} and {}x{}; equal sizes needed", x.rows(), x.cols(),
+                                 y.rows(), y.cols()));
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> normal;
   std::vector<double> px(x.rows()), py(y.rows()), direction(x.cols());

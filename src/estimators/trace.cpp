@@ -3,9 +3,9 @@
 #include "wengert/estimators/trace.hpp"
 
 #include <cmath>
-#include <fmt/format.h>
 #include <limits>
 #include <random>
+#include <fmt/format.h>
 
 #include "wengert/error.hpp"
 
@@ -17,13 +17,14 @@ namespace {
 Matrix<double> products(const char* function, LinearOperator& a, MatrixView<const double> v) {
   Matrix<double> y = a.apply(v);
   if (y.rows() != v.rows || y.cols() != a.size())
-    throw ShapeError(fmt::format("{}: the operator returned {}x{} products for {} vectors of length {}; it must "
-                                 "return one row A·v per row v",
-                                 function, y.rows(), y.cols(), v.rows, a.size()));
+    throw ShapeError(
+        fmt::format("{}: the operator returned {}x{} products for {} vectors of length {}; it must "
+                    "return one row A·v per row v",
+                    function, y.rows(), y.cols(), v.rows, a.size()));
   for (std::size_t i = 0; i < y.rows() * y.cols(); ++i)
     if (!std::isfinite(y.data()[i]))
-      throw NonFiniteError(fmt::format("{}: the product of vector {} has a non-finite entry ({}) in column {}", function,
-                                       i / y.cols(), y.data()[i], i % y.cols()));
+      throw NonFiniteError(fmt::format("{}: the product of vector {} has a non-finite entry ({}) in column {}",
+                                       function, i / y.cols(), y.data()[i], i % y.cols()));
   return y;
 }
 
@@ -75,12 +76,14 @@ Matrix<double> orthonormal_rows(const Matrix<double>& y) {
 
 DenseOperator::DenseOperator(Matrix<double> a) : a_(std::move(a)) {
   if (a_.rows() != a_.cols() || a_.rows() == 0)
-    throw ShapeError(fmt::format("DenseOperator: the matrix is {}x{}; it must be square and not empty", a_.rows(), a_.cols()));
+    throw ShapeError(
+        fmt::format("DenseOperator: the matrix is {}x{}; it must be square and not empty", a_.rows(), a_.cols()));
 }
 
 Matrix<double> DenseOperator::apply(MatrixView<const double> v) {
   if (v.cols != a_.rows())
-    throw ShapeError(fmt::format("DenseOperator::apply: vectors of length {} for a {}x{} matrix", v.cols, a_.rows(), a_.rows()));
+    throw ShapeError(
+        fmt::format("DenseOperator::apply: vectors of length {} for a {}x{} matrix", v.cols, a_.rows(), a_.rows()));
   Matrix<double> y(v.rows, a_.rows());
   for (std::size_t k = 0; k < v.rows; ++k)
     for (std::size_t i = 0; i < a_.rows(); ++i) {
@@ -92,7 +95,8 @@ Matrix<double> DenseOperator::apply(MatrixView<const double> v) {
 }
 
 Matrix<double> make_probes(Probe kind, std::size_t m, std::size_t n, std::uint64_t seed) {
-  if (m == 0 || n == 0) throw UsageError(fmt::format("make_probes: {} probes of length {}; both must be positive", m, n));
+  if (m == 0 || n == 0)
+    throw UsageError(fmt::format("make_probes: {} probes of length {}; both must be positive", m, n));
   std::mt19937_64 rng(seed);
   Matrix<double> v(m, n);
   std::normal_distribution<double> normal(0.0, 1.0);
@@ -147,14 +151,19 @@ TraceEstimate hutchinson(LinearOperator& a, Probe kind, std::size_t m, std::uint
   return hutchinson(a, make_probes(kind, m, a.size(), seed).view());
 }
 
-TraceEstimate hutch_plus_plus(LinearOperator& a, std::size_t budget, std::uint64_t seed, Probe kind, double sketch_fraction) {
+TraceEstimate hutch_plus_plus(LinearOperator& a, std::size_t budget, std::uint64_t seed, Probe kind,
+                              double sketch_fraction) {
   if (!(sketch_fraction > 0 && sketch_fraction < 0.5))
-    throw UsageError(fmt::format("hutch_plus_plus: sketch_fraction = {}; it must be in (0, 0.5): the sketch and the "
-                                 "projection each take that share of the products", sketch_fraction));
+    throw UsageError(
+        fmt::format("hutch_plus_plus: sketch_fraction = {}; it must be in (0, 0.5): the sketch and the "
+                    "projection each take that share of the products",
+                    sketch_fraction));
   const auto k = static_cast<std::size_t>(std::lround(sketch_fraction * double(budget)));
   if (budget < 4 || k < 1 || budget < 2 * k + 2)
-    throw UsageError(fmt::format("hutch_plus_plus: {} products cannot be split into a sketch, its projection and at "
-                                 "least 2 residual probes; use at least 4", budget));
+    throw UsageError(
+        fmt::format("hutch_plus_plus: {} products cannot be split into a sketch, its projection and at "
+                    "least 2 residual probes; use at least 4",
+                    budget));
   const std::size_t n = a.size();
   // 1. A sketch of the range of A: Q, orthonormal rows spanning A·S.
   Matrix<double> q = orthonormal_rows(products("hutch_plus_plus", a, make_probes(kind, k, n, seed).view()));
@@ -203,22 +212,25 @@ struct HessianOperator::Impl {
   Impl(const Tape& f, const std::string& x, ProgramOptions options) : phi(f), derivatives(f, x, {}, options) {}
 };
 
-HessianOperator::HessianOperator(const Tape& phi, const std::string& x, const Inputs<double>& at, ProgramOptions options)
+HessianOperator::HessianOperator(const Tape& phi, const std::string& x, const Inputs<double>& at,
+                                 ProgramOptions options)
     : impl_(std::make_unique<Impl>(phi, x, options)) {
   impl_->names = at;
   impl_->point = stacked_inputs(phi, at, 1);
   impl_->n = static_cast<std::size_t>(phi.inputs()[phi.input_index(x)].shape.cols);
   for (std::size_t k = 0; k < at.size(); ++k)
     if (at[k].first == x && at[k].second.rows != 1)
-      throw ShapeError(fmt::format("HessianOperator: '{}' has {} rows; one point has one row (use HessianBatch for many)",
-                                   x, at[k].second.rows));
+      throw ShapeError(
+          fmt::format("HessianOperator: '{}' has {} rows; one point has one row (use HessianBatch for many)", x,
+                      at[k].second.rows));
 }
 HessianOperator::~HessianOperator() = default;
 std::size_t HessianOperator::size() const { return impl_->n; }
 
 Matrix<double> HessianOperator::apply(MatrixView<const double> v) {
   if (v.cols != impl_->n)
-    throw ShapeError(fmt::format("HessianOperator::apply: vectors of length {} for a Hessian of size {}", v.cols, impl_->n));
+    throw ShapeError(
+        fmt::format("HessianOperator::apply: vectors of length {} for a Hessian of size {}", v.cols, impl_->n));
   const Inputs<double> point = views_of(impl_->names, impl_->point);
   std::vector<Matrix<double>> repeated = stacked_inputs(impl_->phi, point, v.rows);
   return impl_->derivatives.hvp(views_of(impl_->names, repeated), v);
@@ -228,7 +240,8 @@ struct HessianBatch::Impl {
   Tape phi;
   std::string x;
   Derivatives<double> derivatives;
-  Impl(const Tape& f, const std::string& name, ProgramOptions options) : phi(f), x(name), derivatives(f, name, {}, options) {}
+  Impl(const Tape& f, const std::string& name, ProgramOptions options)
+      : phi(f), x(name), derivatives(f, name, {}, options) {}
 };
 
 HessianBatch::HessianBatch(const Tape& phi, const std::string& x, ProgramOptions options)
@@ -243,7 +256,8 @@ std::vector<TraceEstimate> HessianBatch::exact(const Inputs<double>& inputs) {
   return out;
 }
 
-std::vector<TraceEstimate> HessianBatch::hutchinson(const Inputs<double>& inputs, Probe kind, std::size_t m, std::uint64_t seed) {
+std::vector<TraceEstimate> HessianBatch::hutchinson(const Inputs<double>& inputs, Probe kind, std::size_t m,
+                                                    std::uint64_t seed) {
   if (m == 0) throw UsageError("HessianBatch::hutchinson: m = 0 probes; use at least 1 (2 for a standard error)");
   std::size_t rows = 0;
   for (const auto& [name, value] : inputs)

@@ -55,7 +55,7 @@ struct Program<T>::Impl {
   std::vector<std::vector<T>> arenas, partials;
   std::vector<MatrixView<const T>> bound;
   std::vector<Matrix<T>> outputs;
-  std::size_t batch_rows = 0;  // of the last run
+  std::size_t batch_rows = 0;   // of the last run
   bool form_transposes = true;  // this run forms the weight transposes (see above)
   static constexpr std::size_t rows_to_form_transposes = 16;
   static constexpr std::size_t narrow_product = 16;  // output columns below which Y·Wᵀ always reads W by rows
@@ -72,7 +72,8 @@ struct Program<T>::Impl {
   void assign_batch_slots(const std::vector<NodeId>& steps);
   void exec_pair(NodeId first, NodeId second, const Context& cx);
   std::size_t rows_of(NodeId id, const Context& cx) const {
-    return kind[static_cast<std::size_t>(id)] == Kind::batch ? cx.rows : static_cast<std::size_t>(tape.node(id).shape.rows);
+    return kind[static_cast<std::size_t>(id)] == Kind::batch ? cx.rows
+                                                             : static_cast<std::size_t>(tape.node(id).shape.rows);
   }
   const T* value(NodeId id, const Context& cx) const;
   T* result(NodeId id, const Context& cx, bool into_partial);
@@ -100,17 +101,18 @@ void Program<T>::Impl::plan() {
       const bool ok = f.op == Op::transpose && node.op == Op::matmul && arg == node.a && node.b != no_node &&
                       kind[static_cast<std::size_t>(node.b)] == Kind::batch;
       if (!ok)
-        throw UsageError(fmt::format(
-            "Program: node %{} ({}) uses %{} ({} of shape {}), a value with one column per sample; only "
-            "products Xᵀ·Y summed over the batch can use such a value",
-            i, op_name(node.op), arg, op_name(f.op), to_string(f.shape)));
+        throw UsageError(
+            fmt::format("Program: node %{} ({}) uses %{} ({} of shape {}), a value with one column per sample; only "
+                        "products Xᵀ·Y summed over the batch can use such a value",
+                        i, op_name(node.op), arg, op_name(f.op), to_string(f.shape)));
     }
   }
   for (const Output& out : tape.outputs())
     if (kind[static_cast<std::size_t>(out.node)] == Kind::fused)
-      throw UsageError(fmt::format("Program: output '{}' has shape {}; outputs with a column per sample are not "
-                                   "supported, transpose it back",
-                                   out.name, to_string(tape.node(out.node).shape)));
+      throw UsageError(
+          fmt::format("Program: output '{}' has shape {}; outputs with a column per sample are not "
+                      "supported, transpose it back",
+                      out.name, to_string(tape.node(out.node).shape)));
 
   // Weight transposes and bias broadcasts that their users can read through.
   absorbed.assign(n, false);
@@ -123,15 +125,17 @@ void Program<T>::Impl::plan() {
       ++users[k];
       const Node& x = nodes[k];
       if (x.op == Op::transpose && node.op == Op::matmul && arg == node.b && arg != node.a) ++readers[k];
-      if (x.op == Op::broadcast_rows && is_elementwise(node.op) && op_arity(node.op) == 2 && node.a != node.b) ++readers[k];
+      if (x.op == Op::broadcast_rows && is_elementwise(node.op) && op_arity(node.op) == 2 && node.a != node.b)
+        ++readers[k];
     }
   }
   for (const Output& out : tape.outputs()) users[static_cast<std::size_t>(out.node)] += 1 << 20;  // outputs are formed
   for (std::size_t i = 0; i < n; ++i) {
     const Node& x = nodes[i];
     const bool shared_arg = x.a != no_node && kind[static_cast<std::size_t>(x.a)] == Kind::shared;
-    absorbed[i] = shared_arg && users[i] > 0 && users[i] == readers[i] &&
-                  ((x.op == Op::transpose && kind[i] == Kind::shared) || (x.op == Op::broadcast_rows && kind[i] == Kind::batch));
+    absorbed[i] =
+        shared_arg && users[i] > 0 && users[i] == readers[i] &&
+        ((x.op == Op::transpose && kind[i] == Kind::shared) || (x.op == Op::broadcast_rows && kind[i] == Kind::batch));
   }
 
   // Reductions, and the shared nodes that come after one.
@@ -159,10 +163,14 @@ void Program<T>::Impl::plan() {
   for (std::size_t i = 0; i < n; ++i) {
     const auto id = static_cast<NodeId>(i);
     if (nodes[i].op == Op::input || kind[i] == Kind::fused || (absorbed[i] && nodes[i].op != Op::transpose)) continue;
-    if (whole_batch) chunk.push_back(id);
-    else if (kind[i] == Kind::batch || reduction[i]) chunk.push_back(id);
-    else if (after[i]) post.push_back(id);
-    else pre.push_back(id);
+    if (whole_batch)
+      chunk.push_back(id);
+    else if (kind[i] == Kind::batch || reduction[i])
+      chunk.push_back(id);
+    else if (after[i])
+      post.push_back(id);
+    else
+      pre.push_back(id);
   }
 
   // Storage: every shared node has its own place (they are parameter-sized);
@@ -183,7 +191,8 @@ void Program<T>::Impl::plan() {
   assign_batch_slots(chunk);
 
   const int threads = std::max(1, options.threads);
-  if (options.chunk_rows > 0) chunk_rows = static_cast<std::size_t>(options.chunk_rows);
+  if (options.chunk_rows > 0)
+    chunk_rows = static_cast<std::size_t>(options.chunk_rows);
   else {  // a chunk's buffers should fit in about 256 KiB, the private L2 of most cores or a good part of it
     const std::size_t bytes_per_row = std::max<std::size_t>(1, arena_width) * sizeof(T);
     chunk_rows = std::clamp<std::size_t>((256u << 10) / bytes_per_row, 8, 512) / 8 * 8;
@@ -208,11 +217,12 @@ void Program<T>::Impl::pair_products() {
   for (std::size_t s = 0; s + 1 < chunk.size(); ++s) {
     const Node& x = tape.node(chunk[s]);
     const Node& y = tape.node(chunk[s + 1]);
-    const bool ok = x.op == Op::matmul && y.op == Op::matmul && x.shape == y.shape &&
-                    kind[static_cast<std::size_t>(chunk[s])] == Kind::batch && kind[static_cast<std::size_t>(x.a)] == Kind::batch &&
-                    kind[static_cast<std::size_t>(y.a)] == Kind::batch && y.a != chunk[s] &&
-                    absorbed[static_cast<std::size_t>(x.b)] == absorbed[static_cast<std::size_t>(y.b)] && weight(x.b) == weight(y.b) &&
-                    tape.node(x.a).shape == tape.node(y.a).shape && (s == 0 || !paired[s - 1]);
+    const bool ok =
+        x.op == Op::matmul && y.op == Op::matmul && x.shape == y.shape &&
+        kind[static_cast<std::size_t>(chunk[s])] == Kind::batch && kind[static_cast<std::size_t>(x.a)] == Kind::batch &&
+        kind[static_cast<std::size_t>(y.a)] == Kind::batch && y.a != chunk[s] &&
+        absorbed[static_cast<std::size_t>(x.b)] == absorbed[static_cast<std::size_t>(y.b)] &&
+        weight(x.b) == weight(y.b) && tape.node(x.a).shape == tape.node(y.a).shape && (s == 0 || !paired[s - 1]);
     paired[s] = ok;
   }
 }
@@ -229,7 +239,8 @@ void Program<T>::Impl::assign_batch_slots(const std::vector<NodeId>& steps) {
   std::vector<std::size_t> last_use(n, 0);
   for (std::size_t s = 0; s < steps.size(); ++s) {
     const Node& node = tape.node(steps[s]);
-    const std::size_t until = s < paired.size() && paired[s] ? s + 1 : s;  // a paired step's arguments live through its partner
+    const std::size_t until =
+        s < paired.size() && paired[s] ? s + 1 : s;  // a paired step's arguments live through its partner
     for (NodeId arg : {node.a, node.b})
       if (arg != no_node) last_use[static_cast<std::size_t>(storage_of(arg))] = until;
   }
@@ -241,8 +252,10 @@ void Program<T>::Impl::assign_batch_slots(const std::vector<NodeId>& steps) {
     if (kind[i] != Kind::batch) continue;
     const auto cols = static_cast<std::size_t>(tape.nodes()[i].shape.cols);
     auto it = std::find_if(free_slots.begin(), free_slots.end(), [&](auto& f) { return f.first == cols; });
-    if (it != free_slots.end()) offset[i] = it->second, free_slots.erase(it);
-    else offset[i] = arena_width, arena_width += cols;
+    if (it != free_slots.end())
+      offset[i] = it->second, free_slots.erase(it);
+    else
+      offset[i] = arena_width, arena_width += cols;
     const Node& node = tape.nodes()[i];
     const Node& partner = s > 0 && s - 1 < paired.size() && paired[s - 1] ? tape.node(steps[s - 1]) : node;
     for (NodeId arg : {node.a, node.b, partner.a, partner.b}) {  // a paired step's arguments die with its partner
@@ -293,6 +306,7 @@ void Program<T>::Impl::exec(NodeId id, const Context& cx, bool into_partial) {
   const std::size_t a_rows = node.a == no_node ? 0 : rows_of(node.a, cx);
   const auto a_cols = node.a == no_node ? 0 : static_cast<std::size_t>(tape.node(node.a).shape.cols);
   auto total_rows = [&](Dim d) { return static_cast<T>(d == batch ? batch_rows : static_cast<std::size_t>(d)); };
+  // clang-format off
   switch (node.op) {
     case Op::input:
       return;  // bound by the user, never a step
@@ -378,7 +392,9 @@ void Program<T>::Impl::exec(NodeId id, const Context& cx, bool into_partial) {
       break;
     }
   }
-  if (options.check_finite) check_finite(id, y, rows, cols, kind[static_cast<std::size_t>(id)] == Kind::batch ? cx.r0 : 0);
+  // clang-format on
+  if (options.check_finite)
+    check_finite(id, y, rows, cols, kind[static_cast<std::size_t>(id)] == Kind::batch ? cx.r0 : 0);
 }
 
 template <class T>
@@ -388,8 +404,8 @@ void Program<T>::Impl::exec_pair(NodeId first, NodeId second, const Context& cx)
   const auto cols = static_cast<std::size_t>(x.shape.cols), k = static_cast<std::size_t>(tape.node(x.a).shape.cols);
   const bool through = absorbed[static_cast<std::size_t>(x.b)] && (!form_transposes || cols < narrow_product);
   const T* b = through ? value(tape.node(x.b).a, cx) : value(x.b, cx);
-  kernels::gemm_pair(cols, k, value(x.a, cx), value(y.a, cx), b, through ? std::size_t(1) : cols, through ? k : std::size_t(1),
-                     result(first, cx, false), result(second, cx, false), options.simd);
+  kernels::gemm_pair(cols, k, value(x.a, cx), value(y.a, cx), b, through ? std::size_t(1) : cols,
+                     through ? k : std::size_t(1), result(first, cx, false), result(second, cx, false), options.simd);
   if (options.check_finite) {
     check_finite(first, result(first, cx, false), 1, cols, cx.r0);
     check_finite(second, result(second, cx, false), 1, cols, cx.r0);
@@ -401,11 +417,14 @@ void Program<T>::Impl::check_finite(NodeId id, const T* y, std::size_t rows, std
   for (std::size_t k = 0; k < rows * cols; ++k) {
     if (std::isfinite(y[k])) continue;
     const Node& node = tape.node(id);
-    std::string from = node.origin.kind == Origin::primal ? ""
-                       : fmt::format(", {} of %{}", node.origin.kind == Origin::tangent ? "tangent" : "adjoint", node.origin.of);
-    throw NonFiniteError(fmt::format("Program::run: node %{} ({}{}) produced {} at row {}, column {}; print the "
-                                     "tape (wengert::to_string) to see what feeds it",
-                                     id, op_name(node.op), from, std::isnan(y[k]) ? "NaN" : "Inf", r0 + k / cols, k % cols));
+    std::string from =
+        node.origin.kind == Origin::primal
+            ? ""
+            : fmt::format(", {} of %{}", node.origin.kind == Origin::tangent ? "tangent" : "adjoint", node.origin.of);
+    throw NonFiniteError(
+        fmt::format("Program::run: node %{} ({}{}) produced {} at row {}, column {}; print the "
+                    "tape (wengert::to_string) to see what feeds it",
+                    id, op_name(node.op), from, std::isnan(y[k]) ? "NaN" : "Inf", r0 + k / cols, k % cols));
   }
 }
 
@@ -417,13 +436,16 @@ void Program<T>::Impl::run() {
   for (std::size_t k = 0; k < bound.size(); ++k) {
     const Input& in = tape.inputs()[k];
     if (bound[k].data == nullptr)
-      throw UsageError(fmt::format("Program::run: input '{}' is not bound; call set(\"{}\", value) first", in.name, in.name));
+      throw UsageError(
+          fmt::format("Program::run: input '{}' is not bound; call set(\"{}\", value) first", in.name, in.name));
     if (in.shape.rows != batch) continue;
-    if (rows == 0) rows = bound[k].rows, rows_from = in.name;
+    if (rows == 0)
+      rows = bound[k].rows, rows_from = in.name;
     else if (bound[k].rows != rows)
-      throw ShapeError(fmt::format("Program::run: input '{}' has {} rows but '{}' has {}; inputs with a row per "
-                                   "sample need the same number of rows",
-                                   in.name, bound[k].rows, rows_from, rows));
+      throw ShapeError(
+          fmt::format("Program::run: input '{}' has {} rows but '{}' has {}; inputs with a row per "
+                      "sample need the same number of rows",
+                      in.name, bound[k].rows, rows_from, rows));
   }
   const bool has_batch = std::any_of(kind.begin(), kind.end(), [](Kind k) { return k != Kind::shared; });
   if (has_batch && rows == 0)
@@ -432,7 +454,8 @@ void Program<T>::Impl::run() {
     batch_rows = rows;
     for (std::size_t k = 0; k < outputs.size(); ++k) {
       const Shape s = tape.node(tape.outputs()[k].node).shape;
-      outputs[k] = Matrix<T>(s.rows == batch ? rows : static_cast<std::size_t>(s.rows), static_cast<std::size_t>(s.cols));
+      outputs[k] =
+          Matrix<T>(s.rows == batch ? rows : static_cast<std::size_t>(s.rows), static_cast<std::size_t>(s.cols));
     }
     if (whole_batch) arenas[0].assign(arena_width * rows, T(0));
   }
@@ -468,14 +491,18 @@ void Program<T>::Impl::run() {
     const auto threads = std::min<std::size_t>(arenas.size(), chunks);
     auto job = [&](int t) {
       for (std::size_t c = static_cast<std::size_t>(t); c < chunks; c += threads) {
-        Context cx{arenas[static_cast<std::size_t>(t)].data(), partials[static_cast<std::size_t>(t)].data(), c * chunk_rows,
-                   std::min(chunk_rows, rows - c * chunk_rows)};
+        Context cx{arenas[static_cast<std::size_t>(t)].data(), partials[static_cast<std::size_t>(t)].data(),
+                   c * chunk_rows, std::min(chunk_rows, rows - c * chunk_rows)};
         run_steps(cx, true);
         copy_rows_out(cx);
       }
     };
-    if (threads <= 1 || !pool) job(0);
-    else pool->run([&](int t) { if (static_cast<std::size_t>(t) < threads) job(t); });
+    if (threads <= 1 || !pool)
+      job(0);
+    else
+      pool->run([&](int t) {
+        if (static_cast<std::size_t>(t) < threads) job(t);
+      });
     // Merge the partial sums of each reduction.
     for (NodeId id : chunk) {
       const auto i = static_cast<std::size_t>(id);
@@ -504,15 +531,19 @@ Program<T>::Program(const Tape& tape, std::vector<std::string> outputs, ProgramO
   if (options.threads < 1 || options.threads > 256)
     throw UsageError(fmt::format("Program: threads = {}; use 1 to 256", options.threads));
   if (options.chunk_rows < 0)
-    throw UsageError(fmt::format("Program: chunk_rows = {}; use a positive number, or 0 to choose", options.chunk_rows));
+    throw UsageError(
+        fmt::format("Program: chunk_rows = {}; use a positive number, or 0 to choose", options.chunk_rows));
   impl_->tape = outputs.empty() ? eliminate_dead_code(tape) : select(tape, outputs);
   impl_->options = options;
   impl_->plan();
 }
 
-template <class T> Program<T>::~Program() = default;
-template <class T> Program<T>::Program(Program&&) noexcept = default;
-template <class T> Program<T>& Program<T>::operator=(Program&&) noexcept = default;
+template <class T>
+Program<T>::~Program() = default;
+template <class T>
+Program<T>::Program(Program&&) noexcept = default;
+template <class T>
+Program<T>& Program<T>::operator=(Program&&) noexcept = default;
 
 template <class T>
 void Program<T>::set(std::string_view input, MatrixView<const T> value) {
@@ -523,8 +554,9 @@ void Program<T>::set(std::string_view input, MatrixView<const T> value) {
     throw UsageError(fmt::format("Program::set: the value for '{}' has no data", input));
   if (in.shape.rows == batch) {
     if (value.cols != cols || value.rows == 0)
-      throw ShapeError(fmt::format("Program::set: input '{}' takes one row per sample of {} columns; the value is {}x{}",
-                                   input, cols, value.rows, value.cols));
+      throw ShapeError(
+          fmt::format("Program::set: input '{}' takes one row per sample of {} columns; the value is {}x{}", input,
+                      cols, value.rows, value.cols));
   } else if (value.rows != static_cast<std::size_t>(in.shape.rows) || value.cols != cols) {
     throw ShapeError(fmt::format("Program::set: input '{}' has shape {}; the value is {}x{}", input,
                                  to_string(in.shape), value.rows, value.cols));
@@ -560,12 +592,13 @@ const Tape& Program<T>::tape() const {
 template <class T>
 std::string Program<T>::describe() const {
   const Impl& p = *impl_;
-  return fmt::format("{} nodes ({} read through): {} once before the batch, {} per chunk of {} rows{}, {} after; "
-                     "arena {} columns ({} KiB per thread), {} thread(s), {}",
-                     p.tape.nodes().size(), std::count(p.absorbed.begin(), p.absorbed.end(), true), p.pre.size(), p.chunk.size(), p.chunk_rows,
-                     p.whole_batch ? " (whole batch: a batch value needs a reduction)" : "", p.post.size(),
-                     p.arena_width, p.arena_width * p.chunk_rows * sizeof(T) / 1024, p.arenas.size(),
-                     p.options.simd ? "SIMD kernels" : "scalar kernels");
+  return fmt::format(
+      "{} nodes ({} read through): {} once before the batch, {} per chunk of {} rows{}, {} after; "
+      "arena {} columns ({} KiB per thread), {} thread(s), {}",
+      p.tape.nodes().size(), std::count(p.absorbed.begin(), p.absorbed.end(), true), p.pre.size(), p.chunk.size(),
+      p.chunk_rows, p.whole_batch ? " (whole batch: a batch value needs a reduction)" : "", p.post.size(),
+      p.arena_width, p.arena_width * p.chunk_rows * sizeof(T) / 1024, p.arenas.size(),
+      p.options.simd ? "SIMD kernels" : "scalar kernels");
 }
 
 template class Program<float>;

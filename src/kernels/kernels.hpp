@@ -11,10 +11,12 @@
 namespace wengert::kernels {
 
 /// y = op(a) entry by entry; `c` is the op's constant (exponent, scalar).
-template <class T> void unary(Op op, const T* a, T* y, std::size_t n, T c, bool simd);
+template <class T>
+void unary(Op op, const T* a, T* y, std::size_t n, T c, bool simd);
 
 /// y = a op b entry by entry (add, sub, mul, div).
-template <class T> void binary(Op op, const T* a, const T* b, T* y, std::size_t n, bool simd);
+template <class T>
+void binary(Op op, const T* a, const T* b, T* y, std::size_t n, bool simd);
 
 /// C (+)= A · B with C m×n (leading dimension ldc), A m×k read as
 /// A(i, p) = a[i * a_row + p * a_col] and B k×n as B(p, j) = b[p * b_row + j * b_col],
@@ -22,8 +24,8 @@ template <class T> void binary(Op op, const T* a, const T* b, T* y, std::size_t 
 /// (a_row = k, a_col = 1, b_row = n, b_col = 1), Y·Wᵀ (b_row = 1, b_col = k) and
 /// Xᵀ·Y summed over the batch (a_row = 1, a_col = m).
 template <class T>
-void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col,
-          const T* b, std::size_t b_row, std::size_t b_col, T* c, std::size_t ldc, bool accumulate, bool simd);
+void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col, const T* b,
+          std::size_t b_row, std::size_t b_col, T* c, std::size_t ldc, bool accumulate, bool simd);
 
 /// Two single-row products with the same B, B read once: c0 = a0 · B and
 /// c1 = a1 · B (B as in gemm). At one sample per run the products are bound by
@@ -33,9 +35,11 @@ void gemm_pair(std::size_t n, std::size_t k, const T* a0, const T* a1, const T* 
                T* c0, T* c1, bool simd);
 
 /// y[j] (+)= Σ_i a[i][j] over `rows` rows of `cols` columns.
-template <class T> void sum_rows(const T* a, T* y, std::size_t rows, std::size_t cols, bool accumulate, bool simd);
+template <class T>
+void sum_rows(const T* a, T* y, std::size_t rows, std::size_t cols, bool accumulate, bool simd);
 
 /// y[i] = Σ_j a[i][j].
-template <class T> void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols, bool simd);
+template <class T>
+void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols, bool simd);
 
 }  // namespace wengert::kernels

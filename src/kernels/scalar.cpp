@@ -14,8 +14,8 @@ void binary(Op op, const T* a, const T* b, T* y, std::size_t n) {
 }
 
 template <class T>
-void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col,
-          const T* b, std::size_t b_row, std::size_t b_col, T* c, std::size_t ldc, bool accumulate) {
+void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col, const T* b,
+          std::size_t b_row, std::size_t b_col, T* c, std::size_t ldc, bool accumulate) {
   for (std::size_t i = 0; i < m; ++i)
     for (std::size_t j = 0; j < n; ++j) {
       T sum = accumulate ? c[i * ldc + j] : T(0);
@@ -42,12 +42,12 @@ void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols) {
   }
 }
 
-#define WENGERT_INSTANTIATE(T)                                                                              \
-  template void unary<T>(Op, const T*, T*, std::size_t, T);                                                \
-  template void binary<T>(Op, const T*, const T*, T*, std::size_t);                                        \
+#define WENGERT_INSTANTIATE(T)                                                                               \
+  template void unary<T>(Op, const T*, T*, std::size_t, T);                                                  \
+  template void binary<T>(Op, const T*, const T*, T*, std::size_t);                                          \
   template void gemm<T>(std::size_t, std::size_t, std::size_t, const T*, std::size_t, std::size_t, const T*, \
-                        std::size_t, std::size_t, T*, std::size_t, bool);                                  \
-  template void sum_rows<T>(const T*, T*, std::size_t, std::size_t, bool);                                 \
+                        std::size_t, std::size_t, T*, std::size_t, bool);                                    \
+  template void sum_rows<T>(const T*, T*, std::size_t, std::size_t, bool);                                   \
   template void sum_cols<T>(const T*, T*, std::size_t, std::size_t);
 WENGERT_INSTANTIATE(float)
 WENGERT_INSTANTIATE(double)

@@ -33,6 +33,7 @@ V sigmoid_formula(V a) {
 template <class V, class S>
 V unary_formula(Op op, V a, S c) {
   using std::cos, std::exp, std::log, std::log1p, std::sin, std::sqrt, std::tanh, std::abs, std::max, std::pow;
+  // clang-format off
   switch (op) {
     case Op::neg: return -a;
     case Op::square: return a * a;
@@ -59,6 +60,7 @@ V unary_formula(Op op, V a, S c) {
     case Op::concat_cols: case Op::matmul:
       break;
   }
+  // clang-format on
   return a;  // not element-wise: never reached (callers check is_elementwise)
 }
 

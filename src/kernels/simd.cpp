@@ -89,9 +89,11 @@ void rows_in_blocks(std::size_t m, std::size_t n, std::size_t k, const T* a, std
   // instead, so that enough independent multiply-adds are in flight.
   constexpr int nv = MR == 1 ? 2 * NV : NV;
   std::size_t i = 0;
-  for (; i + MR <= m; i += MR) row_block<T, MR, nv>(n, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate);
+  for (; i + MR <= m; i += MR)
+    row_block<T, MR, nv>(n, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate);
   if constexpr (MR > 1)
-    if (i < m) rows_in_blocks<T, MR - 1, NV>(m - i, n, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate);
+    if (i < m)
+      rows_in_blocks<T, MR - 1, NV>(m - i, n, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate);
 }
 
 // The horizontal sums of NR registers into out[0..NR): with one register per
@@ -173,9 +175,12 @@ void gemm_columns(std::size_t m, std::size_t n, std::size_t k, const T* a, std::
       }
       alignas(64) T column[nv * w];
       for (int v = 0; v < nv; ++v) acc[v].store_aligned(column + v * w);
-      for (std::size_t r = 0; r < nv * w; ++r) c[(i + r) * ldc + j] = accumulate ? c[(i + r) * ldc + j] + column[r] : column[r];
+      for (std::size_t r = 0; r < nv * w; ++r)
+        c[(i + r) * ldc + j] = accumulate ? c[(i + r) * ldc + j] + column[r] : column[r];
     }
-    if (i < m) scalar::gemm(m - i, 1, k, a + i, std::size_t(1), a_col, b + j * b_col, b_row, std::size_t(1), c + i * ldc + j, ldc, accumulate);
+    if (i < m)
+      scalar::gemm(m - i, 1, k, a + i, std::size_t(1), a_col, b + j * b_col, b_row, std::size_t(1), c + i * ldc + j,
+                   ldc, accumulate);
   }
 }
 
@@ -242,6 +247,7 @@ void gemm_pair(std::size_t n, std::size_t k, const T* a0, const T* a1, const T* 
 template <class T>
 void unary(Op op, const T* a, T* y, std::size_t n, T c, bool simd) {
   if (!simd) return scalar::unary(op, a, y, n, c);
+  // clang-format off
   switch (op) {
 #define WENGERT_UNARY(name) \
   case Op::name: return unary_op<T, Op::name>(a, y, n, c);
@@ -256,6 +262,7 @@ void unary(Op op, const T* a, T* y, std::size_t n, T c, bool simd) {
     case Op::concat_cols: case Op::matmul:
       break;  // not element-wise
   }
+  // clang-format on
 }
 
 template <class T>
@@ -268,18 +275,21 @@ void binary(Op op, const T* a, const T* b, T* y, std::size_t n, bool simd) {
 }
 
 template <class T>
-void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col,
-          const T* b, std::size_t b_row, std::size_t b_col, T* c, std::size_t ldc, bool accumulate, bool simd) {
+void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col, const T* b,
+          std::size_t b_row, std::size_t b_col, T* c, std::size_t ldc, bool accumulate, bool simd) {
   if (!simd) return scalar::gemm(m, n, k, a, a_row, a_col, b, b_row, b_col, c, ldc, accumulate);
   // B given by its rows, as Wᵀ (or a single column): dot products along k.
   const bool b_transposed = b_row == 1 && (b_col != 1 || n == 1);
   if (a_col == 1 && b_transposed) return gemm_dot(m, n, k, a, a_row, b, b_col, c, ldc, accumulate);
-  if (a_row == 1 && n < xsimd::batch<T>::size) return gemm_columns(m, n, k, a, a_col, b, b_row, b_col, c, ldc, accumulate);
+  if (a_row == 1 && n < xsimd::batch<T>::size)
+    return gemm_columns(m, n, k, a, a_col, b, b_row, b_col, c, ldc, accumulate);
   if (b_col == 1) {
     // Wide registers (AVX-512: 32 of them) hold a 6 x 4 block; narrower ones 4 x 2.
     constexpr bool wide = sizeof(xsimd::batch<T>) == 64;
-    if constexpr (wide) rows_in_blocks<T, 6, 4>(m, n, k, a, a_row, a_col, b, b_row, c, ldc, accumulate);
-    else rows_in_blocks<T, 4, 2>(m, n, k, a, a_row, a_col, b, b_row, c, ldc, accumulate);
+    if constexpr (wide)
+      rows_in_blocks<T, 6, 4>(m, n, k, a, a_row, a_col, b, b_row, c, ldc, accumulate);
+    else
+      rows_in_blocks<T, 4, 2>(m, n, k, a, a_row, a_col, b, b_row, c, ldc, accumulate);
     return;
   }
   scalar::gemm(m, n, k, a, a_row, a_col, b, b_row, b_col, c, ldc, accumulate);
@@ -308,13 +318,14 @@ void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols, bool simd) {
   }
 }
 
-#define WENGERT_INSTANTIATE(T)                                                                              \
-  template void unary<T>(Op, const T*, T*, std::size_t, T, bool);                                          \
-  template void binary<T>(Op, const T*, const T*, T*, std::size_t, bool);                                  \
-  template void gemm<T>(std::size_t, std::size_t, std::size_t, const T*, std::size_t, std::size_t, const T*, \
-                        std::size_t, std::size_t, T*, std::size_t, bool, bool);                            \
-  template void sum_rows<T>(const T*, T*, std::size_t, std::size_t, bool, bool);                           \
-  template void gemm_pair<T>(std::size_t, std::size_t, const T*, const T*, const T*, std::size_t, std::size_t, T*, T*, bool); \
+#define WENGERT_INSTANTIATE(T)                                                                                         \
+  template void unary<T>(Op, const T*, T*, std::size_t, T, bool);                                                      \
+  template void binary<T>(Op, const T*, const T*, T*, std::size_t, bool);                                              \
+  template void gemm<T>(std::size_t, std::size_t, std::size_t, const T*, std::size_t, std::size_t, const T*,           \
+                        std::size_t, std::size_t, T*, std::size_t, bool, bool);                                        \
+  template void sum_rows<T>(const T*, T*, std::size_t, std::size_t, bool, bool);                                       \
+  template void gemm_pair<T>(std::size_t, std::size_t, const T*, const T*, const T*, std::size_t, std::size_t, T*, T*, \
+                             bool);                                                                                    \
   template void sum_cols<T>(const T*, T*, std::size_t, std::size_t, bool);
 WENGERT_INSTANTIATE(float)
 WENGERT_INSTANTIATE(double)

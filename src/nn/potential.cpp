@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <random>
+#include <fmt/format.h>
 
 #include "wengert/error.hpp"
 
@@ -32,11 +32,13 @@ void Potential::bind(Program<T>& program, std::span<const T> theta) const {
     throw ShapeError(fmt::format("Potential::bind: theta has {} entries; this {} potential has {} parameters",
                                  theta.size(), kind, parameter_count()));
   for (const Block& b : blocks)
-    if (program.tape().has_input(b.name)) program.set(b.name, MatrixView<const T>{theta.data() + b.offset, b.rows, b.cols});
+    if (program.tape().has_input(b.name))
+      program.set(b.name, MatrixView<const T>{theta.data() + b.offset, b.rows, b.cols});
 }
 void Potential::gather_gradient(const Program<double>& program, std::span<double> gradient) const {
   if (gradient.size() != parameter_count())
-    throw ShapeError(fmt::format("Potential::gather_gradient: {} entries for {} parameters", gradient.size(), parameter_count()));
+    throw ShapeError(
+        fmt::format("Potential::gather_gradient: {} entries for {} parameters", gradient.size(), parameter_count()));
   for (const Block& b : blocks) {
     MatrixView<const double> bar = program.get(b.name + "_bar");
     std::copy_n(bar.data, b.rows * b.cols, gradient.begin() + static_cast<std::ptrdiff_t>(b.offset));
@@ -83,15 +85,18 @@ Var mlp_layers(Recorder& rec, Potential& phi, Var h, const std::vector<Dim>& wid
   return h;
 }
 
-void check_mlp(const char* who, const std::vector<Dim>& widths, Activation activation, double confinement, bool second_order) {
+void check_mlp(const char* who, const std::vector<Dim>& widths, Activation activation, double confinement,
+               bool second_order) {
   if (widths.size() < 2 || widths.back() != 1)
-    throw UsageError(fmt::format("{}: widths [{}] must start with the dimension d and end with 1, e.g. [2, 64, 64, 1]", who,
-                                 fmt::join(widths, ", ")));
+    throw UsageError(fmt::format("{}: widths [{}] must start with the dimension d and end with 1, e.g. [2, 64, 64, 1]",
+                                 who, fmt::join(widths, ", ")));
   for (Dim w : widths)
     if (w < 1) throw UsageError(fmt::format("{}: width {} in [{}] is not positive", who, w, fmt::join(widths, ", ")));
   if (activation == Activation::relu && second_order)
-    throw UsageError(fmt::format("{}: relu has no second derivative (its Laplacian is zero almost everywhere), so a "
-                                 "score-matching loss would see no curvature; use softplus, silu or tanh", who));
+    throw UsageError(
+        fmt::format("{}: relu has no second derivative (its Laplacian is zero almost everywhere), so a "
+                    "score-matching loss would see no curvature; use softplus, silu or tanh",
+                    who));
   if (!(confinement >= 0)) throw UsageError(fmt::format("{}: confinement {} must be >= 0", who, confinement));
 }
 

@@ -26,6 +26,7 @@ std::string operands(const Tape& t, const Node& n) {
   if (n.op == Op::fill) return fmt::format("{:g}", n.value);
   if (n.a != no_node) s += fmt::format("%{}", n.a);
   if (n.b != no_node) s += fmt::format(" %{}", n.b);
+  // clang-format off
   switch (n.op) {
     case Op::pow: case Op::add_scalar: case Op::mul_scalar: s += fmt::format(" {:g}", n.value); break;
     case Op::broadcast_rows: case Op::spread_rows: s += " rows=" + dim_text(n.size); break;
@@ -34,6 +35,7 @@ std::string operands(const Tape& t, const Node& n) {
     case Op::pad_cols: s += fmt::format(" at={} width={}", n.begin, n.size); break;
     default: break;  // no attributes to show
   }
+  // clang-format on
   return s;
 }
 
@@ -52,7 +54,8 @@ std::string to_string(const Tape& tape) {
   std::string out;
   for (std::size_t i = 0; i < tape.nodes().size(); ++i) {
     const Node& n = tape.nodes()[i];
-    std::string line = fmt::format("%{:<3} = {:<14} {:<18} {:<9}", i, op_name(n.op), operands(tape, n), to_string(n.shape));
+    std::string line =
+        fmt::format("%{:<3} = {:<14} {:<18} {:<9}", i, op_name(n.op), operands(tape, n), to_string(n.shape));
     if (n.op == Op::input) line += fmt::format(" {}", role_name(tape.inputs()[static_cast<std::size_t>(n.begin)].role));
     if (std::string o = origin_text(n); !o.empty()) line += "  # " + o;
     while (!line.empty() && line.back() == ' ') line.pop_back();
@@ -66,8 +69,9 @@ std::string to_dot(const Tape& tape) {
   std::string out = "digraph tape {\n  rankdir=TB;\n  node [shape=box, fontname=\"monospace\"];\n";
   for (std::size_t i = 0; i < tape.nodes().size(); ++i) {
     const Node& n = tape.nodes()[i];
-    const char* color = n.origin.kind == Origin::tangent ? "lightblue"
-                        : n.origin.kind == Origin::adjoint ? "lightsalmon" : "white";
+    const char* color = n.origin.kind == Origin::tangent   ? "lightblue"
+                        : n.origin.kind == Origin::adjoint ? "lightsalmon"
+                                                           : "white";
     out += fmt::format("  n{} [label=\"%{} {} {}\\n{}\", style=filled, fillcolor={}];\n", i, i, op_name(n.op),
                        n.op == Op::input ? operands(tape, n).substr(1, operands(tape, n).size() - 2)
                                          : (n.op == Op::fill ? operands(tape, n) : std::string()),

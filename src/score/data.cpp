@@ -3,11 +3,11 @@
 #include "wengert/score/data.hpp"
 
 #include <cmath>
-#include <fmt/format.h>
 #include <fstream>
 #include <numbers>
 #include <random>
 #include <sstream>
+#include <fmt/format.h>
 
 #include "wengert/error.hpp"
 
@@ -24,11 +24,14 @@ double log_sum_exp(const std::vector<double>& a) {
 }
 }  // namespace
 
-Dataset gaussian_mixture(std::string name, Matrix<double> means, std::vector<double> stds, std::vector<double> weights) {
+Dataset gaussian_mixture(std::string name, Matrix<double> means, std::vector<double> stds,
+                         std::vector<double> weights) {
   const std::size_t k = means.rows(), d = means.cols();
   if (k == 0 || stds.size() != k || weights.size() != k)
-    throw UsageError(fmt::format("gaussian_mixture: {} means, {} standard deviations and {} weights; give one of each "
-                                 "per component", k, stds.size(), weights.size()));
+    throw UsageError(
+        fmt::format("gaussian_mixture: {} means, {} standard deviations and {} weights; give one of each "
+                    "per component",
+                    k, stds.size(), weights.size()));
   double total = 0;
   for (double w : weights) total += w;
   for (double& w : weights) w /= total;
@@ -112,8 +115,10 @@ Dataset two_moons(double noise) {
     std::uniform_real_distribution<double> u(0, std::numbers::pi);
     std::normal_distribution<double> e(0, noise);
     const double t = u(rng);
-    if (rng() & 1) a = std::cos(t), b = std::sin(t);
-    else a = 1 - std::cos(t), b = 0.5 - std::sin(t);
+    if (rng() & 1)
+      a = std::cos(t), b = std::sin(t);
+    else
+      a = 1 - std::cos(t), b = 0.5 - std::sin(t);
     a = 1.5 * (a - 0.5) + e(rng), b = 1.5 * (b - 0.25) + e(rng);  // centred, about 3 wide
   });
 }
@@ -146,7 +151,9 @@ Dataset swiss_roll(double noise) {
   });
 }
 
-std::vector<std::string> dataset_names() { return {"gaussian", "ring8", "two_moons", "rings", "checkerboard", "swiss_roll"}; }
+std::vector<std::string> dataset_names() {
+  return {"gaussian", "ring8", "two_moons", "rings", "checkerboard", "swiss_roll"};
+}
 
 Dataset dataset(const std::string& name) {
   if (name == "gaussian") return gaussian(2);
@@ -155,7 +162,8 @@ Dataset dataset(const std::string& name) {
   if (name == "rings") return concentric_rings();
   if (name == "checkerboard") return checkerboard();
   if (name == "swiss_roll") return swiss_roll();
-  throw UsageError(fmt::format("data set '{}' is not known; use one of {}, or a CSV file", name, fmt::join(dataset_names(), ", ")));
+  throw UsageError(
+      fmt::format("data set '{}' is not known; use one of {}, or a CSV file", name, fmt::join(dataset_names(), ", ")));
 }
 
 Matrix<double> load_csv(const std::string& path) {
@@ -178,15 +186,18 @@ Matrix<double> load_csv(const std::string& path) {
         used = 0;
       }
       if (used == 0 || field.find_first_not_of(" \t\r", used) != std::string::npos)
-        throw UsageError(fmt::format("load_csv: {}:{}: column {} is '{}', not a number", path, line_number, col, field));
+        throw UsageError(
+            fmt::format("load_csv: {}:{}: column {} is '{}', not a number", path, line_number, col, field));
       if (!std::isfinite(v))
         throw UsageError(fmt::format("load_csv: {}:{}: column {} is {}; remove or impute non-finite values", path,
                                      line_number, col, field));
       values.push_back(v);
     }
-    if (rows == 0) cols = col;
+    if (rows == 0)
+      cols = col;
     else if (col != cols)
-      throw UsageError(fmt::format("load_csv: {}:{}: {} columns where the first row has {}", path, line_number, col, cols));
+      throw UsageError(
+          fmt::format("load_csv: {}:{}: {} columns where the first row has {}", path, line_number, col, cols));
     ++rows;
   }
   if (rows == 0) throw UsageError(fmt::format("load_csv: '{}' has no data rows", path));

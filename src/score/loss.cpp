@@ -46,7 +46,8 @@ Tape loss_tape(const nn::Potential& phi, const LossOptions& options) {
       per_sample = 0.5 * dot(out[1], out[1]) - out[2];
       break;
     }
-    case Loss::hutchinson: case Loss::sliced: {  // outputs of hvp: phi, x_bar, x_bar_dot = H z
+    case Loss::hutchinson:
+    case Loss::sliced: {  // outputs of hvp: phi, x_bar, x_bar_dot = H z
       Var z = rec.data("z", d);
       auto a = args;
       a.emplace_back("x_dot", z);

@@ -13,9 +13,9 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include "wengert/error.hpp"
@@ -38,8 +38,10 @@ std::uint64_t fnv1a(const std::string& bytes) {
 
 void save_model(const std::string& path, const nn::Potential& phi, const std::vector<double>& theta) {
   if (theta.size() != phi.parameter_count())
-    throw ShapeError(fmt::format("save_model: theta has {} entries; the potential has {} parameters", theta.size(), phi.parameter_count()));
-  if (phi.kind == "custom") throw UsageError("save_model: a custom potential's tape cannot be saved; save its parameters yourself");
+    throw ShapeError(fmt::format("save_model: theta has {} entries; the potential has {} parameters", theta.size(),
+                                 phi.parameter_count()));
+  if (phi.kind == "custom")
+    throw UsageError("save_model: a custom potential's tape cannot be saved; save its parameters yourself");
   std::string body = fmt::format("wengert-model 1\nkind {}\nwidths {}\nactivation {}\nconfinement {:.17g}\n", phi.kind,
                                  fmt::join(phi.widths, " "), nn::to_string(phi.activation), phi.confinement);
   if (phi.kind == "time_mlp") body += fmt::format("time_features {}\n", phi.time_features);
@@ -51,8 +53,10 @@ void save_model(const std::string& path, const nn::Potential& phi, const std::ve
   const std::string temporary = fmt::format("{}.tmp.{}", path, ::getpid());
   {
     std::FILE* f = std::fopen(temporary.c_str(), "wb");
-    if (!f) throw UsageError(fmt::format("save_model: cannot write '{}' (is the folder there and writable?)", temporary));
-    const bool ok = std::fwrite(body.data(), 1, body.size(), f) == body.size() && std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
+    if (!f)
+      throw UsageError(fmt::format("save_model: cannot write '{}' (is the folder there and writable?)", temporary));
+    const bool ok =
+        std::fwrite(body.data(), 1, body.size(), f) == body.size() && std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
     if (std::fclose(f) != 0 || !ok) {
       std::remove(temporary.c_str());
       throw UsageError(fmt::format("save_model: writing '{}' failed (disk full?); '{}' is unchanged", temporary, path));
@@ -73,8 +77,10 @@ std::pair<nn::Potential, std::vector<double>> load_model(const std::string& path
   all << in.rdbuf();
   const std::string text = all.str();
   const std::size_t mark = text.rfind("checksum ");
-  if (text.rfind("wengert-model ", 0) != 0) bad(path, "is not a wengert model file (it does not start with 'wengert-model')");
-  if (mark == std::string::npos || (mark > 0 && text[mark - 1] != '\n')) bad(path, "is truncated: it has no checksum line");
+  if (text.rfind("wengert-model ", 0) != 0)
+    bad(path, "is not a wengert model file (it does not start with 'wengert-model')");
+  if (mark == std::string::npos || (mark > 0 && text[mark - 1] != '\n'))
+    bad(path, "is truncated: it has no checksum line");
   std::uint64_t stored = 0;
   if (std::sscanf(text.c_str() + mark, "checksum %lx", &stored) != 1) bad(path, "has an unreadable checksum line");
   if (stored != fnv1a(text.substr(0, mark))) bad(path, "is corrupted: its checksum does not match its contents");
@@ -92,18 +98,27 @@ std::pair<nn::Potential, std::vector<double>> load_model(const std::string& path
   while (std::getline(body, line)) {
     std::istringstream fields(line);
     fields >> word;
-    if (word == "kind") fields >> kind;
-    else if (word == "widths") for (Dim w; fields >> w;) widths.push_back(w);
-    else if (word == "activation") fields >> activation;
-    else if (word == "confinement") fields >> confinement;
-    else if (word == "time_features") fields >> time_features;
-    else if (word == "parameters") { fields >> count; break; }
-    else bad(path, fmt::format("has an unknown line '{}'", line));
+    if (word == "kind")
+      fields >> kind;
+    else if (word == "widths")
+      for (Dim w; fields >> w;) widths.push_back(w);
+    else if (word == "activation")
+      fields >> activation;
+    else if (word == "confinement")
+      fields >> confinement;
+    else if (word == "time_features")
+      fields >> time_features;
+    else if (word == "parameters") {
+      fields >> count;
+      break;
+    } else
+      bad(path, fmt::format("has an unknown line '{}'", line));
   }
   nn::Potential phi = kind == "quadratic" && widths.size() == 1 ? nn::quadratic(widths[0])
                       : kind == "mlp" ? nn::mlp(widths, nn::activation_from(activation), confinement, false)
-                      : kind == "time_mlp" ? nn::time_mlp(widths, nn::activation_from(activation), time_features, confinement)
-                                      : (bad(path, fmt::format("describes an unknown potential '{}'", kind)), nn::Potential{});
+                      : kind == "time_mlp"
+                          ? nn::time_mlp(widths, nn::activation_from(activation), time_features, confinement)
+                          : (bad(path, fmt::format("describes an unknown potential '{}'", kind)), nn::Potential{});
   if (count != phi.parameter_count())
     bad(path, fmt::format("lists {} parameters; its architecture has {}", count, phi.parameter_count()));
   std::vector<double> theta(count);

@@ -5,11 +5,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fmt/format.h>
 #include <numbers>
 #include <numeric>
 #include <optional>
 #include <random>
+#include <fmt/format.h>
 
 #include "wengert/ad.hpp"
 #include "wengert/error.hpp"
@@ -47,8 +47,8 @@ void gather(const Matrix<double>& x, const std::vector<std::size_t>& order, std:
 class Evaluation {
  public:
   /// `loss` may be null: only the score is evaluated then, and no loss tape is built.
-  Evaluation(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x, const LossOptions* loss,
-             std::uint64_t seed, const Dataset* truth)
+  Evaluation(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x,
+             const LossOptions* loss, std::uint64_t seed, const Dataset* truth)
       : x_(x), z_(x.rows(), x.cols()), score_(grad(phi.tape, {"x"}), {"x_bar"}) {
     phi.bind(score_, std::span<const double>(theta));
     score_.set("x", x_);
@@ -111,9 +111,11 @@ double fisher_divergence(const nn::Potential& phi, const std::vector<double>& th
 TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Matrix<double>& data,
                   const TrainOptions& options, const Dataset* truth) {
   if (data.cols() != static_cast<std::size_t>(phi.dim()))
-    throw ShapeError(fmt::format("train: the data has {} columns; the potential takes x in R^{}", data.cols(), phi.dim()));
+    throw ShapeError(
+        fmt::format("train: the data has {} columns; the potential takes x in R^{}", data.cols(), phi.dim()));
   if (theta.size() != phi.parameter_count())
-    throw ShapeError(fmt::format("train: theta has {} entries; the potential has {} parameters", theta.size(), phi.parameter_count()));
+    throw ShapeError(fmt::format("train: theta has {} entries; the potential has {} parameters", theta.size(),
+                                 phi.parameter_count()));
   for (std::size_t i = 0; i < data.rows() * data.cols(); ++i)
     if (!std::isfinite(data.data()[i]))
       throw UsageError(fmt::format("train: the data has a non-finite value ({}) at row {}, column {}", data.data()[i],
@@ -132,8 +134,10 @@ TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Mat
   if (data.rows() - held < 1) throw UsageError(fmt::format("train: {} rows leave none to train on", data.rows()));
   std::vector<std::size_t> train_rows(order.begin() + static_cast<std::ptrdiff_t>(held), order.end());
   Matrix<double> holdout(std::max<std::size_t>(held, 1), data.cols());
-  if (held > 0) gather(data, order, 0, held, 1, holdout);
-  else holdout = data;
+  if (held > 0)
+    gather(data, order, 0, held, 1, holdout);
+  else
+    holdout = data;
 
   // One program for the loss and its exact theta-gradient, planned once.
   const std::vector<std::string> names = parameter_names(phi);
@@ -142,7 +146,8 @@ TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Mat
   std::vector<std::string> outputs{"J"};
   for (const std::string& n : names) outputs.push_back(n + "_bar");
   Program<double> program(gradient_tape, outputs, {.threads = options.threads});
-  const std::size_t copies = needs_z(options.loss.kind) && options.loss.kind != Loss::denoising ? options.loss.probes : 1;
+  const std::size_t copies =
+      needs_z(options.loss.kind) && options.loss.kind != Loss::denoising ? options.loss.probes : 1;
   Matrix<double> x(options.batch * copies, data.cols()), z(options.batch * copies, data.cols());
   program.set("x", x);
   if (needs_z(options.loss.kind)) program.set("z", z);
@@ -167,14 +172,17 @@ TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Mat
     program.run();
     const double j = program.get("J")(0, 0);
     if (!std::isfinite(j))
-      throw NonFiniteError(fmt::format("train: the loss became {} at step {}; lower the learning rate (now {}) or add "
-                                       "confinement", j, step, options.learning_rate));
+      throw NonFiniteError(
+          fmt::format("train: the loss became {} at step {}; lower the learning rate (now {}) or add "
+                      "confinement",
+                      j, step, options.learning_rate));
     running += j;
     ++since_report;
     phi.gather_gradient(program, g);
-    const double rate = options.cosine_schedule
-                            ? options.learning_rate * 0.5 * (1 + std::cos(std::numbers::pi * double(step - 1) / double(options.steps)))
-                            : options.learning_rate;
+    const double rate =
+        options.cosine_schedule
+            ? options.learning_rate * 0.5 * (1 + std::cos(std::numbers::pi * double(step - 1) / double(options.steps)))
+            : options.learning_rate;
     optimizer->step(theta, g, rate);
 
     if (step % options.eval_every == 0 || step == options.steps) {
@@ -206,12 +214,15 @@ TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Mat
   return result;
 }
 
-Matrix<double> density_grid(const nn::Potential& phi, const std::vector<double>& theta, double lo, double hi, std::size_t n) {
-  if (phi.dim() != 2) throw UsageError(fmt::format("density_grid: the potential is on R^{}; a grid needs d = 2", phi.dim()));
+Matrix<double> density_grid(const nn::Potential& phi, const std::vector<double>& theta, double lo, double hi,
+                            std::size_t n) {
+  if (phi.dim() != 2)
+    throw UsageError(fmt::format("density_grid: the potential is on R^{}; a grid needs d = 2", phi.dim()));
   const double h = (hi - lo) / double(n);
   Matrix<double> x(n * n, 2);
   for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < n; ++j) x(i * n + j, 0) = lo + (double(j) + 0.5) * h, x(i * n + j, 1) = lo + (double(i) + 0.5) * h;
+    for (std::size_t j = 0; j < n; ++j)
+      x(i * n + j, 0) = lo + (double(j) + 0.5) * h, x(i * n + j, 1) = lo + (double(i) + 0.5) * h;
   Program<double> p(phi.tape, {"phi"});
   phi.bind(p, std::span<const double>(theta));
   p.set("x", x);
@@ -232,7 +243,8 @@ Matrix<double> reference_grid(const Dataset& truth, double lo, double hi, std::s
   if (truth.log_density) {
     Matrix<double> x(n * n, 2);
     for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j < n; ++j) x(i * n + j, 0) = lo + (double(j) + 0.5) * h, x(i * n + j, 1) = lo + (double(i) + 0.5) * h;
+      for (std::size_t j = 0; j < n; ++j)
+        x(i * n + j, 0) = lo + (double(j) + 0.5) * h, x(i * n + j, 1) = lo + (double(i) + 0.5) * h;
     Matrix<double> logp = truth.log_density(x);
     double z = 0;
     for (std::size_t k = 0; k < n * n; ++k) z += (grid.data()[k] = std::exp(logp.data()[k])) * h * h;

@@ -25,7 +25,8 @@ ForwardOperator dense_operator(const Matrix<double>& a) {
 
 ForwardOperator convolution_operator(std::size_t n, const std::vector<double>& kernel) {
   if (kernel.empty() || kernel.size() % 2 == 0 || n == 0)
-    throw UsageError(fmt::format("convolution_operator: a kernel of odd length is needed (got {}) and n > 0", kernel.size()));
+    throw UsageError(
+        fmt::format("convolution_operator: a kernel of odd length is needed (got {}) and n > 0", kernel.size()));
   const auto half = static_cast<Dim>(kernel.size() / 2), width = static_cast<Dim>(n);
   Recorder rec;
   Var x = rec.data("x", width);
@@ -50,7 +51,8 @@ ForwardOperator mask_operator(const std::vector<double>& mask) {
 }
 
 ForwardOperator subsample_operator(std::size_t n, std::size_t stride) {
-  if (n == 0 || stride == 0) throw UsageError(fmt::format("subsample_operator: n = {} and stride = {} must be positive", n, stride));
+  if (n == 0 || stride == 0)
+    throw UsageError(fmt::format("subsample_operator: n = {} and stride = {} must be positive", n, stride));
   Recorder rec;
   Var x = rec.data("x", static_cast<Dim>(n));
   Var y;
@@ -68,7 +70,8 @@ ForwardOperator taped_operator(Tape forward, std::vector<std::pair<std::string, 
   const Shape y = forward.node(forward.outputs()[forward.output_index("y")].node).shape;
   if (x.shape.rows != batch || y.rows != batch)
     throw ShapeError("taped_operator: the tape must map \"x\" (B, n) to \"y\" (B, m), one row per problem");
-  return {std::move(forward), std::move(constants), static_cast<std::size_t>(x.shape.cols), static_cast<std::size_t>(y.cols)};
+  return {std::move(forward), std::move(constants), static_cast<std::size_t>(x.shape.cols),
+          static_cast<std::size_t>(y.cols)};
 }
 
 namespace {
@@ -102,9 +105,11 @@ namespace {
 
 // f(x) = ‖F(x) - b‖² / (2σ²) + phi(x), per row.
 Tape objective_tape(const MapProblem& problem) {
-  if (!(problem.sigma > 0)) throw UsageError(fmt::format("solve_map: sigma = {}; the noise level must be positive", problem.sigma));
+  if (!(problem.sigma > 0))
+    throw UsageError(fmt::format("solve_map: sigma = {}; the noise level must be positive", problem.sigma));
   if (static_cast<std::size_t>(problem.prior.dim()) != problem.forward.n)
-    throw ShapeError(fmt::format("solve_map: the prior is on R^{} but the operator takes x in R^{}", problem.prior.dim(), problem.forward.n));
+    throw ShapeError(fmt::format("solve_map: the prior is on R^{} but the operator takes x in R^{}",
+                                 problem.prior.dim(), problem.forward.n));
   Recorder rec;
   Var x = rec.data("x", static_cast<Dim>(problem.forward.n));
   Var b = rec.data("b", static_cast<Dim>(problem.forward.m));
@@ -112,7 +117,8 @@ Tape objective_tape(const MapProblem& problem) {
   for (const auto& [name, value] : problem.forward.constants)
     f_args.emplace_back(name, rec.constant(name, static_cast<Dim>(value.rows()), static_cast<Dim>(value.cols())));
   for (const nn::Block& block : problem.prior.blocks)
-    phi_args.emplace_back(block.name, rec.parameter(block.name, static_cast<Dim>(block.rows), static_cast<Dim>(block.cols)));
+    phi_args.emplace_back(block.name,
+                          rec.parameter(block.name, static_cast<Dim>(block.rows), static_cast<Dim>(block.cols)));
   Var r = rec.call(problem.forward.tape, f_args)[0] - b;
   Var phi = rec.call(problem.prior.tape, phi_args)[0];
   rec.output("f", dot(r, r) * (0.5 / (problem.sigma * problem.sigma)) + phi);
@@ -137,12 +143,15 @@ Matrix<double> map_objective(const MapProblem& problem, const Matrix<double>& b,
   return to_matrix(p.get("f"));
 }
 
-MapResult solve_map(const MapProblem& problem, const Matrix<double>& b, const Matrix<double>& x0, const MapOptions& options) {
+MapResult solve_map(const MapProblem& problem, const Matrix<double>& b, const Matrix<double>& x0,
+                    const MapOptions& options) {
   if (b.cols() != problem.forward.m || x0.cols() != problem.forward.n || b.rows() != x0.rows() || b.rows() == 0)
-    throw ShapeError(fmt::format("solve_map: b is {}x{} and x0 is {}x{}; the operator maps R^{} to R^{}, one problem per row",
-                                 b.rows(), b.cols(), x0.rows(), x0.cols(), problem.forward.n, problem.forward.m));
+    throw ShapeError(
+        fmt::format("solve_map: b is {}x{} and x0 is {}x{}; the operator maps R^{} to R^{}, one problem per row",
+                    b.rows(), b.cols(), x0.rows(), x0.cols(), problem.forward.n, problem.forward.m));
   if (options.step < 0 || (options.nesterov && options.step == 0))
-    throw UsageError(fmt::format("solve_map: step = {}; give a positive step (Nesterov needs one), or 0 for a line search", options.step));
+    throw UsageError(fmt::format(
+        "solve_map: step = {}; give a positive step (Nesterov needs one), or 0 for a line search", options.step));
   // One program: the objective and its gradient in x, by a reverse sweep.
   Program<double> p(grad(objective_tape(problem), {"x"}, "f"), {"f", "x_bar"}, {.threads = options.threads});
   bind_constants(p, problem.forward);
@@ -167,7 +176,8 @@ MapResult solve_map(const MapProblem& problem, const Matrix<double>& b, const Ma
     // Nesterov: the gradient at the extrapolated point x + (k-1)/(k+2) (x - x_prev).
     if (options.nesterov) {
       const double momentum = double(k - 1) / double(k + 2);
-      for (std::size_t i = 0; i < rows * n; ++i) at.data()[i] = x.data()[i] + momentum * (x.data()[i] - previous.data()[i]);
+      for (std::size_t i = 0; i < rows * n; ++i)
+        at.data()[i] = x.data()[i] + momentum * (x.data()[i] - previous.data()[i]);
       evaluate(at, f_at, &g);
     }
     const Matrix<double>& from = options.nesterov ? at : x;
@@ -188,12 +198,15 @@ MapResult solve_map(const MapProblem& problem, const Matrix<double>& b, const Ma
         if (done[r] || accepted[r]) continue;
         const double gn = row_norm(g.view(), r);
         const bool unresolved = std::abs(f_new[r] - f[r]) <= 1e-14 * std::abs(f[r]);
-        if (f_new[r] <= f[r] - 1e-4 * step[r] * gn * gn || (unresolved && row_norm(g_new.view(), r) < gn)) accepted[r] = true;
-        else step[r] *= 0.5, all = false;
+        if (f_new[r] <= f[r] - 1e-4 * step[r] * gn * gn || (unresolved && row_norm(g_new.view(), r) < gn))
+          accepted[r] = true;
+        else
+          step[r] *= 0.5, all = false;
       }
       if (all) break;
       if (halvings == 60)
-        throw DivergenceError("solve_map: the line search found no decrease in 60 halvings; the gradient may be wrong or not finite");
+        throw DivergenceError(
+            "solve_map: the line search found no decrease in 60 halvings; the gradient may be wrong or not finite");
     }
     previous = x;
     x = candidate;
@@ -201,19 +214,28 @@ MapResult solve_map(const MapProblem& problem, const Matrix<double>& b, const Ma
     double mean = 0;
     bool all_done = true;
     for (std::size_t r = 0; r < rows; ++r) {
-      if (done[r]) { mean += f[r]; continue; }
+      if (done[r]) {
+        mean += f[r];
+        continue;
+      }
       const double gn = row_norm(g.view(), r);
       if (!std::isfinite(f_new[r]) || !std::isfinite(gn))
-        throw DivergenceError(fmt::format("solve_map: the iterate of problem {} became non-finite at iteration {} with step "
-                                          "mu = {}; use a smaller step, or step = 0 for a line search", r, k, step[r]));
+        throw DivergenceError(
+            fmt::format("solve_map: the iterate of problem {} became non-finite at iteration {} with step "
+                        "mu = {}; use a smaller step, or step = 0 for a line search",
+                        r, k, step[r]));
       const bool rose = f_new[r] - f[r] > 1e-10 * std::max(1.0, std::abs(f[r]));
       if (rose && !options.nesterov)
-        throw DivergenceError(fmt::format("solve_map: the objective of problem {} rose from {:.6g} to {:.6g} at iteration {} "
-                                          "with the fixed step mu = {}: gradient descent needs mu < 2/L (L the curvature); "
-                                          "use a smaller step, or step = 0 for a line search", r, f[r], f_new[r], k, options.step));
+        throw DivergenceError(
+            fmt::format("solve_map: the objective of problem {} rose from {:.6g} to {:.6g} at iteration {} "
+                        "with the fixed step mu = {}: gradient descent needs mu < 2/L (L the curvature); "
+                        "use a smaller step, or step = 0 for a line search",
+                        r, f[r], f_new[r], k, options.step));
       if (options.nesterov && f_new[r] > 1e6 * (1 + std::abs(f[r])))
-        throw DivergenceError(fmt::format("solve_map: Nesterov iterates of problem {} blew up at iteration {} with mu = {}; "
-                                          "use a smaller step", r, k, options.step));
+        throw DivergenceError(
+            fmt::format("solve_map: Nesterov iterates of problem {} blew up at iteration {} with mu = {}; "
+                        "use a smaller step",
+                        r, k, options.step));
       const bool small_gradient = gn <= options.gradient_tolerance * (1 + g0[r]);
       const bool stalled = options.relative_tolerance > 0 && !options.nesterov &&
                            std::abs(f[r] - f_new[r]) <= options.relative_tolerance * std::abs(f[r]);

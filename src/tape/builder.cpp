@@ -13,8 +13,7 @@ namespace {
 std::string dim_text(Dim d) { return d == batch ? "B" : std::to_string(d); }
 
 [[noreturn]] void shape_error(Op op, Shape a, Shape b, std::string_view why) {
-  throw ShapeError(fmt::format("{}: shapes {} and {} do not fit: {}", op_name(op), to_string(a),
-                               to_string(b), why));
+  throw ShapeError(fmt::format("{}: shapes {} and {} do not fit: {}", op_name(op), to_string(a), to_string(b), why));
 }
 
 [[noreturn]] void shape_error(Op op, Shape a, std::string_view why) {
@@ -38,8 +37,8 @@ NodeId Builder::append(Node node) {
 
 NodeId Builder::input(std::string name, Role role, Shape shape) {
   if (shape.cols == batch || shape.cols < 1 || (shape.rows != batch && shape.rows < 1))
-    throw ShapeError(fmt::format("input '{}': shape {} is not valid: columns and rows must be positive",
-                                 name, to_string(shape)));
+    throw ShapeError(
+        fmt::format("input '{}': shape {} is not valid: columns and rows must be positive", name, to_string(shape)));
   if (tape_.has_input(name))
     throw UsageError(fmt::format("input '{}': the tape already has an input of that name; pick another", name));
   return tape_.add_input(std::move(name), role, shape);
@@ -59,6 +58,7 @@ NodeId Builder::fill(double value, Shape shape) {
 
 Shape Builder::shape_rule(Op op, NodeId a, NodeId b, std::int64_t begin, std::int64_t size) const {
   Shape sa = shape(a);
+  // clang-format off
   switch (op) {
     case Op::input: case Op::fill:
       break;  // leaves have their shape given
@@ -106,12 +106,12 @@ Shape Builder::shape_rule(Op op, NodeId a, NodeId b, std::int64_t begin, std::in
       return {sa.rows, sb.cols};
     }
   }
+  // clang-format on
   return sa;
 }
 
 // Folding. Returns the simplified node, or no_node to emit the op as it is.
-NodeId Builder::fold(Op op, NodeId a, NodeId b, double value, std::int64_t begin, std::int64_t size,
-                     Shape shape) {
+NodeId Builder::fold(Op op, NodeId a, NodeId b, double value, std::int64_t begin, std::int64_t size, Shape shape) {
   const Node na = node(a);  // a copy: emitting below may move the node list
   const bool a_fill = na.op == Op::fill;
   const bool b_fill = b != no_node && node(b).op == Op::fill;
@@ -133,6 +133,7 @@ NodeId Builder::fold(Op op, NodeId a, NodeId b, double value, std::int64_t begin
     if (op == Op::pow && value == 2) return emit(Op::square, a);
     return no_node;
   }
+  // clang-format off
   switch (op) {
     case Op::add:
       if (a_fill && b_fill) return fill(ca + cb, shape);
@@ -209,6 +210,7 @@ NodeId Builder::fold(Op op, NodeId a, NodeId b, double value, std::int64_t begin
     case Op::abs: case Op::step: case Op::sign:
       return no_node;  // handled above
   }
+  // clang-format on
   return no_node;
 }
 
@@ -243,7 +245,8 @@ std::pair<NodeId, NodeId> Builder::broadcast_pair(Op op, NodeId a, NodeId b) {
   shape_error(op, sa, sb, "they are neither equal nor broadcastable ((1, c), (r, 1) or (1, 1) stretch)");
 }
 
-NodeId Builder::import_node(const Tape& f, std::size_t i, std::span<const NodeId> binding, const std::vector<NodeId>& map) {
+NodeId Builder::import_node(const Tape& f, std::size_t i, std::span<const NodeId> binding,
+                            const std::vector<NodeId>& map) {
   const Node& n = f.nodes()[i];
   const Origin saved = origin_;
   origin_ = {n.origin.kind, n.origin.of == no_node ? no_node : map[static_cast<std::size_t>(n.origin.of)]};

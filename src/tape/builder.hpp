@@ -35,8 +35,7 @@ class Builder {
   NodeId zeros(Shape shape) { return fill(0.0, shape); }
 
   /// The general entry: op with arguments and attributes (see Node).
-  NodeId emit(Op op, NodeId a, NodeId b = no_node, double value = 0, std::int64_t begin = 0,
-              std::int64_t size = 0);
+  NodeId emit(Op op, NodeId a, NodeId b = no_node, double value = 0, std::int64_t begin = 0, std::int64_t size = 0);
 
   // Shorthands, used by the derivative rules.
   NodeId add(NodeId a, NodeId b) { return emit(Op::add, a, b); }

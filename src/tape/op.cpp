@@ -46,13 +46,13 @@ std::string_view op_name(Op op) {
 
 int op_arity(Op op) {
   if (op == Op::input || op == Op::fill) return 0;
-  if (op == Op::add || op == Op::sub || op == Op::mul || op == Op::div || op == Op::concat_cols ||
-      op == Op::matmul)
+  if (op == Op::add || op == Op::sub || op == Op::mul || op == Op::div || op == Op::concat_cols || op == Op::matmul)
     return 2;
   return 1;
 }
 
 bool is_elementwise(Op op) {
+  // clang-format off
   switch (op) {
     case Op::neg: case Op::square: case Op::sqrt: case Op::exp: case Op::log: case Op::log1p:
     case Op::tanh: case Op::sigmoid: case Op::softplus: case Op::silu: case Op::sin: case Op::cos:
@@ -64,6 +64,7 @@ bool is_elementwise(Op op) {
     case Op::transpose: case Op::slice_cols: case Op::pad_cols: case Op::concat_cols: case Op::matmul:
       return false;
   }
+  // clang-format on
   return false;
 }
 

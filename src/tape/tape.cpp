@@ -23,22 +23,26 @@ std::string names_of(const std::vector<Named>& items) {
 }  // namespace
 
 bool Tape::has_input(std::string_view name) const {
-  for (const auto& in : inputs_) if (in.name == name) return true;
+  for (const auto& in : inputs_)
+    if (in.name == name) return true;
   return false;
 }
 
 bool Tape::has_output(std::string_view name) const {
-  for (const auto& out : outputs_) if (out.name == name) return true;
+  for (const auto& out : outputs_)
+    if (out.name == name) return true;
   return false;
 }
 
 std::size_t Tape::input_index(std::string_view name) const {
-  for (std::size_t i = 0; i < inputs_.size(); ++i) if (inputs_[i].name == name) return i;
+  for (std::size_t i = 0; i < inputs_.size(); ++i)
+    if (inputs_[i].name == name) return i;
   throw UsageError(fmt::format("tape has no input '{}'; its inputs are {}", name, names_of(inputs_)));
 }
 
 std::size_t Tape::output_index(std::string_view name) const {
-  for (std::size_t i = 0; i < outputs_.size(); ++i) if (outputs_[i].name == name) return i;
+  for (std::size_t i = 0; i < outputs_.size(); ++i)
+    if (outputs_[i].name == name) return i;
   throw UsageError(fmt::format("tape has no output '{}'; its outputs are {}", name, names_of(outputs_)));
 }
 
@@ -58,8 +62,7 @@ NodeId Tape::add_input(std::string name, Role role, Shape shape) {
 }
 
 void Tape::add_output(std::string name, NodeId node) {
-  if (has_output(name))
-    throw UsageError(fmt::format("output '{}': the tape already has an output of that name", name));
+  if (has_output(name)) throw UsageError(fmt::format("output '{}': the tape already has an output of that name", name));
   outputs_.push_back({std::move(name), node});
 }
 
@@ -71,9 +74,10 @@ detail::Builder& builder_of(const char* op, Var a) {
   if (a.builder() == nullptr)
     throw UsageError(fmt::format("{}: the operand is an empty Var; create Vars with a Recorder", op));
   if (a.builder()->finished)
-    throw UsageError(fmt::format("{}: the operand belongs to a finished recording; record all of a tape "
-                                 "before Recorder::finish(), or reuse a tape with Recorder::call",
-                                 op));
+    throw UsageError(
+        fmt::format("{}: the operand belongs to a finished recording; record all of a tape "
+                    "before Recorder::finish(), or reuse a tape with Recorder::call",
+                    op));
   return *a.builder();
 }
 
@@ -81,9 +85,10 @@ detail::Builder& builder_of(const char* op, Var a, Var b) {
   detail::Builder& bld = builder_of(op, a);
   builder_of(op, b);
   if (a.builder() != b.builder())
-    throw UsageError(fmt::format("{}: the operands come from different recordings (%{} and %{}); record "
-                                 "every Var of a tape under one Recorder, or inline a tape with Recorder::call",
-                                 op, a.id(), b.id()));
+    throw UsageError(
+        fmt::format("{}: the operands come from different recordings (%{} and %{}); record "
+                    "every Var of a tape under one Recorder, or inline a tape with Recorder::call",
+                    op, a.id(), b.id()));
   return bld;
 }
 

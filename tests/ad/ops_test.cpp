@@ -108,8 +108,8 @@ TEST_CASE("every op: the adjoint satisfies <y_bar, J v> = <Jᵀ y_bar, v> and ma
     Tape r = vjp(f, input_names(f));
     Values in = at;
     const Shape ys = f.node(f.outputs()[0].node).shape;
-    Matrix<double> y_bar = random_matrix(ys.rows == batch ? 5 : static_cast<std::size_t>(ys.rows),
-                                         static_cast<std::size_t>(ys.cols), rng);
+    Matrix<double> y_bar =
+        random_matrix(ys.rows == batch ? 5 : static_cast<std::size_t>(ys.rows), static_cast<std::size_t>(ys.cols), rng);
     in["out_bar"] = y_bar;
     Values bars = run(r, in);
     double adjoint_side = 0;

@@ -29,10 +29,12 @@ TEST_CASE("the exact noisy score is the gradient of the exact noisy log-density,
       for (std::size_t j = 0; j < 2; ++j) {
         Matrix<double> plus = x, minus = x;
         plus(i, j) += 1e-6, minus(i, j) -= 1e-6;
-        CHECK(s(i, j) == doctest::Approx((at.log_density(plus)(i, 0) - at.log_density(minus)(i, 0)) / 2e-6).epsilon(1e-6));
+        CHECK(s(i, j) ==
+              doctest::Approx((at.log_density(plus)(i, 0) - at.log_density(minus)(i, 0)) / 2e-6).epsilon(1e-6));
       }
   }
-  CHECK_THROWS_WITH_AS(diffusion::noised(score::two_moons(), 0.5), doctest::Contains("not a Gaussian mixture"), UsageError);
+  CHECK_THROWS_WITH_AS(diffusion::noised(score::two_moons(), 0.5), doctest::Contains("not a Gaussian mixture"),
+                       UsageError);
 }
 
 TEST_CASE("with the exact score every sampler reproduces the mixture, as close as two true samples are") {
@@ -48,8 +50,12 @@ TEST_CASE("with the exact score every sampler reproduces the mixture, as close a
     CAPTURE(diffusion::to_string(kind));
     double sw = 0;
     for (std::uint64_t seed = 5; seed < 8; ++seed)
-      sw += diffusion::sliced_wasserstein(diffusion::sample(kind, diffusion::exact_score(ring), 1500, 2, {.steps = 400, .seed = seed}), reference) / 3;
-    MESSAGE(diffusion::to_string(kind), ": sliced Wasserstein ", sw, " (floor ", floor, ", fitted Gaussian ", gaussian, ")");
+      sw +=
+          diffusion::sliced_wasserstein(
+              diffusion::sample(kind, diffusion::exact_score(ring), 1500, 2, {.steps = 400, .seed = seed}), reference) /
+          3;
+    MESSAGE(diffusion::to_string(kind), ": sliced Wasserstein ", sw, " (floor ", floor, ", fitted Gaussian ", gaussian,
+            ")");
     CHECK(sw <= 1.5 * floor);
   }
 }
@@ -85,5 +91,6 @@ TEST_CASE("every diffusion loss: the theta-gradient through a time-conditioned p
             doctest::Approx(finite_difference(loss, at, {{p, dir}})["J"](0, 0)).epsilon(1e-6));
     }
   }
-  CHECK_THROWS_WITH_AS(diffusion::loss_from("flow"), doctest::Contains("use denoising, exact or hutchinson"), UsageError);
+  CHECK_THROWS_WITH_AS(diffusion::loss_from("flow"), doctest::Contains("use denoising, exact or hutchinson"),
+                       UsageError);
 }

@@ -67,8 +67,8 @@ TEST_CASE("Hutchinson is unbiased, with the variance theory predicts and a truth
     }
     const double mean = sum / trials, variance = (sum2 - trials * mean * mean) / (trials - 1);
     CHECK(std::abs(mean - trace_of(a)) <= 4 * std::sqrt(theory / trials));  // unbiased
-    CHECK(variance == doctest::Approx(theory).epsilon(0.12));              // the variance of the estimator
-    CHECK(reported2 / trials == doctest::Approx(theory).epsilon(0.12));    // its reported error, squared, on average
+    CHECK(variance == doctest::Approx(theory).epsilon(0.12));               // the variance of the estimator
+    CHECK(reported2 / trials == doctest::Approx(theory).epsilon(0.12));     // its reported error, squared, on average
   }
 }
 
@@ -143,7 +143,8 @@ TEST_CASE("bad input throws with the fix") {
   CHECK_THROWS_AS(hutch_plus_plus(op, 3, 1), UsageError);
   CHECK_THROWS_AS(DenseOperator(Matrix<double>(3, 4)), ShapeError);
   FunctionOperator short_product(4, [](MatrixView<const double> v) { return Matrix<double>(v.rows, 3); });
-  CHECK_THROWS_WITH_AS(hutchinson(short_product, Probe::gaussian, 2, 1), doctest::Contains("returned 2x3 products"), ShapeError);
+  CHECK_THROWS_WITH_AS(hutchinson(short_product, Probe::gaussian, 2, 1), doctest::Contains("returned 2x3 products"),
+                       ShapeError);
   FunctionOperator nan_product(4, [](MatrixView<const double> v) { return Matrix<double>(v.rows, 4, NAN); });
   CHECK_THROWS_WITH_AS(exact_trace(nan_product), doctest::Contains("non-finite"), NonFiniteError);
 }

@@ -31,9 +31,9 @@ void check_close(const std::vector<T>& simd, const std::vector<T>& scalar, doubl
 template <class T>
 void element_wise(double rtol) {
   std::mt19937_64 rng(11);
-  const Op ops[] = {Op::neg, Op::square, Op::sqrt, Op::exp, Op::log, Op::log1p, Op::tanh, Op::sigmoid,
-                    Op::softplus, Op::silu, Op::sin, Op::cos, Op::pow, Op::add_scalar, Op::mul_scalar,
-                    Op::relu, Op::abs, Op::step, Op::sign};
+  const Op ops[] = {Op::neg,        Op::square,   Op::sqrt, Op::exp,  Op::log, Op::log1p, Op::tanh,
+                    Op::sigmoid,    Op::softplus, Op::silu, Op::sin,  Op::cos, Op::pow,   Op::add_scalar,
+                    Op::mul_scalar, Op::relu,     Op::abs,  Op::step, Op::sign};
   for (std::size_t n : {0u, 1u, 3u, 7u, 8u, 9u, 15u, 16u, 17u, 33u, 67u}) {
     for (Op op : ops) {
       CAPTURE(n);

@@ -23,19 +23,21 @@ TEST_CASE("an MLP potential has the named blocks of its flat parameter vector") 
   p.run();
   CHECK(std::isfinite(p.get("phi")(0, 0)));
   std::vector<double> short_theta(3);
-  CHECK_THROWS_WITH_AS(phi.bind(p, std::span<const double>(short_theta)), doctest::Contains("theta has 3 entries"), ShapeError);
+  CHECK_THROWS_WITH_AS(phi.bind(p, std::span<const double>(short_theta)), doctest::Contains("theta has 3 entries"),
+                       ShapeError);
 }
 
 TEST_CASE("relu is refused for second-order losses, with the reason") {
-  CHECK_THROWS_WITH_AS(nn::mlp({2, 4, 1}, nn::Activation::relu), doctest::Contains("Laplacian is zero almost everywhere"),
-                       UsageError);
+  CHECK_THROWS_WITH_AS(nn::mlp({2, 4, 1}, nn::Activation::relu),
+                       doctest::Contains("Laplacian is zero almost everywhere"), UsageError);
   CHECK_NOTHROW(nn::mlp({2, 4, 1}, nn::Activation::relu, 0, false));
   CHECK_THROWS_AS(nn::mlp({2, 4, 3}, nn::Activation::tanh), UsageError);
   CHECK_THROWS_WITH_AS(nn::activation_from("gelu"), doctest::Contains("use tanh, softplus or silu"), UsageError);
 }
 
 TEST_CASE("the confining term adds alpha ‖x‖²/2") {
-  nn::Potential plain = nn::mlp({2, 4, 1}, nn::Activation::tanh), confined = nn::mlp({2, 4, 1}, nn::Activation::tanh, 3.0);
+  nn::Potential plain = nn::mlp({2, 4, 1}, nn::Activation::tanh),
+                confined = nn::mlp({2, 4, 1}, nn::Activation::tanh, 3.0);
   std::vector<double> theta = nn::initial_parameters(plain, 2);
   Matrix<double> x{{1.0, 2.0}};
   auto value = [&](const nn::Potential& phi) {

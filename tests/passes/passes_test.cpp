@@ -72,6 +72,6 @@ TEST_CASE("derived tapes stay small: the MLP's HVP tape is a few times its forwa
   CHECK(forward_products == 3);
   // forward 3, adjoint 2 (x's adjoint needs no product with W3: it is a broadcast), tangent 2+2
   CHECK(hvp_products <= 4 * forward_products);
-  MESSAGE("MLP [16, 64, 64, 1]: forward ", f.nodes().size(), " nodes, HVP ", h.nodes().size(), " nodes, ",
-          hvp_products, " matrix products");
+  MESSAGE("MLP [16, 64, 64, 1]: forward ", f.nodes().size(), " nodes, HVP ", h.nodes().size(), " nodes, ", hvp_products,
+          " matrix products");
 }

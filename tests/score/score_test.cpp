@@ -113,7 +113,8 @@ TEST_CASE("a small MLP learns the 8-Gaussian ring: total variation and Fisher di
   const double tv0 = score::total_variation(score::density_grid(phi, theta0, -4, 4, 80), truth, cell);
   const double tv = score::total_variation(score::density_grid(phi, r.theta, -4, 4, 80), truth, cell);
   Matrix<double> held = ring.sample(1000, 9);
-  const double f0 = score::fisher_divergence(phi, theta0, held, ring), f = score::fisher_divergence(phi, r.theta, held, ring);
+  const double f0 = score::fisher_divergence(phi, theta0, held, ring),
+               f = score::fisher_divergence(phi, r.theta, held, ring);
   MESSAGE("ring8, [2, 32, 32, 1], 1500 steps: TV ", tv0, " -> ", tv, ", Fisher ", f0, " -> ", f);
   CHECK(tv < 0.5 * tv0);
   CHECK(f < 0.3 * f0);
@@ -140,13 +141,9 @@ TEST_CASE("model files round-trip exactly and refuse damage") {
   CHECK_THROWS_WITH_AS(score::load_model(path), doctest::Contains("truncated"), UsageError);
   std::string corrupt = text;
   corrupt[text.find("parameters") + 20] ^= 1;  // one flipped bit in a parameter
-  {
-    std::ofstream(path) << corrupt;
-  }
+  { std::ofstream(path) << corrupt; }
   CHECK_THROWS_WITH_AS(score::load_model(path), doctest::Contains("checksum does not match"), UsageError);
-  {
-    std::ofstream(path) << "x,y\n1,2\n";
-  }
+  { std::ofstream(path) << "x,y\n1,2\n"; }
   CHECK_THROWS_WITH_AS(score::load_model(path), doctest::Contains("not a wengert model file"), UsageError);
   std::filesystem::remove(path);
 }
@@ -172,8 +169,8 @@ TEST_CASE("training refuses bad data and settings with the fix") {
   nn::Potential phi = nn::mlp({2, 4, 1}, nn::Activation::tanh);
   Matrix<double> data(10, 2, 1.0);
   data(3, 1) = NAN;
-  CHECK_THROWS_WITH_AS(score::train(phi, nn::initial_parameters(phi, 1), data, {}), doctest::Contains("row 3, column 1"),
-                       UsageError);
+  CHECK_THROWS_WITH_AS(score::train(phi, nn::initial_parameters(phi, 1), data, {}),
+                       doctest::Contains("row 3, column 1"), UsageError);
   CHECK_THROWS_AS(score::train(phi, nn::initial_parameters(phi, 1), Matrix<double>(10, 3), {}), ShapeError);
   CHECK_THROWS_AS(score::loss_tape(phi, {.kind = score::Loss::denoising, .sigma = 0}), UsageError);
 }

@@ -103,7 +103,8 @@ TEST_CASE("linear-Gaussian: every variant converges to the closed-form posterior
       {"fixed step 1/L", {.step = 1.0 / lg.curvature, .max_iterations = 20000, .gradient_tolerance = 1e-13}},
       {"fixed step 1.9/L", {.step = 1.9 / lg.curvature, .max_iterations = 20000, .gradient_tolerance = 1e-13}},
       {"Armijo line search", {.step = 0, .max_iterations = 20000, .gradient_tolerance = 1e-13}},
-      {"Nesterov", {.step = 1.0 / lg.curvature, .nesterov = true, .max_iterations = 20000, .gradient_tolerance = 1e-13}},
+      {"Nesterov",
+       {.step = 1.0 / lg.curvature, .nesterov = true, .max_iterations = 20000, .gradient_tolerance = 1e-13}},
   };
   for (const Variant& v : variants) {
     CAPTURE(std::string(v.name));
@@ -129,7 +130,8 @@ TEST_CASE("operators: the reverse sweep is the adjoint, <F x, r> = <x, Fᵀ r>")
       solvers::mask_operator({1, 0, 1, 1, 0, 0, 1}), solvers::subsample_operator(7, 3)};
   for (const auto& f : ops) {
     Matrix<double> x = random_matrix(3, f.n, rng), r = random_matrix(3, f.m, rng);
-    CHECK(frobenius_dot(solvers::apply(f, x), r) == doctest::Approx(frobenius_dot(x, solvers::apply_adjoint(f, x, r))).epsilon(1e-13));
+    CHECK(frobenius_dot(solvers::apply(f, x), r) ==
+          doctest::Approx(frobenius_dot(x, solvers::apply_adjoint(f, x, r))).epsilon(1e-13));
   }
   Matrix<double> x{{1, 2, 3, 4, 5, 6, 7}};  // the blur by hand, zero outside
   Matrix<double> y = solvers::apply(ops[1], x);
@@ -154,7 +156,8 @@ TEST_CASE("a nonlinear forward map: taped Jᵀr against differences, and converg
   Matrix<double> truth{{0.7, -0.4, 1.1}};
   solvers::MapProblem problem{f, 0.1, nn::quadratic(3), {}};
   problem.theta = {0.7, -0.4, 1.1, 1, 0, 0, 0, 1, 0, 0, 0, 1};
-  solvers::MapResult result = solvers::solve_map(problem, solvers::apply(f, truth), Matrix<double>(1, 3), {.max_iterations = 5000});
+  solvers::MapResult result =
+      solvers::solve_map(problem, solvers::apply(f, truth), Matrix<double>(1, 3), {.max_iterations = 5000});
   CHECK(result.converged);
   CHECK(closeness(result.x, truth, 1e-6, 1e-7) <= 1);
 }

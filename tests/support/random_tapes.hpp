@@ -43,9 +43,7 @@ inline Tape random_tape(std::uint64_t seed, bool allow_batch_coupling = true) {
       case 10: y = a * parameter(1, a.shape().cols) + exp(-square(a)); break;
       case 11: y = a.shape().cols > 1 ? slice_cols(a, 0, a.shape().cols - 1) * 2.0 : concat_cols(a, tanh(a)); break;
       case 12: y = a * sum_cols(tanh(any())); break;
-      case 13:
-        y = allow_batch_coupling ? a - mean_rows(a) * 0.5 : concat_cols(a, any());
-        break;
+      case 13: y = allow_batch_coupling ? a - mean_rows(a) * 0.5 : concat_cols(a, any()); break;
     }
     pool.push_back(y);
   }

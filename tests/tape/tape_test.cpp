@@ -31,7 +31,8 @@ TEST_CASE("shape mismatches at record time name the op and both shapes") {
   Var w = rec.parameter("W", 4, 2);
   CHECK_THROWS_WITH_AS(matmul(x, w), doctest::Contains("matmul: shapes (B, 3) and (4, 2) do not fit"), ShapeError);
   CHECK_THROWS_WITH_AS(x + rec.data("z", 2), doctest::Contains("add: shapes (B, 3) and (B, 2)"), ShapeError);
-  CHECK_THROWS_WITH_AS(slice_cols(x, 2, 2), doctest::Contains("columns [2, 4) are not inside shape (B, 3)"), ShapeError);
+  CHECK_THROWS_WITH_AS(slice_cols(x, 2, 2), doctest::Contains("columns [2, 4) are not inside shape (B, 3)"),
+                       ShapeError);
   CHECK_THROWS_WITH_AS(rec.data("x", 1), doctest::Contains("already has an input of that name"), UsageError);
   CHECK_THROWS_AS(rec.data("bad", 0), ShapeError);
 }
@@ -73,6 +74,7 @@ TEST_CASE("transformations reject unknown and non-scalar outputs with the fix") 
   rec.output("y", x * 2.0);
   Tape f = rec.finish();
   CHECK_THROWS_WITH_AS(grad(f, {"x"}), doctest::Contains("grad needs one column"), ShapeError);
-  CHECK_THROWS_WITH_AS(jvp(f, {"q"}), doctest::Contains("jvp: the tape has no input 'q'; its inputs are 'x'"), UsageError);
+  CHECK_THROWS_WITH_AS(jvp(f, {"q"}), doctest::Contains("jvp: the tape has no input 'q'; its inputs are 'x'"),
+                       UsageError);
   CHECK_THROWS_WITH_AS(vjp(f, {"x", "x"}), doctest::Contains("named twice"), UsageError);
 }

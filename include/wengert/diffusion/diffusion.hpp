@@ -70,9 +70,10 @@ std::string to_string(Sampler s);
 Sampler sampler_from(const std::string& name);  ///< langevin, sde or ode
 
 struct SampleOptions {
-  std::size_t steps = 500;          ///< levels (a uniform grid in log t from t_start to t_end)
-  std::size_t langevin_steps = 6;   ///< Langevin steps per level (annealed Langevin)
-  double langevin_scale = 0.1;      ///< step ε_t = scale · (1 - t + t_floor) — Song & Ermon's α σ_t²/σ_L² up to the constant
+  std::size_t steps = 500;         ///< levels (a uniform grid in log t from t_start to t_end)
+  std::size_t langevin_steps = 6;  ///< Langevin steps per level (annealed Langevin)
+  double langevin_scale =
+      0.1;  ///< step ε_t = scale · (1 - t + t_floor) — Song & Ermon's α σ_t²/σ_L² up to the constant
   double t_start = 1e-3, t_end = 0.999;
   std::uint64_t seed = 1;
 };
@@ -80,7 +81,8 @@ struct SampleOptions {
 /// n samples in R^d from noise at t_start to t_end: annealed Langevin dynamics
 /// (Song & Ermon 2019), the reverse-time SDE by Euler–Maruyama, or the
 /// probability-flow ODE by Heun's method (Song et al. 2021).
-Matrix<double> sample(Sampler kind, const ScoreField& score, std::size_t n, std::size_t d, const SampleOptions& options = {});
+Matrix<double> sample(Sampler kind, const ScoreField& score, std::size_t n, std::size_t d,
+                      const SampleOptions& options = {});
 
 /// Integrates the probability-flow ODE from t_from to t_to (either direction),
 /// Heun's method on a uniform grid in log t: deterministic, so data can be mapped
@@ -93,7 +95,8 @@ Matrix<double> flow(const ScoreField& score, Matrix<double> x, double t_from, do
 double energy_distance(const Matrix<double>& x, const Matrix<double>& y);
 /// Sliced Wasserstein-1: the mean over `projections` random directions of the
 /// 1-D Wasserstein distance of the projected samples (equal sample sizes).
-double sliced_wasserstein(const Matrix<double>& x, const Matrix<double>& y, std::size_t projections = 200, std::uint64_t seed = 1);
+double sliced_wasserstein(const Matrix<double>& x, const Matrix<double>& y, std::size_t projections = 200,
+                          std::uint64_t seed = 1);
 /// n samples of the Gaussian with the mean and covariance of `data` (a reference).
 Matrix<double> fitted_gaussian(const Matrix<double>& data, std::size_t n, std::uint64_t seed);
 

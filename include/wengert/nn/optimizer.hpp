@@ -30,7 +30,8 @@ class Sgd : public Optimizer {
 /// Adam (Kingma & Ba 2015) with bias correction.
 class Adam : public Optimizer {
  public:
-  explicit Adam(double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8) : b1_(beta1), b2_(beta2), eps_(epsilon) {}
+  explicit Adam(double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
+      : b1_(beta1), b2_(beta2), eps_(epsilon) {}
   void step(std::span<double> theta, std::span<const double> gradient, double rate) override;
 
  private:

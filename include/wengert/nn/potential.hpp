@@ -27,16 +27,18 @@ struct Block {
 };
 
 struct Potential {
-  std::string kind;            ///< "mlp" or "quadratic"
-  std::vector<Dim> widths;     ///< mlp: [d, h..., 1]; quadratic: [d]
+  std::string kind;         ///< "mlp" or "quadratic"
+  std::vector<Dim> widths;  ///< mlp: [d, h..., 1]; quadratic: [d]
   Activation activation = Activation::tanh;
-  double confinement = 0;      ///< alpha: adds alpha ‖x‖² / 2, so exp(-phi) stays normalisable
+  double confinement = 0;         ///< alpha: adds alpha ‖x‖² / 2, so exp(-phi) stays normalisable
   std::size_t time_features = 0;  ///< time_mlp: Fourier frequencies of t (0: not time-conditioned)
-  Tape tape;                   ///< output "phi", (B, 1)
+  Tape tape;                      ///< output "phi", (B, 1)
   std::vector<Block> blocks;
 
   Dim dim() const { return widths.front(); }
-  std::size_t parameter_count() const { return blocks.empty() ? 0 : blocks.back().offset + blocks.back().rows * blocks.back().cols; }
+  std::size_t parameter_count() const {
+    return blocks.empty() ? 0 : blocks.back().offset + blocks.back().rows * blocks.back().cols;
+  }
   /// Binds every block of theta to the program's inputs of the same name (views, no copy).
   template <class T>
   void bind(Program<T>& program, std::span<const T> theta) const;
@@ -53,7 +55,8 @@ Potential mlp(const std::vector<Dim>& widths, Activation activation, double conf
 /// variance, scaled to [0, 1]) and `frequencies` Fourier features sin(πk tau),
 /// cos(πk tau), concatenated to x.
 /// widths = [d, h..., 1] as for mlp; `frequencies` is stored in `time_features`.
-Potential time_mlp(const std::vector<Dim>& widths, Activation activation, std::size_t frequencies = 4, double confinement = 0);
+Potential time_mlp(const std::vector<Dim>& widths, Activation activation, std::size_t frequencies = 4,
+                   double confinement = 0);
 
 /// ½(x - mu)ᵀ P (x - mu) with P = L Lᵀ: a Gaussian N(mu, P⁻¹), the model with a closed-form answer.
 Potential quadratic(Dim d);

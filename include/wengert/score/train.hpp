@@ -30,15 +30,15 @@ struct TrainOptions {
   std::size_t steps = 2000, batch = 256;
   std::uint64_t seed = 1;
   int threads = 1;
-  double holdout = 0.1;         ///< the share of the data held out
+  double holdout = 0.1;  ///< the share of the data held out
   std::size_t eval_every = 100;
-  std::size_t patience = 0;     ///< stop after this many evaluations without a better held-out loss; 0 never stops
-  std::string checkpoint;       ///< a model file written (atomically) at each better evaluation; empty: none
+  std::size_t patience = 0;  ///< stop after this many evaluations without a better held-out loss; 0 never stops
+  std::string checkpoint;    ///< a model file written (atomically) at each better evaluation; empty: none
   std::function<void(const Progress&)> report;  ///< called at each evaluation
 };
 
 struct TrainResult {
-  std::vector<double> theta;    ///< the parameters with the best held-out loss
+  std::vector<double> theta;  ///< the parameters with the best held-out loss
   std::vector<Progress> history;
   std::size_t best_step = 0;
   bool stopped_early = false;
@@ -62,7 +62,8 @@ double fisher_divergence(const nn::Potential& phi, const std::vector<double>& th
 
 /// The model density exp(-phi)/Z on an n x n grid over [lo, hi]², normalised
 /// numerically (d = 2 only): row-major, cell (i, j) at x = lo + (j + ½) h, y = lo + (i + ½) h.
-Matrix<double> density_grid(const nn::Potential& phi, const std::vector<double>& theta, double lo, double hi, std::size_t n);
+Matrix<double> density_grid(const nn::Potential& phi, const std::vector<double>& theta, double lo, double hi,
+                            std::size_t n);
 
 /// The same grid for the data: the exact density where it is known, else a
 /// histogram of `samples` exact samples.

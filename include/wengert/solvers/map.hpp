@@ -49,33 +49,34 @@ Matrix<double> apply_adjoint(const ForwardOperator& f, const Matrix<double>& x, 
 // ---- the solver ----------------------------------------------------------------
 
 struct MapOptions {
-  double step = 0;             ///< mu; 0 chooses Armijo backtracking from step 1
-  bool nesterov = false;       ///< accelerated gradient (with the fixed step)
+  double step = 0;        ///< mu; 0 chooses Armijo backtracking from step 1
+  bool nesterov = false;  ///< accelerated gradient (with the fixed step)
   std::size_t max_iterations = 1000;
-  double gradient_tolerance = 1e-8;   ///< stop a row when ‖g‖ ≤ this · (1 + ‖g₀‖)
+  double gradient_tolerance = 1e-8;  ///< stop a row when ‖g‖ ≤ this · (1 + ‖g₀‖)
   double relative_tolerance = 0;  ///< stop a row when |f_k - f_{k+1}| ≤ this · |f_k| (0: off; f settles long before x)
   int threads = 1;
 };
 
 struct MapResult {
-  Matrix<double> x;                       ///< the estimates, one row per problem
-  std::vector<std::size_t> iterations;    ///< per row
-  std::vector<double> gradient_norm;      ///< final ‖g‖ per row
-  std::vector<double> objective;          ///< mean objective over rows after each iteration
-  bool converged = false;                 ///< every row met a tolerance
+  Matrix<double> x;                     ///< the estimates, one row per problem
+  std::vector<std::size_t> iterations;  ///< per row
+  std::vector<double> gradient_norm;    ///< final ‖g‖ per row
+  std::vector<double> objective;        ///< mean objective over rows after each iteration
+  bool converged = false;               ///< every row met a tolerance
 };
 
 struct MapProblem {
-  ForwardOperator forward;       ///< F
-  double sigma = 1;              ///< the noise level
-  nn::Potential prior;           ///< phi
-  std::vector<double> theta;     ///< its parameters
+  ForwardOperator forward;    ///< F
+  double sigma = 1;           ///< the noise level
+  nn::Potential prior;        ///< phi
+  std::vector<double> theta;  ///< its parameters
 };
 
 /// Solves every row of b from x0. A step too large for plain gradient descent
 /// (mu > 2/L) makes the objective rise or the iterate non-finite: the solver
 /// stops and throws DivergenceError naming mu, never returns such an iterate.
-MapResult solve_map(const MapProblem& problem, const Matrix<double>& b, const Matrix<double>& x0, const MapOptions& options = {});
+MapResult solve_map(const MapProblem& problem, const Matrix<double>& b, const Matrix<double>& x0,
+                    const MapOptions& options = {});
 
 /// The objective f per row, for checks and line searches.
 Matrix<double> map_objective(const MapProblem& problem, const Matrix<double>& b, const Matrix<double>& x);
