@@ -168,12 +168,15 @@ Tape laplacian(const Tape& f, const std::string& x, const std::string& output) {
     bld.set_origin({Origin::tangent, primal[i]});
     const NodeId a = primal[static_cast<std::size_t>(n.a)];
     const NodeId b = n.b == no_node ? no_node : primal[static_cast<std::size_t>(n.b)];
-    if (is_elementwise(n.op))
-      jet[i] = sweep.elementwise(n, primal[i], a, b, ja, jb);
-    else if (n.op == Op::matmul)
-      jet[i] = sweep.product(a, b, ja, jb);
-    else
-      jet[i] = sweep.linear(n, a, b, ja, jb);
+    switch (op_kind(n.op)) {  // one rule per kind of op
+      case OpKind::unary:
+      case OpKind::binary: jet[i] = sweep.elementwise(n, primal[i], a, b, ja, jb); break;
+      case OpKind::product: jet[i] = sweep.product(a, b, ja, jb); break;
+      case OpKind::broadcast:
+      case OpKind::reduction:
+      case OpKind::layout: jet[i] = sweep.linear(n, a, b, ja, jb); break;
+      case OpKind::leaf: break;  // no arguments: skipped above
+    }
   }
 
   bld.set_origin({});

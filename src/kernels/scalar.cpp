@@ -1,16 +1,16 @@
-#include "kernels/scalar_math.hpp"
 #include "kernels/twins.hpp"
+#include "tape/formulas.hpp"
 
 namespace wengert::kernels::scalar {
 
 template <class T>
 void unary(Op op, const T* a, T* y, std::size_t n, T c) {
-  for (std::size_t i = 0; i < n; ++i) y[i] = unary_formula(op, a[i], c);
+  for (std::size_t i = 0; i < n; ++i) y[i] = formulas::unary(op, a[i], c);
 }
 
 template <class T>
 void binary(Op op, const T* a, const T* b, T* y, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) y[i] = binary_formula(op, a[i], b[i]);
+  for (std::size_t i = 0; i < n; ++i) y[i] = formulas::binary(op, a[i], b[i]);
 }
 
 template <class T>

@@ -5,15 +5,19 @@
 #include <xsimd/xsimd.hpp>
 
 #include "kernels/kernels.hpp"
-#include "kernels/scalar_math.hpp"
 #include "kernels/twins.hpp"
+#include "tape/formulas.hpp"
 
-namespace wengert::kernels {
+namespace wengert::formulas {
 
 template <class V>
 V select_positive(V a, V yes, V no) {
   return xsimd::select(a > V(0), yes, no);
 }
+
+}  // namespace wengert::formulas
+
+namespace wengert::kernels {
 
 namespace {
 
@@ -28,7 +32,7 @@ void map1(const T* a, T* y, std::size_t n, F f) {
 
 template <class T, Op op>
 void unary_op(const T* a, T* y, std::size_t n, T c) {
-  map1(a, y, n, [c](auto v) { return unary_formula(op, v, c); });
+  map1(a, y, n, [c](auto v) { return formulas::unary(op, v, c); });
 }
 
 template <class T, Op op>
@@ -37,8 +41,8 @@ void binary_op(const T* a, const T* b, T* y, std::size_t n) {
   constexpr std::size_t w = V::size;
   std::size_t i = 0;
   for (; i + w <= n; i += w)
-    binary_formula(op, V::load_unaligned(a + i), V::load_unaligned(b + i)).store_unaligned(y + i);
-  for (; i < n; ++i) y[i] = binary_formula(op, a[i], b[i]);
+    formulas::binary(op, V::load_unaligned(a + i), V::load_unaligned(b + i)).store_unaligned(y + i);
+  for (; i < n; ++i) y[i] = formulas::binary(op, a[i], b[i]);
 }
 
 // The register block of the GEMM: MR rows of C by NV registers of columns,
@@ -268,10 +272,20 @@ void unary(Op op, const T* a, T* y, std::size_t n, T c, bool simd) {
 template <class T>
 void binary(Op op, const T* a, const T* b, T* y, std::size_t n, bool simd) {
   if (!simd) return scalar::binary(op, a, b, y, n);
-  if (op == Op::add) return binary_op<T, Op::add>(a, b, y, n);
-  if (op == Op::sub) return binary_op<T, Op::sub>(a, b, y, n);
-  if (op == Op::mul) return binary_op<T, Op::mul>(a, b, y, n);
-  return binary_op<T, Op::div>(a, b, y, n);
+  // clang-format off
+  switch (op) {
+    case Op::add: return binary_op<T, Op::add>(a, b, y, n);
+    case Op::sub: return binary_op<T, Op::sub>(a, b, y, n);
+    case Op::mul: return binary_op<T, Op::mul>(a, b, y, n);
+    case Op::div: return binary_op<T, Op::div>(a, b, y, n);
+    case Op::input: case Op::fill: case Op::neg: case Op::square: case Op::sqrt: case Op::exp: case Op::log:
+    case Op::log1p: case Op::tanh: case Op::sigmoid: case Op::softplus: case Op::silu: case Op::sin: case Op::cos:
+    case Op::pow: case Op::add_scalar: case Op::mul_scalar: case Op::relu: case Op::abs: case Op::step: case Op::sign:
+    case Op::broadcast_rows: case Op::spread_rows: case Op::broadcast_cols: case Op::sum_rows: case Op::mean_rows:
+    case Op::sum_cols: case Op::transpose: case Op::slice_cols: case Op::pad_cols: case Op::concat_cols: case Op::matmul:
+      break;  // not two-argument element-wise
+  }
+  // clang-format on
 }
 
 template <class T>

@@ -33,7 +33,11 @@ std::string operands(const Tape& t, const Node& n) {
     case Op::broadcast_cols: s += " cols=" + dim_text(n.size); break;
     case Op::slice_cols: s += fmt::format(" [{}:{}]", n.begin, n.begin + n.size); break;
     case Op::pad_cols: s += fmt::format(" at={} width={}", n.begin, n.size); break;
-    default: break;  // no attributes to show
+    case Op::input: case Op::fill: case Op::neg: case Op::square: case Op::sqrt: case Op::exp: case Op::log:
+    case Op::log1p: case Op::tanh: case Op::sigmoid: case Op::softplus: case Op::silu: case Op::sin: case Op::cos:
+    case Op::relu: case Op::abs: case Op::step: case Op::sign: case Op::add: case Op::sub: case Op::mul: case Op::div:
+    case Op::sum_rows: case Op::mean_rows: case Op::sum_cols: case Op::transpose: case Op::concat_cols: case Op::matmul:
+      break;  // no attributes to show
   }
   // clang-format on
   return s;

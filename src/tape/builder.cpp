@@ -3,7 +3,6 @@
 #include <bit>
 #include <fmt/format.h>
 
-#include "kernels/scalar_math.hpp"
 #include "wengert/error.hpp"
 
 namespace wengert::detail {
@@ -110,124 +109,19 @@ Shape Builder::shape_rule(Op op, NodeId a, NodeId b, std::int64_t begin, std::in
   return sa;
 }
 
-// Folding. Returns the simplified node, or no_node to emit the op as it is.
-NodeId Builder::fold(Op op, NodeId a, NodeId b, double value, std::int64_t begin, std::int64_t size, Shape shape) {
-  const Node na = node(a);  // a copy: emitting below may move the node list
-  const bool a_fill = na.op == Op::fill;
-  const bool b_fill = b != no_node && node(b).op == Op::fill;
-  const double ca = na.value;
-  const double cb = b_fill ? node(b).value : 0.0;
-
-  if (is_elementwise(op) && op_arity(op) == 1) {
-    if (a_fill) return fill(kernels::unary_formula<double, double>(op, ca, value), shape);
-    if (op == Op::neg && na.op == Op::neg) return na.a;  // -(-x) = x
-    if (op == Op::mul_scalar) {
-      if (value == 1) return a;
-      if (value == 0) return zeros(shape);
-      if (na.op == Op::mul_scalar) return emit(Op::mul_scalar, na.a, no_node, na.value * value);
-      if (value == -1) return emit(Op::neg, a);
-    }
-    if (op == Op::add_scalar && value == 0) return a;
-    if (op == Op::pow && value == 1) return a;
-    if (op == Op::pow && value == 0) return fill(1.0, shape);
-    if (op == Op::pow && value == 2) return emit(Op::square, a);
-    return no_node;
-  }
-  // clang-format off
-  switch (op) {
-    case Op::add:
-      if (a_fill && b_fill) return fill(ca + cb, shape);
-      if (a_fill) return ca == 0 ? b : emit(Op::add_scalar, b, no_node, ca);
-      if (b_fill) return cb == 0 ? a : emit(Op::add_scalar, a, no_node, cb);
-      if (a == b) return emit(Op::mul_scalar, a, no_node, 2.0);
-      return no_node;
-    case Op::sub:
-      if (a_fill && b_fill) return fill(ca - cb, shape);
-      if (b_fill) return cb == 0 ? a : emit(Op::add_scalar, a, no_node, -cb);
-      if (a_fill) return ca == 0 ? emit(Op::neg, b) : emit(Op::add_scalar, emit(Op::neg, b), no_node, ca);
-      if (a == b) return zeros(shape);
-      return no_node;
-    case Op::mul:
-      if (a_fill && b_fill) return fill(ca * cb, shape);
-      if (a_fill) return emit(Op::mul_scalar, b, no_node, ca);
-      if (b_fill) return emit(Op::mul_scalar, a, no_node, cb);
-      if (a == b) return emit(Op::square, a);
-      return no_node;
-    case Op::div:
-      if (a_fill && b_fill) return fill(ca / cb, shape);
-      if (a_fill && ca == 0) return zeros(shape);
-      if (b_fill) return emit(Op::mul_scalar, a, no_node, 1.0 / cb);
-      return no_node;
-    case Op::broadcast_rows: case Op::broadcast_cols:
-      if (a_fill) return fill(ca, shape);
-      if (na.shape == shape) return a;
-      return no_node;
-    case Op::spread_rows:
-      if (a_fill && (ca == 0 || size != batch)) return fill(size == batch ? 0.0 : ca / double(size), shape);
-      if (na.shape == shape) return a;
-      return no_node;
-    case Op::sum_rows:
-      if (a_fill && (ca == 0 || na.shape.rows != batch)) return fill(ca * double(std::max<Dim>(na.shape.rows, 1)), shape);
-      if (na.shape == shape) return a;
-      return no_node;
-    case Op::mean_rows:
-      if (a_fill) return fill(ca, shape);
-      if (na.shape == shape) return a;
-      return no_node;
-    case Op::sum_cols:
-      if (a_fill) return fill(ca * double(na.shape.cols), shape);
-      if (na.shape == shape) return a;
-      return no_node;
-    case Op::transpose:
-      if (a_fill) return fill(ca, shape);
-      if (na.op == Op::transpose) return na.a;
-      // (A B)ᵀ = Bᵀ Aᵀ, so that a product with a column per sample (which the
-      // executor cannot store) becomes one with a row per sample.
-      if (na.op == Op::matmul && na.shape.cols == batch) return emit(Op::matmul, transpose(na.b), transpose(na.a));
-      return no_node;
-    case Op::slice_cols:
-      if (a_fill) return fill(ca, shape);
-      if (na.shape == shape) return a;
-      if (na.op == Op::pad_cols && begin == na.begin && size == node(na.a).shape.cols) return na.a;
-      if (na.op == Op::pad_cols && (begin + size <= na.begin || begin >= na.begin + node(na.a).shape.cols))
-        return zeros(shape);  // the slice sees only the padding
-      return no_node;
-    case Op::pad_cols:
-      if (a_fill && ca == 0) return zeros(shape);
-      if (na.shape == shape) return a;
-      return no_node;
-    case Op::concat_cols:
-      if (a_fill && b_fill && ca == cb) return fill(ca, shape);
-      return no_node;
-    case Op::matmul:
-      if ((a_fill && ca == 0) || (b_fill && cb == 0)) return zeros(shape);
-      // A column of c times a row b is the row c·b repeated: no product needed.
-      if (a_fill && na.shape.cols == 1) return broadcast_rows(emit(Op::mul_scalar, b, no_node, ca), shape.rows);
-      return no_node;
-    case Op::input: case Op::fill: case Op::neg: case Op::square: case Op::sqrt: case Op::exp:
-    case Op::log: case Op::log1p: case Op::tanh: case Op::sigmoid: case Op::softplus: case Op::silu:
-    case Op::sin: case Op::cos: case Op::pow: case Op::add_scalar: case Op::mul_scalar: case Op::relu:
-    case Op::abs: case Op::step: case Op::sign:
-      return no_node;  // handled above
-  }
-  // clang-format on
-  return no_node;
-}
-
 NodeId Builder::emit(Op op, NodeId a, NodeId b, double value, std::int64_t begin, std::int64_t size) {
-  Shape s = shape_rule(op, a, b, begin, size);
-  if (NodeId folded = fold(op, a, b, value, begin, size, s); folded != no_node) return folded;
-  Key key{op, a, b, std::bit_cast<std::uint64_t>(value), begin, size, s.rows, s.cols};
+  Node y;
+  y.op = op;
+  y.a = a;
+  y.b = b;
+  y.value = value;
+  y.begin = begin;
+  y.size = size;
+  y.shape = shape_rule(op, a, b, begin, size);
+  if (NodeId folded = fold(y); folded != no_node) return folded;
+  Key key{op, a, b, std::bit_cast<std::uint64_t>(value), begin, size, y.shape.rows, y.shape.cols};
   if (auto it = shared_.find(key); it != shared_.end()) return it->second;
-  Node n;
-  n.op = op;
-  n.a = a;
-  n.b = b;
-  n.value = value;
-  n.begin = begin;
-  n.size = size;
-  n.shape = s;
-  NodeId id = append(n);
+  NodeId id = append(y);
   shared_.emplace(key, id);
   return id;
 }

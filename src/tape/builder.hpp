@@ -74,7 +74,13 @@ class Builder {
 
  private:
   Shape shape_rule(Op op, NodeId a, NodeId b, std::int64_t begin, std::int64_t size) const;
-  NodeId fold(Op op, NodeId a, NodeId b, double value, std::int64_t begin, std::int64_t size, Shape shape);
+  // Folding (fold.cpp): the node to use instead of y, or no_node to emit y.
+  NodeId fold(const Node& y);
+  NodeId fold_unary(const Node& y);
+  NodeId fold_binary(const Node& y);
+  NodeId fold_copy_or_sum(const Node& y);
+  NodeId fold_layout(const Node& y);
+  NodeId fold_product(const Node& y);
   NodeId append(Node node);
 
   struct Key {

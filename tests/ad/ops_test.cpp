@@ -153,3 +153,42 @@ TEST_CASE("relu and abs: first derivatives work, second derivatives refuse") {
     CHECK_THROWS_WITH_AS(jvp(g, {"x"}), doctest::Contains("use a smooth activation"), NonSmoothError);
   }
 }
+
+TEST_CASE("the cases above cover every op of the op table, in the tapes or in their derivatives") {
+  std::vector<bool> seen(op_count, false);
+  auto mark = [&](const Tape& t) {
+    for (const Node& n : t.nodes()) seen[static_cast<std::size_t>(n.op)] = true;
+  };
+  for (const Case& c : cases()) {
+    Tape f = record(c, false);
+    mark(f);
+    mark(jvp(f, input_names(f)));
+    mark(vjp(f, input_names(f)));
+  }
+  for (std::size_t i = 0; i < op_count; ++i) {
+    CAPTURE(op_name(static_cast<Op>(i)));
+    CHECK(seen[i]);
+  }
+}
+
+TEST_CASE("the op table: every op has a name, and an arity that fits its kind") {
+  for (std::size_t i = 0; i < op_count; ++i) {
+    const Op op = static_cast<Op>(i);
+    CAPTURE(op_name(op));
+    CHECK(!op_name(op).empty());
+    switch (op_kind(op)) {
+      case OpKind::leaf: CHECK(op_arity(op) == 0); break;
+      case OpKind::unary:
+      case OpKind::broadcast:
+      case OpKind::reduction: CHECK(op_arity(op) == 1); break;
+      case OpKind::binary:
+      case OpKind::product: CHECK(op_arity(op) == 2); break;
+      case OpKind::layout: CHECK((op == Op::concat_cols ? op_arity(op) == 2 : op_arity(op) == 1)); break;
+    }
+  }
+  CHECK(evaluate(Op::sub, 5.0, 3.0, 0.0) == 2.0);
+  CHECK(evaluate(Op::div, 6.0, 3.0, 0.0) == 2.0);
+  CHECK(evaluate(Op::pow, 2.0, 0.0, 3.0) == 8.0);
+  CHECK(evaluate(Op::softplus, 800.0, 0.0, 0.0) == 800.0);  // no overflow
+  CHECK(evaluate(Op::sign, -2.0, 0.0, 0.0) == -1.0);
+}

@@ -1,16 +1,16 @@
-// Element-wise functions written once as generic lambdas-in-a-switch, so that
-// the same formula serves a double (the scalar twin, constant folding) and an
-// xsimd batch (the SIMD kernel). Keeping one formula is what makes the twin a
-// faithful reference.
+// The scalar meaning of every element-wise op, written once as a template, so
+// that the same formula serves a double (constant folding, `evaluate`, the
+// scalar twins of the kernels) and an xsimd batch (the SIMD kernels). Keeping
+// one formula is what makes the twin a faithful reference.
 #pragma once
 
 #include <cmath>
 
 #include "wengert/op.hpp"
 
-namespace wengert::kernels {
+namespace wengert::formulas {
 
-// a > 0 ? yes : no, entry by entry; the SIMD overload is in simd.hpp.
+// a > 0 ? yes : no, entry by entry; the SIMD overload is in kernels/simd.cpp.
 inline double select_positive(double a, double yes, double no) { return a > 0 ? yes : no; }
 inline float select_positive(float a, float yes, float no) { return a > 0 ? yes : no; }
 template <class V>
@@ -18,20 +18,20 @@ V select_positive(V a, V yes, V no);
 
 // softplus(a) = log(1 + e^a) = max(a, 0) + log1p(e^-|a|): never overflows.
 template <class V>
-V softplus_formula(V a) {
+V softplus(V a) {
   using std::abs, std::exp, std::log1p, std::max;
   return max(a, V(0)) + log1p(exp(-abs(a)));
 }
 
 template <class V>
-V sigmoid_formula(V a) {
+V sigmoid(V a) {
   using std::exp;
   return V(1) / (V(1) + exp(-a));
 }
 
 // f(a) for a one-argument element-wise op; `c` is the op's constant.
 template <class V, class S>
-V unary_formula(Op op, V a, S c) {
+V unary(Op op, V a, S c) {
   using std::cos, std::exp, std::log, std::log1p, std::sin, std::sqrt, std::tanh, std::abs, std::max, std::pow;
   // clang-format off
   switch (op) {
@@ -42,9 +42,9 @@ V unary_formula(Op op, V a, S c) {
     case Op::log: return log(a);
     case Op::log1p: return log1p(a);
     case Op::tanh: return tanh(a);
-    case Op::sigmoid: return sigmoid_formula(a);
-    case Op::softplus: return softplus_formula(a);
-    case Op::silu: return a * sigmoid_formula(a);
+    case Op::sigmoid: return sigmoid(a);
+    case Op::softplus: return softplus(a);
+    case Op::silu: return a * sigmoid(a);
     case Op::sin: return sin(a);
     case Op::cos: return cos(a);
     case Op::pow: return pow(a, V(c));
@@ -58,19 +58,30 @@ V unary_formula(Op op, V a, S c) {
     case Op::broadcast_rows: case Op::spread_rows: case Op::broadcast_cols: case Op::sum_rows:
     case Op::mean_rows: case Op::sum_cols: case Op::transpose: case Op::slice_cols: case Op::pad_cols:
     case Op::concat_cols: case Op::matmul:
-      break;
+      break;  // not one-argument element-wise: callers dispatch on op_kind first
   }
   // clang-format on
-  return a;  // not element-wise: never reached (callers check is_elementwise)
+  return a;
 }
 
-// a op b for the four two-argument element-wise ops.
+// a op b for a two-argument element-wise op.
 template <class V>
-V binary_formula(Op op, V a, V b) {
-  if (op == Op::add) return a + b;
-  if (op == Op::sub) return a - b;
-  if (op == Op::mul) return a * b;
-  return a / b;
+V binary(Op op, V a, V b) {
+  // clang-format off
+  switch (op) {
+    case Op::add: return a + b;
+    case Op::sub: return a - b;
+    case Op::mul: return a * b;
+    case Op::div: return a / b;
+    case Op::input: case Op::fill: case Op::neg: case Op::square: case Op::sqrt: case Op::exp: case Op::log:
+    case Op::log1p: case Op::tanh: case Op::sigmoid: case Op::softplus: case Op::silu: case Op::sin: case Op::cos:
+    case Op::pow: case Op::add_scalar: case Op::mul_scalar: case Op::relu: case Op::abs: case Op::step: case Op::sign:
+    case Op::broadcast_rows: case Op::spread_rows: case Op::broadcast_cols: case Op::sum_rows: case Op::mean_rows:
+    case Op::sum_cols: case Op::transpose: case Op::slice_cols: case Op::pad_cols: case Op::concat_cols: case Op::matmul:
+      break;  // not two-argument element-wise: callers dispatch on op_kind first
+  }
+  // clang-format on
+  return a;
 }
 
-}  // namespace wengert::kernels
+}  // namespace wengert::formulas
