@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "wengert/passes.hpp"
 #include "wengert/tape.hpp"
 
 namespace wengert {
@@ -40,15 +41,5 @@ Tape hvp(const Tape& f, const std::string& x, const std::string& output = {});
 /// Δx y (B, 1), for an output y with one column. About d + 2 evaluations of y,
 /// against 4d for d HVPs.
 Tape laplacian(const Tape& f, const std::string& x, const std::string& output = {});
-
-/// Keeps only the named outputs and what they need.
-Tape select(const Tape& f, const std::vector<std::string>& outputs);
-
-/// Dead-code elimination: drops nodes no output needs (inputs always stay).
-Tape eliminate_dead_code(const Tape& f);
-
-/// Re-emits every node: folds constants, shares common subexpressions,
-/// renumbers. Transformations call it; it is idempotent.
-Tape simplify(const Tape& f);
 
 }  // namespace wengert

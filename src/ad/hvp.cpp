@@ -40,17 +40,13 @@
 // Read next: the executor (src/exec/program.cpp), which runs these tapes.
 // =============================================================================
 
-#include <fmt/format.h>
-
+#include "ad/transform.hpp"
 #include "wengert/ad.hpp"
-#include "wengert/error.hpp"
 
 namespace wengert {
 
 Tape hvp(const Tape& f, const std::string& x, const std::string& output) {
-  if (output.empty() && f.outputs().size() != 1)
-    throw UsageError(fmt::format("hvp: the tape has {} outputs; name the one to differentiate", f.outputs().size()));
-  const std::string y = output.empty() ? f.outputs()[0].name : output;
+  const std::string y = detail::scalar_output("hvp", f, output).name;
   Tape g = grad(f, {x}, y);  // outputs: y, x_bar = ∇f
   Tape hv = jvp(g, {x});     // adds x_dot; outputs y_dot, x_bar_dot = H · x_dot
   return select(hv, {y, x + "_bar", x + "_bar_dot"});

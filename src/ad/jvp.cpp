@@ -36,18 +36,17 @@
 // Read next: vjp.cpp (reverse mode), then hvp.cpp (the two combined).
 // =============================================================================
 
-#include <fmt/format.h>
-
 #include "ad/rules.hpp"
 #include "ad/transform.hpp"
+#include "tape/index.hpp"
 #include "wengert/ad.hpp"
-#include "wengert/error.hpp"
 
 namespace wengert {
 
 namespace {
 
 using detail::Builder;
+using detail::index_of;
 
 // The tangent of node n (now `y`, with arguments now `a`, `b`), given the
 // tangents of its arguments (no_node where they are zero). One case per op.
@@ -98,7 +97,7 @@ Tape jvp(const Tape& f, const std::vector<std::string>& wrt) {
   std::vector<NodeId> dot(f.nodes().size(), no_node);
   for (const std::string& name : detail::checked_names("jvp", f, wrt)) {
     const Input& in = f.inputs()[f.input_index(name)];
-    dot[static_cast<std::size_t>(in.node)] = bld.input(name + "_dot", in.role, in.shape);
+    dot[index_of(in.node)] = bld.input(name + "_dot", in.role, in.shape);
   }
 
   // (2) The walk, first node to last: each node of f, then at once its tangent from its arguments'
@@ -109,21 +108,21 @@ Tape jvp(const Tape& f, const std::vector<std::string>& wrt) {
     primal[i] = bld.import_node(f, i, binding, primal);
     const Node& n = f.nodes()[i];
     if (op_arity(n.op) == 0) continue;
-    NodeId a_dot = dot[static_cast<std::size_t>(n.a)];
-    NodeId b_dot = n.b == no_node ? no_node : dot[static_cast<std::size_t>(n.b)];
+    NodeId a_dot = dot[index_of(n.a)];
+    NodeId b_dot = n.b == no_node ? no_node : dot[index_of(n.b)];
     if (a_dot == no_node && b_dot == no_node) continue;  // symbolic zero: emit nothing
     bld.set_origin({Origin::tangent, primal[i]});
-    NodeId a = primal[static_cast<std::size_t>(n.a)];
-    NodeId b = n.b == no_node ? no_node : primal[static_cast<std::size_t>(n.b)];
+    NodeId a = primal[index_of(n.a)];
+    NodeId b = n.b == no_node ? no_node : primal[index_of(n.b)];
     dot[i] = tangent_rule(bld, n, primal[i], a, b, a_dot, b_dot);
     bld.set_origin({});
   }
 
   // The outputs: the primal ones, then each one's tangent y_dot.
   bld.set_origin({});
-  for (const Output& out : f.outputs()) bld.tape().add_output(out.name, primal[static_cast<std::size_t>(out.node)]);
+  for (const Output& out : f.outputs()) bld.tape().add_output(out.name, primal[index_of(out.node)]);
   for (const Output& out : f.outputs()) {
-    NodeId d = dot[static_cast<std::size_t>(out.node)];
+    NodeId d = dot[index_of(out.node)];
     bld.tape().add_output(out.name + "_dot", d == no_node ? bld.zeros(f.node(out.node).shape) : d);
   }
   return eliminate_dead_code(bld.tape());

@@ -36,18 +36,17 @@
 // this chapter against chapter 3.
 // =============================================================================
 
-#include <fmt/format.h>
-
 #include "ad/rules.hpp"
 #include "ad/transform.hpp"
+#include "tape/index.hpp"
 #include "wengert/ad.hpp"
-#include "wengert/error.hpp"
 
 namespace wengert {
 
 namespace {
 
 using detail::Builder;
+using detail::index_of;
 
 struct Jet {                // what the sweep carries for one node besides its value
   std::vector<NodeId> dot;  // one tangent per direction; no_node is a symbolic zero
@@ -138,36 +137,29 @@ class Sweep {
 }  // namespace
 
 Tape laplacian(const Tape& f, const std::string& x, const std::string& output) {
-  if (output.empty() && f.outputs().size() != 1)
-    throw UsageError(
-        fmt::format("laplacian: the tape has {} outputs; name the one to differentiate", f.outputs().size()));
-  const Output& y = f.outputs()[output.empty() ? 0 : f.output_index(output)];
+  const Output& y = detail::scalar_output("laplacian", f, output);
   const Shape ys = f.node(y.node).shape;
-  if (ys.cols != 1)
-    throw ShapeError(fmt::format("laplacian: output '{}' has shape {}; it needs one column (a scalar per sample)",
-                                 y.name, to_string(ys)));
-  detail::checked_names("laplacian", f, {x});
-  const Input& in = f.inputs()[f.input_index(x)];
-  const auto d = static_cast<std::size_t>(in.shape.cols);
+  const Input& in = f.inputs()[f.input_index(detail::checked_names("laplacian", f, {x}).front())];
+  const std::size_t d = detail::count_of(in.shape.cols);
 
   Builder bld;
-  std::vector<NodeId> primal = detail::copy_primal(bld, f);
+  std::vector<NodeId> primal = bld.copy(f);
   Sweep sweep(bld, d);
   std::vector<Jet> jet(f.nodes().size(), Jet{std::vector<NodeId>(d, no_node)});
   // The seeds: x_dot_k = e_k on every row; x_lap = 0.
   for (std::size_t k = 0; k < d; ++k)
-    jet[static_cast<std::size_t>(in.node)].dot[k] =
+    jet[index_of(in.node)].dot[k] =
         bld.pad_cols(bld.fill(1.0, {in.shape.rows, 1}), static_cast<Dim>(k), static_cast<Dim>(d));
 
   for (std::size_t i = 0; i < f.nodes().size(); ++i) {
     const Node& n = f.nodes()[i];
     if (op_arity(n.op) == 0) continue;
-    const Jet& ja = jet[static_cast<std::size_t>(n.a)];
-    const Jet& jb = n.b == no_node ? jet[i] : jet[static_cast<std::size_t>(n.b)];  // jet[i] is still all zero
+    const Jet& ja = jet[index_of(n.a)];
+    const Jet& jb = n.b == no_node ? jet[i] : jet[index_of(n.b)];  // jet[i] is still all zero
     if (!ja.active() && !jb.active()) continue;
     bld.set_origin({Origin::tangent, primal[i]});
-    const NodeId a = primal[static_cast<std::size_t>(n.a)];
-    const NodeId b = n.b == no_node ? no_node : primal[static_cast<std::size_t>(n.b)];
+    const NodeId a = primal[index_of(n.a)];
+    const NodeId b = n.b == no_node ? no_node : primal[index_of(n.b)];
     switch (op_kind(n.op)) {  // one rule per kind of op
       case OpKind::unary:
       case OpKind::binary: jet[i] = sweep.elementwise(n, primal[i], a, b, ja, jb); break;
@@ -180,13 +172,13 @@ Tape laplacian(const Tape& f, const std::string& x, const std::string& output) {
   }
 
   bld.set_origin({});
-  const Jet& out = jet[static_cast<std::size_t>(y.node)];
+  const Jet& out = jet[index_of(y.node)];
   NodeId gradient = no_node;  // [y_dot_1, ..., y_dot_d]
   for (std::size_t k = 0; k < d; ++k) {
     NodeId g = out.dot[k] == no_node ? bld.zeros(ys) : out.dot[k];
     gradient = gradient == no_node ? g : bld.concat_cols(gradient, g);
   }
-  bld.tape().add_output(y.name, primal[static_cast<std::size_t>(y.node)]);
+  bld.tape().add_output(y.name, primal[index_of(y.node)]);
   bld.tape().add_output(x + "_grad", gradient);
   bld.tape().add_output(x + "_laplacian", out.lap == no_node ? bld.zeros(ys) : out.lap);
   return eliminate_dead_code(bld.tape());

@@ -40,23 +40,22 @@
 // Read next: hvp.cpp, forward mode applied to this chapter's tape.
 // =============================================================================
 
-#include <fmt/format.h>
-
 #include "ad/rules.hpp"
 #include "ad/transform.hpp"
+#include "tape/index.hpp"
 #include "wengert/ad.hpp"
-#include "wengert/error.hpp"
 
 namespace wengert {
 
 namespace {
 
 using detail::Builder;
+using detail::index_of;
 
 // Adds the contribution of node n (now `y`, with adjoint y_bar) to the adjoints
 // of its active arguments. One case per op.
-void adjoint_rule(Builder& bld, const Node& n, NodeId y, NodeId a, NodeId b, NodeId y_bar, bool a_active, bool b_active,
-                  NodeId& a_bar, NodeId& b_bar) {
+void adjoint_rule(Builder& bld, const char* mode, const Node& n, NodeId y, NodeId a, NodeId b, NodeId y_bar,
+                  bool a_active, bool b_active, NodeId& a_bar, NodeId& b_bar) {
   auto accumulate = [&](NodeId& bar, NodeId contribution) {  // bar += contribution
     bar = bar == no_node ? contribution : bld.add(bar, contribution);
   };
@@ -67,8 +66,8 @@ void adjoint_rule(Builder& bld, const Node& n, NodeId y, NodeId a, NodeId b, Nod
     case Op::tanh: case Op::sigmoid: case Op::softplus: case Op::silu: case Op::sin: case Op::cos:
     case Op::pow: case Op::add_scalar: case Op::mul_scalar: case Op::relu: case Op::abs:
     case Op::step: case Op::sign: case Op::add: case Op::sub: case Op::mul: case Op::div:
-      if (a_active) accumulate(a_bar, bld.mul(y_bar, detail::local_derivative(bld, n, y, a, b, 0, "grad")));
-      if (b_active) accumulate(b_bar, bld.mul(y_bar, detail::local_derivative(bld, n, y, a, b, 1, "grad")));
+      if (a_active) accumulate(a_bar, bld.mul(y_bar, detail::local_derivative(bld, n, y, a, b, 0, mode)));
+      if (b_active) accumulate(b_bar, bld.mul(y_bar, detail::local_derivative(bld, n, y, a, b, 1, mode)));
       return;
     case Op::broadcast_rows:  // y = [a; a; ...]:  a_bar += Σ_rows y_bar
       accumulate(a_bar, bld.sum_rows(y_bar));
@@ -113,16 +112,15 @@ void adjoint_rule(Builder& bld, const Node& n, NodeId y, NodeId a, NodeId b, Nod
 
 // The reverse sweep shared by vjp and grad: `bar` holds the seeds on entry
 // (indexed by f's nodes) and every adjoint on exit.
-void reverse_sweep(Builder& bld, const Tape& f, const std::vector<NodeId>& primal, const std::vector<bool>& active,
-                   std::vector<NodeId>& bar) {
+void reverse_sweep(Builder& bld, const char* mode, const Tape& f, const std::vector<NodeId>& primal,
+                   const std::vector<bool>& active, std::vector<NodeId>& bar) {
   for (std::size_t i = f.nodes().size(); i-- > 0;) {
     const Node& n = f.nodes()[i];
     if (bar[i] == no_node || !active[i] || op_arity(n.op) == 0) continue;
     bld.set_origin({Origin::adjoint, primal[i]});
-    const auto ia = static_cast<std::size_t>(n.a);
-    const auto ib = static_cast<std::size_t>(n.b == no_node ? n.a : n.b);
+    const std::size_t ia = index_of(n.a), ib = index_of(n.b == no_node ? n.a : n.b);
     NodeId unused = no_node;
-    adjoint_rule(bld, n, primal[i], primal[ia], n.b == no_node ? no_node : primal[ib], bar[i], active[ia],
+    adjoint_rule(bld, mode, n, primal[i], primal[ia], n.b == no_node ? no_node : primal[ib], bar[i], active[ia],
                  n.b != no_node && active[ib], bar[ia], n.b == no_node ? unused : bar[ib]);
   }
   bld.set_origin({});
@@ -131,11 +129,11 @@ void reverse_sweep(Builder& bld, const Tape& f, const std::vector<NodeId>& prima
 // active[i]: node i depends on some input in wrt (activity analysis).
 std::vector<bool> activity(const Tape& f, const std::vector<std::string>& wrt) {
   std::vector<bool> active(f.nodes().size(), false);
-  for (const std::string& name : wrt) active[static_cast<std::size_t>(f.inputs()[f.input_index(name)].node)] = true;
+  for (const std::string& name : wrt) active[index_of(f.inputs()[f.input_index(name)].node)] = true;
   for (std::size_t i = 0; i < f.nodes().size(); ++i) {
     const Node& n = f.nodes()[i];
-    if (op_arity(n.op) >= 1 && active[static_cast<std::size_t>(n.a)]) active[i] = true;
-    if (op_arity(n.op) == 2 && active[static_cast<std::size_t>(n.b)]) active[i] = true;
+    if (op_arity(n.op) >= 1 && active[index_of(n.a)]) active[i] = true;
+    if (op_arity(n.op) == 2 && active[index_of(n.b)]) active[i] = true;
   }
   return active;
 }
@@ -145,7 +143,7 @@ void add_adjoint_outputs(Builder& bld, const Tape& f, const std::vector<std::str
                          const std::vector<NodeId>& bar) {
   for (const std::string& name : wrt) {
     const Input& in = f.inputs()[f.input_index(name)];
-    NodeId x_bar = bar[static_cast<std::size_t>(in.node)];
+    NodeId x_bar = bar[index_of(in.node)];
     bld.tape().add_output(name + "_bar", x_bar == no_node ? bld.zeros(in.shape) : x_bar);
   }
 }
@@ -153,37 +151,31 @@ void add_adjoint_outputs(Builder& bld, const Tape& f, const std::vector<std::str
 }  // namespace
 
 Tape vjp(const Tape& f, const std::vector<std::string>& wrt) {
+  const std::vector<bool> active = activity(f, detail::checked_names("vjp", f, wrt));
   Builder bld;
-  std::vector<NodeId> primal = detail::copy_primal(bld, f);
+  std::vector<NodeId> primal = bld.copy(f);
   std::vector<NodeId> bar(f.nodes().size(), no_node);
   for (const Output& out : f.outputs()) {  // the seeds: one input y_bar per output y
     const Node& y = f.node(out.node);
     NodeId seed = bld.input(out.name + "_bar", y.shape.rows == batch ? Role::data : Role::parameter, y.shape);
-    NodeId& slot = bar[static_cast<std::size_t>(out.node)];
+    NodeId& slot = bar[index_of(out.node)];
     slot = slot == no_node ? seed : bld.add(slot, seed);
   }
-  reverse_sweep(bld, f, primal, activity(f, detail::checked_names("vjp", f, wrt)), bar);
-  for (const Output& out : f.outputs()) bld.tape().add_output(out.name, primal[static_cast<std::size_t>(out.node)]);
+  reverse_sweep(bld, "vjp", f, primal, active, bar);
+  for (const Output& out : f.outputs()) bld.tape().add_output(out.name, primal[index_of(out.node)]);
   add_adjoint_outputs(bld, f, wrt, bar);
   return eliminate_dead_code(bld.tape());
 }
 
 Tape grad(const Tape& f, const std::vector<std::string>& wrt, const std::string& output) {
-  if (output.empty() && f.outputs().size() != 1)
-    throw UsageError(fmt::format("grad: the tape has {} outputs; name the one to differentiate", f.outputs().size()));
-  const Output& y = f.outputs()[output.empty() ? 0 : f.output_index(output)];
-  const Shape shape = f.node(y.node).shape;
-  if (shape.cols != 1)
-    throw ShapeError(
-        fmt::format("grad: output '{}' has shape {}; grad needs one column (a scalar per "
-                    "sample); use vjp with a seed, or reduce the output with sum_cols",
-                    y.name, to_string(shape)));
+  const Output& y = detail::scalar_output("grad", f, output);
+  const std::vector<bool> active = activity(f, detail::checked_names("grad", f, wrt));
   Builder bld;
-  std::vector<NodeId> primal = detail::copy_primal(bld, f);
+  std::vector<NodeId> primal = bld.copy(f);
   std::vector<NodeId> bar(f.nodes().size(), no_node);
-  bar[static_cast<std::size_t>(y.node)] = bld.fill(1.0, shape);  // the seed: y_bar = 1
-  reverse_sweep(bld, f, primal, activity(f, detail::checked_names("grad", f, wrt)), bar);
-  bld.tape().add_output(y.name, primal[static_cast<std::size_t>(y.node)]);
+  bar[index_of(y.node)] = bld.fill(1.0, f.node(y.node).shape);  // the seed: y_bar = 1
+  reverse_sweep(bld, "grad", f, primal, active, bar);
+  bld.tape().add_output(y.name, primal[index_of(y.node)]);
   add_adjoint_outputs(bld, f, wrt, bar);
   return eliminate_dead_code(bld.tape());
 }

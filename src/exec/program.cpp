@@ -29,8 +29,8 @@
 
 #include "exec/thread_pool.hpp"
 #include "kernels/kernels.hpp"
-#include "wengert/ad.hpp"
 #include "wengert/error.hpp"
+#include "wengert/passes.hpp"
 
 namespace wengert {
 

@@ -2,11 +2,8 @@
 // Common subexpressions and constant folding happen in the Builder as nodes are
 // emitted (src/tape/builder.hpp); simplify() re-emits a tape to apply them to a
 // tape built some other way.
-#include <fmt/format.h>
-
-#include "ad/transform.hpp"
-#include "wengert/ad.hpp"
-#include "wengert/error.hpp"
+#include "wengert/passes.hpp"
+#include "tape/builder.hpp"
 
 namespace wengert {
 
@@ -61,33 +58,9 @@ Tape select(const Tape& f, const std::vector<std::string>& outputs) {
 
 Tape simplify(const Tape& f) {
   detail::Builder bld;
-  std::vector<NodeId> map = detail::copy_primal(bld, f);
+  std::vector<NodeId> map = bld.copy(f);
   for (const Output& out : f.outputs()) bld.tape().add_output(out.name, map[static_cast<std::size_t>(out.node)]);
   return eliminate_dead_code(bld.tape());
 }
 
-namespace detail {
-
-std::vector<NodeId> copy_primal(Builder& bld, const Tape& f) {
-  std::vector<NodeId> binding;
-  for (const Input& in : f.inputs()) binding.push_back(bld.input(in.name, in.role, in.shape));
-  return bld.import(f, binding);
-}
-
-const std::vector<std::string>& checked_names(const char* function, const Tape& f,
-                                              const std::vector<std::string>& names) {
-  if (names.empty()) throw UsageError(fmt::format("{}: no inputs to differentiate with respect to", function));
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (!f.has_input(names[i])) {
-      std::string known;
-      for (const Input& in : f.inputs()) known += (known.empty() ? "'" : ", '") + in.name + "'";
-      throw UsageError(fmt::format("{}: the tape has no input '{}'; its inputs are {}", function, names[i], known));
-    }
-    for (std::size_t j = 0; j < i; ++j)
-      if (names[j] == names[i]) throw UsageError(fmt::format("{}: input '{}' is named twice", function, names[i]));
-  }
-  return names;
-}
-
-}  // namespace detail
 }  // namespace wengert

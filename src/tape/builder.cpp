@@ -169,4 +169,10 @@ std::vector<NodeId> Builder::import(const Tape& f, std::span<const NodeId> bindi
   return map;
 }
 
+std::vector<NodeId> Builder::copy(const Tape& f) {
+  std::vector<NodeId> binding;
+  for (const Input& in : f.inputs()) binding.push_back(input(in.name, in.role, in.shape));
+  return import(f, binding);
+}
+
 }  // namespace wengert::detail

@@ -67,6 +67,9 @@ class Builder {
   /// Re-emits the nodes of `f` here, with f's inputs replaced by `binding`
   /// (one node per input of f, shapes checked). Returns the new id of each node.
   std::vector<NodeId> import(const Tape& f, std::span<const NodeId> binding);
+  /// Re-creates f's inputs here (same names, roles, shapes), then imports its
+  /// nodes; returns the new id of each node of f. How a transformation starts.
+  std::vector<NodeId> copy(const Tape& f);
   /// One node of that import: node i of f, whose earlier nodes are already in `map`.
   NodeId import_node(const Tape& f, std::size_t i, std::span<const NodeId> binding, const std::vector<NodeId>& map);
 

@@ -1,11 +1,12 @@
-// Convenience: numbers from the tapes of chapters 1-3, with the derived tapes
-// and their programs built once, on first use, and kept.
+// Convenience, a layer above the executor: numbers from the tapes of chapters
+// 1-4, with the derived tapes and their programs built once, on first use, and kept.
 #include "wengert/derivatives.hpp"
 
 #include <algorithm>
 #include <optional>
 #include <fmt/format.h>
 
+#include "ad/transform.hpp"
 #include "wengert/ad.hpp"
 #include "wengert/error.hpp"
 
@@ -77,16 +78,12 @@ Derivatives<T>::Derivatives(const Tape& phi, std::string x, std::string output, 
         fmt::format("Derivatives: input '{}' is a {}; differentiate with respect to an input with "
                     "a row per sample (Recorder::data)",
                     x, in.role == Role::parameter ? "parameter" : "constant"));
-  if (output.empty()) {
-    if (phi.outputs().size() != 1)
-      throw UsageError(
-          fmt::format("Derivatives: the tape has {} outputs; name the one to differentiate", phi.outputs().size()));
-    output = phi.outputs()[0].name;
-  }
-  const Shape s = phi.node(phi.outputs()[phi.output_index(output)].node).shape;
-  if (s.cols != 1 || s.rows != batch)
+  const Output& y = detail::scalar_output("Derivatives", phi, output);
+  const Shape s = phi.node(y.node).shape;
+  if (s.rows != batch)
     throw ShapeError(fmt::format("Derivatives: output '{}' has shape {}; it must be one value per sample, (B, 1)",
-                                 output, to_string(s)));
+                                 y.name, to_string(s)));
+  output = y.name;
   impl_->phi = phi;
   impl_->x = std::move(x);
   impl_->output = std::move(output);
