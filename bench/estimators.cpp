@@ -18,10 +18,12 @@ namespace {
 
 using wengert::Matrix;
 
-using Estimator = std::function<wengert::TraceEstimate(wengert::LinearOperator&, std::size_t, std::uint64_t)>;
+using Estimator =
+    std::function<wengert::estimators::TraceEstimate(wengert::estimators::LinearOperator&, std::size_t, std::uint64_t)>;
 
 // The smallest m on the grid 4, 8, 16, ... (up to n) with median relative error below target; 0 if none.
-std::size_t products_needed(wengert::LinearOperator& op, double trace, const Estimator& estimate, double target) {
+std::size_t products_needed(wengert::estimators::LinearOperator& op, double trace, const Estimator& estimate,
+                            double target) {
   for (std::size_t m = 4; m <= 4096; m *= 2) {
     std::vector<double> errors;
     for (std::uint64_t t = 0; t < 21; ++t)
@@ -71,16 +73,18 @@ double median_seconds(F&& f) {
 
 int main() {
   const Estimator gaussian = [](auto& op, std::size_t m, std::uint64_t s) {
-    return wengert::hutchinson(op, wengert::Probe::gaussian, m, s);
+    return wengert::estimators::hutchinson(op, wengert::estimators::Probe::gaussian, m, s);
   };
   const Estimator rademacher = [](auto& op, std::size_t m, std::uint64_t s) {
-    return wengert::hutchinson(op, wengert::Probe::rademacher, m, s);
+    return wengert::estimators::hutchinson(op, wengert::estimators::Probe::rademacher, m, s);
   };
-  const Estimator hutchpp = [](auto& op, std::size_t m, std::uint64_t s) { return wengert::hutch_plus_plus(op, m, s); };
+  const Estimator hutchpp = [](auto& op, std::size_t m, std::uint64_t s) {
+    return wengert::estimators::hutch_plus_plus(op, m, s);
+  };
 
   fmt::print("products for a median relative error below 1% / 0.1% (21 trials; '-' = more than 4096)\n");
   fmt::print("{:<34} {:>6} {:>16} {:>16} {:>16}\n", "operator", "n", "Hutchinson N(0,1)", "Hutchinson ±1", "Hutch++");
-  auto row = [&](const std::string& name, wengert::LinearOperator& op, double trace) {
+  auto row = [&](const std::string& name, wengert::estimators::LinearOperator& op, double trace) {
     std::string cells[3];
     const Estimator* estimators[3] = {&gaussian, &rademacher, &hutchpp};
     for (int e = 0; e < 3; ++e) {
@@ -100,25 +104,27 @@ int main() {
   for (auto [name, spectrum] :
        {std::pair{"flat spectrum (uniform in [0.5, 1.5])", &flat}, std::pair{"polynomial decay k^-2", &poly},
         std::pair{"exponential decay e^(-k/10)", &expo}}) {
-    wengert::DenseOperator op(wengert::matrix_with_spectrum(*spectrum, 2));
+    wengert::estimators::DenseOperator op(wengert::estimators::matrix_with_spectrum(*spectrum, 2));
     double trace = 0;
     for (double l : *spectrum) trace += l;
     row(name, op, trace);
   }
   for (wengert::Dim d : {16, 64}) {
     MlpPoint point(d, 64, 1, 3);
-    wengert::HessianOperator op(mlp(d, 64), "x", point.inputs);
-    row(fmt::format("MLP [{}, 64, 64, 1] Hessian", d), op, wengert::exact_trace(op).value);
+    wengert::estimators::HessianOperator op(mlp(d, 64), "x", point.inputs);
+    row(fmt::format("MLP [{}, 64, 64, 1] Hessian", d), op, wengert::estimators::exact_trace(op).value);
   }
 
   fmt::print("\nLaplacian of a batch of 256 samples, MLP [d, 64, 64, 1]: time per batch\n");
   fmt::print("{:>5} {:>12} {:>18} {:>18} {:>10}\n", "d", "exact", "Hutchinson m=4", "Hutchinson m=16", "exact/m=4");
   for (wengert::Dim d : {4, 16, 64, 256}) {
     MlpPoint point(d, 64, 256, 4);
-    wengert::HessianBatch batch(mlp(d, 64), "x");
+    wengert::estimators::HessianBatch batch(mlp(d, 64), "x");
     const double exact = median_seconds([&] { batch.exact(point.inputs); });
-    const double m4 = median_seconds([&] { batch.hutchinson(point.inputs, wengert::Probe::rademacher, 4, 1); });
-    const double m16 = median_seconds([&] { batch.hutchinson(point.inputs, wengert::Probe::rademacher, 16, 1); });
+    const double m4 =
+        median_seconds([&] { batch.hutchinson(point.inputs, wengert::estimators::Probe::rademacher, 4, 1); });
+    const double m16 =
+        median_seconds([&] { batch.hutchinson(point.inputs, wengert::estimators::Probe::rademacher, 16, 1); });
     fmt::print("{:>5} {:>10.2f}ms {:>16.2f}ms {:>16.2f}ms {:>9.1f}x\n", d, 1e3 * exact, 1e3 * m4, 1e3 * m16,
                exact / m4);
   }

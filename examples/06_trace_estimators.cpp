@@ -12,7 +12,7 @@
 #include "check.hpp"
 
 namespace {
-void within_error(const char* what, wengert::TraceEstimate e, double exact) {
+void within_error(const char* what, wengert::estimators::TraceEstimate e, double exact) {
   const bool ok = std::abs(e.value - exact) <= 4 * e.standard_error;
   fmt::print("  {:<28} {:>10.4f} ± {:<8.4f} ({:>3} products)   exact {:>10.4f}   {}\n", what, e.value, e.standard_error,
              e.products, exact, ok ? "ok" : "MISMATCH");
@@ -35,12 +35,14 @@ int main() {
       for (std::size_t j = 0; j < n; ++j) a(i, j) += u[i] * u[j] / norm / double(k + 1);
     trace += 1.0 / double(k + 1);
   }
-  wengert::DenseOperator op(a);
+  wengert::estimators::DenseOperator op(a);
   fmt::print("tr(A) of a 100 x 100 matrix:\n");
-  walkthrough::check("exact (100 products)", wengert::exact_trace(op).value, trace, 1e-12);
-  within_error("Hutchinson, Gaussian", wengert::hutchinson(op, wengert::Probe::gaussian, 30, 7), trace);
-  within_error("Hutchinson, Rademacher", wengert::hutchinson(op, wengert::Probe::rademacher, 30, 7), trace);
-  within_error("Hutch++", wengert::hutch_plus_plus(op, 30, 7), trace);
+  walkthrough::check("exact (100 products)", wengert::estimators::exact_trace(op).value, trace, 1e-12);
+  within_error("Hutchinson, Gaussian", wengert::estimators::hutchinson(op, wengert::estimators::Probe::gaussian, 30, 7),
+               trace);
+  within_error("Hutchinson, Rademacher",
+               wengert::estimators::hutchinson(op, wengert::estimators::Probe::rademacher, 30, 7), trace);
+  within_error("Hutch++", wengert::estimators::hutch_plus_plus(op, 30, 7), trace);
 
   // The Laplacian of phi(x) = softplus(x W1 + b1) W2 at 3 points in R^8.
   wengert::Recorder rec;
@@ -55,9 +57,9 @@ int main() {
   };
   wengert::Matrix<double> X = random(3, 8), W1 = random(8, 32), B1 = random(1, 32), W2 = random(32, 1);
   wengert::Inputs<double> at{{"x", X}, {"W1", W1}, {"b1", B1}, {"W2", W2}};
-  wengert::HessianBatch hessians(phi, "x");
+  wengert::estimators::HessianBatch hessians(phi, "x");
   auto exact = hessians.exact(at);
-  auto estimated = hessians.hutchinson(at, wengert::Probe::rademacher, 64, 3);
+  auto estimated = hessians.hutchinson(at, wengert::estimators::Probe::rademacher, 64, 3);
   fmt::print("\nLaplacian of an MLP potential at 3 points (exact: 8 HVPs each; estimate: 64 probes each):\n");
   for (std::size_t r = 0; r < 3; ++r) within_error(fmt::format("sample {}", r).c_str(), estimated[r], exact[r].value);
   return walkthrough::finish();

@@ -23,6 +23,12 @@ struct UsageError : Error {
   using Error::Error;
 };
 
+/// A file that cannot be read, written or understood: the message names the
+/// file and, where there is one, the line and what is wrong with it.
+struct IoError : Error {
+  using Error::Error;
+};
+
 /// A derivative that does not exist: differentiating relu or abs twice.
 struct NonSmoothError : Error {
   using Error::Error;

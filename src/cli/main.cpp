@@ -9,7 +9,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 #include <wengert/diffusion/diffusion.hpp>
-#include <wengert/score/model_file.hpp>
+#include <wengert/io.hpp>
+#include <wengert/nn/model_file.hpp>
 #include <wengert/score/train.hpp>
 #include <wengert/solvers/map.hpp>
 
@@ -28,7 +29,7 @@ struct DataChoice {
 
 // The training data and, for built-in sets, the data set itself (for its true score).
 std::pair<Matrix<double>, std::optional<score::Dataset>> load_data(const DataChoice& c) {
-  if (std::filesystem::exists(c.source)) return {score::load_csv(c.source), std::nullopt};
+  if (std::filesystem::exists(c.source)) return {io::load_csv(c.source), std::nullopt};
   score::Dataset set = score::dataset(c.source);
   return {set.sample(c.samples, c.seed), set};
 }
@@ -178,10 +179,10 @@ solvers::ForwardOperator make_operator(const std::string& kind, std::size_t n, d
 int run_map(const std::string& prior, const std::string& in, const std::string& out, const std::string& op,
             double width, const std::string& mask, std::size_t stride, double sigma,
             const solvers::MapOptions& options) {
-  auto [phi, theta] = score::load_model(prior);
+  auto [phi, theta] = nn::load_model(prior);
   const auto n = static_cast<std::size_t>(phi.dim());
   solvers::MapProblem problem{make_operator(op, n, width, mask, stride), sigma, phi, theta};
-  Matrix<double> b = score::load_csv(in);
+  Matrix<double> b = io::load_csv(in);
   if (b.cols() != problem.forward.m)
     throw UsageError(fmt::format("--in '{}' has {} columns; the {} operator on R^{} observes {}", in, b.cols(), op, n,
                                  problem.forward.m));
@@ -189,7 +190,7 @@ int run_map(const std::string& prior, const std::string& in, const std::string& 
       solvers::apply_adjoint(problem.forward, Matrix<double>(b.rows(), n), b);  // Fᵀb, a start in x's space
   const Matrix<double> f0 = solvers::map_objective(problem, b, x0);
   solvers::MapResult r = solvers::solve_map(problem, b, x0, options);
-  cli::write_table_csv_atomically(out, r.x);
+  io::save_csv(out, r.x);
   double start = 0, g = 0;
   for (std::size_t i = 0; i < b.rows(); ++i) start += f0(i, 0) / double(b.rows()), g = std::max(g, r.gradient_norm[i]);
   fmt::print(
@@ -285,9 +286,9 @@ int main(int argc, char** argv) {
 
   try {
     options.loss.kind = score::loss_from(loss);
-    options.loss.probe = probe == "gaussian" ? Probe::gaussian
+    options.loss.probe = probe == "gaussian" ? estimators::Probe::gaussian
                          : probe == "rademacher"
-                             ? Probe::rademacher
+                             ? estimators::Probe::rademacher
                              : throw UsageError(fmt::format("--probe '{}': use rademacher or gaussian", probe));
     const double extent = 4.0;
     if (sample_cmd->parsed()) {
@@ -295,7 +296,7 @@ int main(int argc, char** argv) {
       nn::Potential phi;
       std::vector<double> theta;
       if (!sample_model.empty() && std::filesystem::exists(sample_model) && !retrain) {
-        std::tie(phi, theta) = score::load_model(sample_model);
+        std::tie(phi, theta) = nn::load_model(sample_model);
         if (phi.kind != "time_mlp")
           throw UsageError(fmt::format("--model '{}' is a {} potential, not time-conditioned", sample_model, phi.kind));
       } else {
@@ -313,12 +314,12 @@ int main(int argc, char** argv) {
              .report = [](std::size_t step, double loss) { fmt::print("step {:>6}  loss {:.5f}\n", step, loss); }});
         fmt::print("trained in {:.1f} s\n",
                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-        if (!sample_model.empty()) score::save_model(sample_model, phi, theta);
+        if (!sample_model.empty()) nn::save_model(sample_model, phi, theta);
       }
       Matrix<double> generated =
           diffusion::sample(diffusion::sampler_from(sampler), diffusion::learned_score(phi, theta, 2), sample_n,
                             static_cast<std::size_t>(phi.dim()), {.steps = sample_levels, .seed = options.seed});
-      cli::write_table_csv_atomically(sample_out, generated);
+      io::save_csv(sample_out, generated);
       fmt::print("{} samples by the {} sampler written to {}\n", sample_n, sampler, sample_out);
       if (truth) {
         Matrix<double> reference = truth->sample(sample_n, options.seed + 100),
@@ -336,7 +337,7 @@ int main(int argc, char** argv) {
     if (map_cmd->parsed())
       return run_map(map_prior, map_in, map_out, map_operator, map_width, map_mask, map_stride, map_sigma, map_options);
     if (eval_cmd->parsed()) {
-      auto [phi, theta] = score::load_model(model);
+      auto [phi, theta] = nn::load_model(model);
       data.seed = 99;  // fresh samples, not the training draw
       auto [x, truth] = load_data(data);
       print_metrics(model.c_str(), measure(phi, theta, x, truth, {}, extent));
@@ -361,7 +362,7 @@ int main(int argc, char** argv) {
     fmt::print("{}done in {:.1f} s{}; best held-out loss at step {}; model written to {}\n",
                ::isatty(::fileno(stdout)) ? "\n" : "", seconds, result.stopped_early ? " (stopped early)" : "",
                result.best_step, model_path);
-    score::save_model(model_path, phi, result.theta);
+    nn::save_model(model_path, phi, result.theta);
     if (truth) {
       data.seed = 99;
       data.samples = 4000;

@@ -18,21 +18,6 @@ void write_table(const std::string& path, const Matrix<double>& rows) {
   }
 }
 
-void write_table_csv_atomically(const std::string& path, const Matrix<double>& rows) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary);
-    if (!out) throw UsageError(fmt::format("cannot write '{}'", temporary));
-    for (std::size_t i = 0; i < rows.rows(); ++i)
-      for (std::size_t j = 0; j < rows.cols(); ++j)
-        out << fmt::format("{:.17g}", rows(i, j)) << (j + 1 < rows.cols() ? ',' : '\n');
-    out.flush();
-    if (!out) throw UsageError(fmt::format("writing '{}' failed (disk full?); '{}' is unchanged", temporary, path));
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0)
-    throw UsageError(fmt::format("cannot replace '{}' with '{}'", path, temporary));
-}
-
 bool run_gnuplot(const std::string& script_path) {
   if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
     fmt::print(stderr,

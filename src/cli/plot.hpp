@@ -12,9 +12,6 @@ namespace wengert::cli {
 /// Writes `rows` as whitespace-separated columns to path (for gnuplot).
 void write_table(const std::string& path, const Matrix<double>& rows);
 
-/// Writes rows as CSV to path atomically: a temporary file, then a rename.
-void write_table_csv_atomically(const std::string& path, const Matrix<double>& rows);
-
 /// Runs gnuplot on the script; false (and a message on stderr) if gnuplot is missing or fails.
 bool run_gnuplot(const std::string& script_path);
 

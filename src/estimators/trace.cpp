@@ -9,7 +9,7 @@
 
 #include "wengert/error.hpp"
 
-namespace wengert {
+namespace wengert::estimators {
 
 namespace {
 
@@ -276,4 +276,4 @@ std::vector<TraceEstimate> HessianBatch::hutchinson(const Inputs<double>& inputs
   return out;
 }
 
-}  // namespace wengert
+}  // namespace wengert::estimators

@@ -13,8 +13,8 @@
 
 #include "wengert/ad.hpp"
 #include "wengert/error.hpp"
+#include "wengert/nn/model_file.hpp"
 #include "wengert/nn/optimizer.hpp"
-#include "wengert/score/model_file.hpp"
 
 namespace wengert::score {
 
@@ -28,8 +28,8 @@ std::vector<std::string> parameter_names(const nn::Potential& phi) {
 
 // Fills the rows of z: probes for the estimated losses, standard normal noise for denoising.
 void draw_z(Matrix<double>& z, const LossOptions& loss, std::mt19937_64& rng) {
-  const Probe kind = loss.kind == Loss::denoising ? Probe::gaussian : loss.probe;
-  Matrix<double> fresh = make_probes(kind, z.rows(), z.cols(), rng());
+  const estimators::Probe kind = loss.kind == Loss::denoising ? estimators::Probe::gaussian : loss.probe;
+  Matrix<double> fresh = estimators::make_probes(kind, z.rows(), z.cols(), rng());
   std::copy_n(fresh.data(), z.rows() * z.cols(), z.data());
 }
 
@@ -202,7 +202,7 @@ TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Mat
         result.theta = theta;
         result.best_step = step;
         without_progress = 0;
-        if (!options.checkpoint.empty()) save_model(options.checkpoint, phi, theta);
+        if (!options.checkpoint.empty()) nn::save_model(options.checkpoint, phi, theta);
       } else if (options.patience > 0 && ++without_progress >= options.patience) {
         result.stopped_early = true;
         if (options.report) options.report(p);

@@ -11,6 +11,7 @@
 #include "support/harness.hpp"
 
 using namespace wengert;
+using namespace wengert::estimators;
 using namespace wengert::testing;
 
 namespace {

@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <wengert/score/model_file.hpp>
 #include <wengert/score/train.hpp>
 
 #include "support/harness.hpp"
@@ -72,7 +71,7 @@ TEST_CASE("the Hutchinson loss is an unbiased estimate of the exact loss") {
   std::vector<double> theta = nn::initial_parameters(phi, 5);
   Matrix<double> x = score::gaussian(4).sample(64, 6);
   const double exact = score::evaluate_loss(phi, theta, x, {});
-  for (Probe probe : {Probe::rademacher, Probe::gaussian}) {
+  for (estimators::Probe probe : {estimators::Probe::rademacher, estimators::Probe::gaussian}) {
     const int trials = 400;
     double sum = 0, sum2 = 0;
     for (int t = 0; t < trials; ++t) {
@@ -118,51 +117,6 @@ TEST_CASE("a small MLP learns the 8-Gaussian ring: total variation and Fisher di
   MESSAGE("ring8, [2, 32, 32, 1], 1500 steps: TV ", tv0, " -> ", tv, ", Fisher ", f0, " -> ", f);
   CHECK(tv < 0.5 * tv0);
   CHECK(f < 0.3 * f0);
-}
-
-TEST_CASE("model files round-trip exactly and refuse damage") {
-  const std::string path = (std::filesystem::temp_directory_path() / "wengert_model_test.wgt").string();
-  nn::Potential phi = nn::mlp({2, 5, 1}, nn::Activation::silu, 0.25);
-  std::vector<double> theta = nn::initial_parameters(phi, 8);
-  theta[0] = 1.0 / 3.0;
-  score::save_model(path, phi, theta);
-  auto [loaded, values] = score::load_model(path);
-  CHECK(values == theta);  // bit for bit
-  CHECK(loaded.widths == phi.widths);
-  CHECK(loaded.activation == nn::Activation::silu);
-  CHECK(loaded.confinement == 0.25);
-  CHECK(!std::filesystem::exists(path + ".tmp." + std::to_string(::getpid())));
-
-  std::ifstream in(path);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  {
-    std::ofstream(path) << text.substr(0, text.size() / 2);  // truncated
-  }
-  CHECK_THROWS_WITH_AS(score::load_model(path), doctest::Contains("truncated"), UsageError);
-  std::string corrupt = text;
-  corrupt[text.find("parameters") + 20] ^= 1;  // one flipped bit in a parameter
-  { std::ofstream(path) << corrupt; }
-  CHECK_THROWS_WITH_AS(score::load_model(path), doctest::Contains("checksum does not match"), UsageError);
-  { std::ofstream(path) << "x,y\n1,2\n"; }
-  CHECK_THROWS_WITH_AS(score::load_model(path), doctest::Contains("not a wengert model file"), UsageError);
-  std::filesystem::remove(path);
-}
-
-TEST_CASE("the CSV loader names the file, line and column of bad data") {
-  const std::string path = (std::filesystem::temp_directory_path() / "wengert_data_test.csv").string();
-  auto write = [&](const char* text) { std::ofstream(path) << text; };
-  write("# x, y\n1.5, 2\n3, 4\n");
-  Matrix<double> m = score::load_csv(path);
-  CHECK(m.rows() == 2);
-  CHECK(m(1, 0) == 3.0);
-  write("1, 2\n3, oops\n");
-  CHECK_THROWS_WITH_AS(score::load_csv(path), doctest::Contains(":2: column 2 is ' oops'"), UsageError);
-  write("1, 2\n3, nan\n");
-  CHECK_THROWS_WITH_AS(score::load_csv(path), doctest::Contains("non-finite"), UsageError);
-  write("1, 2\n3\n");
-  CHECK_THROWS_WITH_AS(score::load_csv(path), doctest::Contains("1 columns where the first row has 2"), UsageError);
-  std::filesystem::remove(path);
-  CHECK_THROWS_WITH_AS(score::load_csv(path), doctest::Contains("cannot open"), UsageError);
 }
 
 TEST_CASE("training refuses bad data and settings with the fix") {

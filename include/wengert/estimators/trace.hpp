@@ -19,7 +19,7 @@
 #include "wengert/matrix.hpp"
 #include "wengert/tape.hpp"
 
-namespace wengert {
+namespace wengert::estimators {
 
 /// A symmetric n x n operator known by its products. `apply` takes m vectors as
 /// the rows of V (m x n) and returns the m products A·v as rows (m x n): m probes
@@ -117,4 +117,4 @@ class HessianBatch {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace wengert
+}  // namespace wengert::estimators

@@ -1,4 +1,4 @@
-// Data sets with exact samplers, and exact scores where they exist; a CSV loader.
+// Data sets with exact samplers, and exact scores and densities where they exist.
 #pragma once
 
 #include <cstdint>
@@ -44,10 +44,5 @@ Dataset swiss_roll(double noise = 0.1);
 /// The built-in sets by name: gaussian, ring8, two_moons, rings, checkerboard, swiss_roll.
 Dataset dataset(const std::string& name);
 std::vector<std::string> dataset_names();
-
-/// Rows of comma-separated numbers, all of one width; '#' starts a comment line.
-/// A malformed entry, a ragged row or a non-finite value throws UsageError
-/// naming the file, the line and the column.
-Matrix<double> load_csv(const std::string& path);
 
 }  // namespace wengert::score

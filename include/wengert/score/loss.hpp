@@ -25,9 +25,9 @@ Loss loss_from(const std::string& name);  ///< throws UsageError naming the choi
 
 struct LossOptions {
   Loss kind = Loss::exact;
-  Probe probe = Probe::rademacher;  ///< hutchinson and sliced
-  std::size_t probes = 1;           ///< probes per sample: the trainer repeats each row this many times
-  double sigma = 0.1;               ///< denoising: the noise level
+  estimators::Probe probe = estimators::Probe::rademacher;  ///< hutchinson and sliced
+  std::size_t probes = 1;  ///< probes per sample: the trainer repeats each row this many times
+  double sigma = 0.1;      ///< denoising: the noise level
 };
 
 /// The loss tape of the potential. Throws UsageError for sigma <= 0 or no probes.

@@ -9,13 +9,13 @@
 
 #include "wengert/nn/potential.hpp"
 
-namespace wengert::score {
+namespace wengert::nn {
 
-/// Writes `path`. Throws UsageError if it cannot be written (the old file stays).
-void save_model(const std::string& path, const nn::Potential& phi, const std::vector<double>& theta);
+/// Writes `path`. Throws IoError if it cannot be written (the old file stays).
+void save_model(const std::string& path, const Potential& phi, const std::vector<double>& theta);
 
 /// Reads a model file; a wrong format, version, truncation or checksum throws
-/// UsageError naming the file and what is wrong. Nothing is half-read.
-std::pair<nn::Potential, std::vector<double>> load_model(const std::string& path);
+/// IoError naming the file and what is wrong. Nothing is half-read.
+std::pair<Potential, std::vector<double>> load_model(const std::string& path);
 
-}  // namespace wengert::score
+}  // namespace wengert::nn

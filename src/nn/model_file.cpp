@@ -9,18 +9,17 @@
 //   parameters 4353
 //   <one parameter per line, %.17g: exact round trip>
 //   checksum <FNV-1a 64 of every byte above this line, hex>
-#include "wengert/score/model_file.hpp"
+#include "wengert/nn/model_file.hpp"
 
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "wengert/error.hpp"
+#include "wengert/io.hpp"
 
-namespace wengert::score {
+namespace wengert::nn {
 
 namespace {
 
@@ -31,46 +30,28 @@ std::uint64_t fnv1a(const std::string& bytes) {
 }
 
 [[noreturn]] void bad(const std::string& path, const std::string& why) {
-  throw UsageError(fmt::format("load_model: '{}' {}", path, why));
+  throw IoError(fmt::format("load_model: '{}' {}", path, why));
 }
 
 }  // namespace
 
-void save_model(const std::string& path, const nn::Potential& phi, const std::vector<double>& theta) {
+void save_model(const std::string& path, const Potential& phi, const std::vector<double>& theta) {
   if (theta.size() != phi.parameter_count())
     throw ShapeError(fmt::format("save_model: theta has {} entries; the potential has {} parameters", theta.size(),
                                  phi.parameter_count()));
   if (phi.kind == "custom")
     throw UsageError("save_model: a custom potential's tape cannot be saved; save its parameters yourself");
   std::string body = fmt::format("wengert-model 1\nkind {}\nwidths {}\nactivation {}\nconfinement {:.17g}\n", phi.kind,
-                                 fmt::join(phi.widths, " "), nn::to_string(phi.activation), phi.confinement);
+                                 fmt::join(phi.widths, " "), to_string(phi.activation), phi.confinement);
   if (phi.kind == "time_mlp") body += fmt::format("time_features {}\n", phi.time_features);
   body += fmt::format("parameters {}\n", theta.size());
   for (double v : theta) body += fmt::format("{:.17g}\n", v);
   body += fmt::format("checksum {:016x}\n", fnv1a(body));
 
-  // Atomic: write a temporary file next to the target, flush it to disk, rename it over the target.
-  const std::string temporary = fmt::format("{}.tmp.{}", path, ::getpid());
-  {
-    std::FILE* f = std::fopen(temporary.c_str(), "wb");
-    if (!f)
-      throw UsageError(fmt::format("save_model: cannot write '{}' (is the folder there and writable?)", temporary));
-    const bool ok =
-        std::fwrite(body.data(), 1, body.size(), f) == body.size() && std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
-    if (std::fclose(f) != 0 || !ok) {
-      std::remove(temporary.c_str());
-      throw UsageError(fmt::format("save_model: writing '{}' failed (disk full?); '{}' is unchanged", temporary, path));
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    std::remove(temporary.c_str());
-    throw UsageError(fmt::format("save_model: cannot replace '{}': {}", path, error.message()));
-  }
+  io::write_atomically(path, body);
 }
 
-std::pair<nn::Potential, std::vector<double>> load_model(const std::string& path) {
+std::pair<Potential, std::vector<double>> load_model(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) bad(path, "cannot be opened");
   std::stringstream all;
@@ -114,11 +95,11 @@ std::pair<nn::Potential, std::vector<double>> load_model(const std::string& path
     } else
       bad(path, fmt::format("has an unknown line '{}'", line));
   }
-  nn::Potential phi = kind == "quadratic" && widths.size() == 1 ? nn::quadratic(widths[0])
-                      : kind == "mlp" ? nn::mlp(widths, nn::activation_from(activation), confinement, false)
-                      : kind == "time_mlp"
-                          ? nn::time_mlp(widths, nn::activation_from(activation), time_features, confinement)
-                          : (bad(path, fmt::format("describes an unknown potential '{}'", kind)), nn::Potential{});
+  Potential phi = kind == "quadratic" && widths.size() == 1 ? quadratic(widths[0])
+                  : kind == "mlp" ? mlp(widths, activation_from(activation), confinement, false)
+                  : kind == "time_mlp"
+                      ? time_mlp(widths, activation_from(activation), time_features, confinement)
+                      : (bad(path, fmt::format("describes an unknown potential '{}'", kind)), Potential{});
   if (count != phi.parameter_count())
     bad(path, fmt::format("lists {} parameters; its architecture has {}", count, phi.parameter_count()));
   std::vector<double> theta(count);
@@ -127,4 +108,4 @@ std::pair<nn::Potential, std::vector<double>> load_model(const std::string& path
   return {std::move(phi), std::move(theta)};
 }
 
-}  // namespace wengert::score
+}  // namespace wengert::nn
