@@ -1,0 +1,55 @@
+// A plan: what planning a tape decides, once, before any run. Where every
+// node's value lives, which nodes are read through instead of formed, which
+// ones sum over the batch, and the steps of a run in order. Planning is a
+// sequence of named passes (planning.cpp), each deciding one of these things.
+//
+// Where a value lives:
+//   batch        its rows are the batch of samples: computed chunk by chunk (a
+//                few dozen rows that fit in cache), chunks spread over threads;
+//                its buffer is a slot in the chunk's arena, reused once dead;
+//   shared       parameters and what is computed from them: one buffer, computed
+//                once per run, before the chunks (or after them, see reductions);
+//   transposed   the transpose of batch rows, never formed: the product Xᵀ·Y
+//                that uses it is a sum over the batch, computed by the GEMM
+//                kernel with a transposed view of X.
+// A shared node computed from batch rows (sum_rows, Xᵀ·Y) is a reduction: the
+// chunks add their parts into partial sums, which are merged after the chunks.
+// Shared nodes that need a reduction run after the chunks.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "wengert/program.hpp"
+#include "wengert/tape.hpp"
+
+namespace wengert::detail {
+
+enum class Place : std::uint8_t { shared, batch, transposed };
+
+struct Plan {
+  Tape tape;
+  std::vector<Place> place;                  // per node
+  std::vector<bool> is_output;               // per node: an output, formed and copied out
+  std::vector<bool> read_through;            // per node: never formed, read through by its users (a bias row, a Wᵀ)
+  std::vector<bool> reduction;               // per node: a shared value summed over the batch
+  std::vector<bool> after_reduction;         // per node: a shared value that needs a reduction's result
+  std::vector<std::size_t> offset;           // shared: into the shared storage; batch: arena column offset
+  std::vector<std::size_t> partial_offset;   // reductions: into a buffer of partial sums
+  std::vector<NodeId> before, chunk, after;  // the steps of a run: before the chunks, per chunk, after them
+  std::vector<bool> paired;                  // per chunk step: runs with the next step at one row (pair_products)
+  bool whole_batch = false;                  // a batch value needs a reduction: one chunk of all rows
+  std::size_t shared_size = 0, partial_size = 0;  // entries
+  std::size_t arena_width = 0;                    // columns of a chunk's arena
+  std::size_t chunk_rows = 0;                     // rows per chunk
+};
+
+/// Plans the tape for values of `element_size` bytes. Throws UsageError for a
+/// tape the executor cannot run (a transposed batch used other than as Xᵀ·Y).
+Plan make_plan(Tape tape, const ProgramOptions& options, std::size_t element_size);
+
+/// One line: what the plan holds and how a run proceeds.
+std::string describe(const Plan& plan, std::size_t element_size, int threads, bool simd);
+
+}  // namespace wengert::detail

@@ -1,0 +1,166 @@
+// A run: check the bound inputs, run the shared steps before the batch, the
+// chunks of rows over the threads, merge the reductions' partial sums, run the
+// shared steps after the batch, and copy the outputs out.
+//
+// Weight transposes are read through at small batches (a product reads W by
+// rows, as dot products) and formed once per run at large ones, where the
+// faster row-major kernel repays forming Wᵀ.
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "exec/runner.hpp"
+#include "tape/index.hpp"
+#include "wengert/error.hpp"
+
+namespace wengert::detail {
+
+namespace {
+constexpr std::size_t rows_to_form_transposes = 16;
+}
+
+template <class T>
+Runner<T>::Runner(Plan plan, const ProgramOptions& options) : plan_(std::move(plan)), options_(options) {
+  const auto threads = static_cast<std::size_t>(std::max(1, options.threads));
+  shared_.assign(plan_.shared_size, T(0));
+  arenas_.assign(threads, std::vector<T>(plan_.whole_batch ? 0 : plan_.arena_width * plan_.chunk_rows));
+  partials_.assign(threads, std::vector<T>(plan_.partial_size));
+  if (threads > 1) pool_ = std::make_unique<ThreadPool>(static_cast<int>(threads));
+  bound_.assign(plan_.tape.inputs().size(), MatrixView<const T>{});
+  outputs_.assign(plan_.tape.outputs().size(), Matrix<T>());
+}
+
+// The batch size, from the inputs with a row per sample, which must agree.
+template <class T>
+std::size_t Runner<T>::batch_rows_of_inputs() const {
+  std::size_t rows = 0;
+  std::string rows_from;
+  for (std::size_t k = 0; k < bound_.size(); ++k) {
+    const Input& in = plan_.tape.inputs()[k];
+    if (bound_[k].data == nullptr)
+      throw UsageError(
+          fmt::format("Program::run: input '{}' is not bound; call set(\"{}\", value) first", in.name, in.name));
+    if (in.shape.rows != batch) continue;
+    if (rows == 0) {
+      rows = bound_[k].rows;
+      rows_from = in.name;
+    } else if (bound_[k].rows != rows) {
+      throw ShapeError(
+          fmt::format("Program::run: input '{}' has {} rows but '{}' has {}; inputs with a row per "
+                      "sample need the same number of rows",
+                      in.name, bound_[k].rows, rows_from, rows));
+    }
+  }
+  const bool has_batch =
+      std::any_of(plan_.place.begin(), plan_.place.end(), [](Place p) { return p != Place::shared; });
+  if (has_batch && rows == 0)
+    throw UsageError("Program::run: the tape computes per-sample rows but has no input with a row per sample");
+  return rows;
+}
+
+// Outputs (and a whole-batch arena) are allocated when the batch size changes, not per run.
+template <class T>
+void Runner<T>::resize_outputs(std::size_t rows) {
+  if (rows == batch_rows_ && !outputs_.empty() && outputs_[0].rows() != 0) return;
+  batch_rows_ = rows;
+  for (std::size_t k = 0; k < outputs_.size(); ++k) {
+    const Shape s = plan_.tape.node(plan_.tape.outputs()[k].node).shape;
+    outputs_[k] = Matrix<T>(s.rows == batch ? rows : count_of(s.rows), count_of(s.cols));
+  }
+  if (plan_.whole_batch) arenas_[0].assign(plan_.arena_width * rows, T(0));
+}
+
+template <class T>
+void Runner<T>::run() {
+  const std::size_t rows = batch_rows_of_inputs();
+  resize_outputs(rows);
+  form_transposes_ = rows >= rows_to_form_transposes;
+  const Chunk shared{arenas_[0].data(), nullptr, 0, 0};
+  for (NodeId id : plan_.before) step(id, shared);
+  if (plan_.whole_batch) {
+    const Chunk all{arenas_[0].data(), nullptr, 0, rows};
+    run_steps(all);
+    copy_rows_out(all);
+  } else if (rows > 0) {  // even with no steps: an output may be an input, copied out per chunk
+    run_chunks(rows);
+  }
+  for (NodeId id : plan_.after) step(id, shared);
+  copy_shared_out();
+}
+
+// The chunk steps in order; at one row a paired product runs with its partner.
+template <class T>
+void Runner<T>::run_steps(const Chunk& cx) {
+  for (std::size_t s = 0; s < plan_.chunk.size(); ++s) {
+    if (cx.rows == 1 && plan_.paired[s]) {
+      step_pair(plan_.chunk[s], plan_.chunk[s + 1], cx);
+      ++s;
+    } else {
+      step(plan_.chunk[s], cx);
+    }
+  }
+}
+
+// Chunk c goes to thread c mod threads; each thread adds its chunks' parts of
+// the reductions into its own partial sums.
+template <class T>
+void Runner<T>::run_chunks(std::size_t rows) {
+  for (auto& p : partials_) std::fill(p.begin(), p.end(), T(0));
+  const std::size_t chunk_rows = plan_.chunk_rows, chunks = (rows + chunk_rows - 1) / chunk_rows;
+  const std::size_t threads = std::min(arenas_.size(), chunks);
+  auto job = [&](std::size_t t) {
+    for (std::size_t c = t; c < chunks; c += threads) {
+      const Chunk cx{arenas_[t].data(), partials_[t].data(), c * chunk_rows,
+                     std::min(chunk_rows, rows - c * chunk_rows)};
+      run_steps(cx);
+      copy_rows_out(cx);
+    }
+  };
+  if (threads <= 1 || !pool_)
+    job(0);
+  else
+    pool_->run([&](int t) {
+      if (static_cast<std::size_t>(t) < threads) job(static_cast<std::size_t>(t));
+    });
+  merge_partials(threads, rows);
+}
+
+// Each reduction's value is the sum of the threads' partial sums (a mean's, divided by the batch size).
+template <class T>
+void Runner<T>::merge_partials(std::size_t threads, std::size_t rows) {
+  for (NodeId id : plan_.chunk) {
+    const std::size_t i = index_of(id);
+    if (!plan_.reduction[i]) continue;
+    const Node& node = plan_.tape.node(id);
+    const std::size_t size = count_of(node.shape.rows) * count_of(node.shape.cols), from = plan_.partial_offset[i];
+    T* y = shared_.data() + plan_.offset[i];
+    std::copy_n(partials_[0].data() + from, size, y);
+    for (std::size_t t = 1; t < threads; ++t)
+      for (std::size_t e = 0; e < size; ++e) y[e] += partials_[t][from + e];
+    if (node.op == Op::mean_rows && plan_.tape.node(node.a).shape.rows == batch)
+      for (std::size_t e = 0; e < size; ++e) y[e] /= static_cast<T>(rows);
+  }
+}
+
+template <class T>
+void Runner<T>::copy_rows_out(const Chunk& cx) {
+  for (std::size_t k = 0; k < outputs_.size(); ++k) {
+    const NodeId id = plan_.tape.outputs()[k].node;
+    if (plan_.place[index_of(id)] != Place::batch) continue;
+    std::copy_n(value(id, cx), cx.rows * outputs_[k].cols(), outputs_[k].data() + cx.r0 * outputs_[k].cols());
+  }
+}
+
+template <class T>
+void Runner<T>::copy_shared_out() {
+  const Chunk shared{arenas_[0].data(), nullptr, 0, 0};
+  for (std::size_t k = 0; k < outputs_.size(); ++k) {
+    const NodeId id = plan_.tape.outputs()[k].node;
+    if (plan_.place[index_of(id)] == Place::batch) continue;
+    std::copy_n(value(id, shared), outputs_[k].rows() * outputs_[k].cols(), outputs_[k].data());
+  }
+}
+
+template class Runner<float>;
+template class Runner<double>;
+
+}  // namespace wengert::detail

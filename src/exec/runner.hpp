@@ -1,0 +1,73 @@
+// Running a plan: the buffers of a program and the walk over its steps.
+// run.cpp holds the run (inputs, chunks over threads, reductions, outputs);
+// step.cpp computes one step over one chunk of rows.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "exec/plan.hpp"
+#include "exec/thread_pool.hpp"
+#include "wengert/matrix.hpp"
+
+namespace wengert::detail {
+
+template <class T>
+class Runner {
+ public:
+  Runner(Plan plan, const ProgramOptions& options);
+
+  const Plan& plan() const { return plan_; }
+  /// Binds input k (checked by the caller).
+  void bind(std::size_t k, MatrixView<const T> value) { bound_[k] = value; }
+  void run();
+  /// Output k of the last run; empty before the first.
+  const Matrix<T>& output(std::size_t k) const { return outputs_[k]; }
+
+ private:
+  // A chunk: rows [r0, r0 + rows) of the batch, its arena, and where its
+  // reductions add their parts (null: straight into the shared value).
+  struct Chunk {
+    T* arena;
+    T* partial;
+    std::size_t r0, rows;
+  };
+
+  // run.cpp
+  std::size_t batch_rows_of_inputs() const;
+  void resize_outputs(std::size_t rows);
+  void run_chunks(std::size_t rows);
+  void run_steps(const Chunk& cx);
+  void merge_partials(std::size_t threads, std::size_t rows);
+  void copy_rows_out(const Chunk& cx);
+  void copy_shared_out();
+
+  // step.cpp
+  void step(NodeId id, const Chunk& cx);
+  void step_pair(NodeId first, NodeId second, const Chunk& cx);
+  void elementwise(const Node& node, std::size_t rows, const Chunk& cx, T* y);
+  void copy_or_sum(NodeId id, const Node& node, std::size_t rows, const Chunk& cx, T* y);
+  void layout(const Node& node, std::size_t rows, const Chunk& cx, T* y);
+  void product(NodeId id, const Node& node, std::size_t rows, const Chunk& cx, T* y);
+  void check_finite(NodeId id, const T* y, std::size_t rows, std::size_t cols, std::size_t r0) const;
+  const T* value(NodeId id, const Chunk& cx) const;
+  T* result(NodeId id, const Chunk& cx);
+  std::size_t rows_of(NodeId id, const Chunk& cx) const;
+  bool reads_weight_by_rows(const Node& product_node) const;
+
+  Plan plan_;
+  ProgramOptions options_;
+  std::vector<T> shared_;
+  std::vector<std::vector<T>> arenas_, partials_;  // one per thread
+  std::vector<MatrixView<const T>> bound_;
+  std::vector<Matrix<T>> outputs_;
+  std::size_t batch_rows_ = 0;   // of the last run
+  bool form_transposes_ = true;  // this run forms the read-through weight transposes (see run.cpp)
+  std::unique_ptr<ThreadPool> pool_;
+};
+
+extern template class Runner<float>;
+extern template class Runner<double>;
+
+}  // namespace wengert::detail

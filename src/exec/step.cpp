@@ -1,0 +1,210 @@
+// One step of a run: a node computed over one chunk of rows (or once, for a
+// shared value), by the kernels. Values read through (plan.hpp) are read here
+// by the steps that use them: a bias row added row by row, a weight transpose
+// read as W by rows.
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+
+#include "exec/runner.hpp"
+#include "kernels/kernels.hpp"
+#include "tape/index.hpp"
+#include "wengert/error.hpp"
+
+namespace wengert::detail {
+
+namespace {
+// Output columns below which Y·Wᵀ reads W by rows even where Wᵀ is formed: few
+// columns make the row-major kernel all tail, and dot products win.
+constexpr std::size_t narrow_product = 16;
+}  // namespace
+
+template <class T>
+std::size_t Runner<T>::rows_of(NodeId id, const Chunk& cx) const {
+  return plan_.place[index_of(id)] == Place::batch ? cx.rows : count_of(plan_.tape.node(id).shape.rows);
+}
+
+template <class T>
+const T* Runner<T>::value(NodeId id, const Chunk& cx) const {
+  const Node& node = plan_.tape.node(id);
+  const std::size_t i = index_of(id);
+  if (node.op == Op::input) {
+    const T* p = bound_[count_of(node.begin)].data;
+    return plan_.place[i] == Place::batch ? p + cx.r0 * count_of(node.shape.cols) : p;
+  }
+  if (plan_.place[i] == Place::batch) return cx.arena + plan_.offset[i] * cx.rows;
+  if (plan_.place[i] == Place::transposed) return value(node.a, cx);
+  return shared_.data() + plan_.offset[i];
+}
+
+// Where a step writes: a reduction inside a chunk adds into its partial sum.
+template <class T>
+T* Runner<T>::result(NodeId id, const Chunk& cx) {
+  const std::size_t i = index_of(id);
+  if (plan_.reduction[i] && cx.partial) return cx.partial + plan_.partial_offset[i];
+  return const_cast<T*>(value(id, cx));
+}
+
+template <class T>
+bool Runner<T>::reads_weight_by_rows(const Node& product_node) const {
+  return plan_.read_through[index_of(product_node.b)] &&
+         (!form_transposes_ || count_of(product_node.shape.cols) < narrow_product);
+}
+
+template <class T>
+void Runner<T>::step(NodeId id, const Chunk& cx) {
+  const Node& node = plan_.tape.node(id);
+  const std::size_t rows = rows_of(id, cx), cols = count_of(node.shape.cols);
+  T* y = result(id, cx);
+  // clang-format off
+  switch (node.op) {
+    case Op::input: return;  // bound by the user, never a step
+    case Op::fill: std::fill(y, y + rows * cols, static_cast<T>(node.value)); break;
+    case Op::neg: case Op::square: case Op::sqrt: case Op::exp: case Op::log: case Op::log1p:
+    case Op::tanh: case Op::sigmoid: case Op::softplus: case Op::silu: case Op::sin: case Op::cos:
+    case Op::pow: case Op::add_scalar: case Op::mul_scalar: case Op::relu: case Op::abs:
+    case Op::step: case Op::sign: case Op::add: case Op::sub: case Op::mul: case Op::div:
+      elementwise(node, rows, cx, y);
+      break;
+    case Op::broadcast_rows: case Op::spread_rows: case Op::broadcast_cols: case Op::sum_rows:
+    case Op::mean_rows: case Op::sum_cols:
+      copy_or_sum(id, node, rows, cx, y);
+      break;
+    case Op::transpose:
+      if (plan_.read_through[index_of(id)] && !form_transposes_) return;  // its users read W by rows this run
+      layout(node, rows, cx, y);
+      break;
+    case Op::slice_cols: case Op::pad_cols: case Op::concat_cols: layout(node, rows, cx, y); break;
+    case Op::matmul: product(id, node, rows, cx, y); break;
+  }
+  // clang-format on
+  if (options_.check_finite) check_finite(id, y, rows, cols, plan_.place[index_of(id)] == Place::batch ? cx.r0 : 0);
+}
+
+// y = op(a) or a op b, entry by entry; an operand that is a bias row read
+// through is the same row for every row of y.
+template <class T>
+void Runner<T>::elementwise(const Node& node, std::size_t rows, const Chunk& cx, T* y) {
+  const std::size_t cols = count_of(node.shape.cols);
+  if (op_kind(node.op) == OpKind::unary) {
+    kernels::unary(node.op, value(node.a, cx), y, rows * cols, static_cast<T>(node.value), options_.simd);
+    return;
+  }
+  const bool a_row = plan_.read_through[index_of(node.a)], b_row = plan_.read_through[index_of(node.b)];
+  if (!a_row && !b_row) {
+    kernels::binary(node.op, value(node.a, cx), value(node.b, cx), y, rows * cols, options_.simd);
+    return;
+  }
+  auto row_of = [&](NodeId arg, bool is_row) {  // (pointer, step between rows)
+    return is_row ? std::pair{value(plan_.tape.node(arg).a, cx), std::size_t(0)} : std::pair{value(arg, cx), cols};
+  };
+  const auto [pa, step_a] = row_of(node.a, a_row);
+  const auto [pb, step_b] = row_of(node.b, b_row);
+  for (std::size_t r = 0; r < rows; ++r)
+    kernels::binary(node.op, pa + r * step_a, pb + r * step_b, y + r * cols, cols, options_.simd);
+}
+
+// Broadcasts and sums. Inside a chunk a sum over the batch adds into its
+// partial sum; a mean's division by the batch size waits for the merge.
+template <class T>
+void Runner<T>::copy_or_sum(NodeId id, const Node& node, std::size_t rows, const Chunk& cx, T* y) {
+  const T* a = value(node.a, cx);
+  const std::size_t cols = count_of(node.shape.cols);
+  const std::size_t a_rows = rows_of(node.a, cx), a_cols = count_of(plan_.tape.node(node.a).shape.cols);
+  auto total_rows = [&](Dim d) { return static_cast<T>(d == batch ? batch_rows_ : count_of(d)); };
+  if (node.op == Op::broadcast_rows || node.op == Op::spread_rows) {
+    const T scale = node.op == Op::spread_rows ? T(1) / total_rows(node.size) : T(1);
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t j = 0; j < cols; ++j) y[r * cols + j] = a[j] * scale;
+  } else if (node.op == Op::broadcast_cols) {
+    for (std::size_t r = 0; r < rows; ++r) std::fill(y + r * cols, y + (r + 1) * cols, a[r]);
+  } else if (node.op == Op::sum_cols) {
+    kernels::sum_cols(a, y, rows, a_cols, options_.simd);
+  } else if (plan_.reduction[index_of(id)] && cx.partial) {  // sum_rows, mean_rows over this chunk
+    kernels::sum_rows(a, y, a_rows, cols, true, options_.simd);
+  } else {  // sum_rows, mean_rows at once
+    kernels::sum_rows(a, y, a_rows, cols, false, options_.simd);
+    const T scale = T(1) / total_rows(plan_.tape.node(node.a).shape.rows);
+    if (node.op == Op::mean_rows) kernels::unary(Op::mul_scalar, y, y, cols, scale, options_.simd);
+  }
+}
+
+// Transposes (of a shared value: a batch one is never formed), slices, pads, concatenations.
+template <class T>
+void Runner<T>::layout(const Node& node, std::size_t rows, const Chunk& cx, T* y) {
+  const T* a = value(node.a, cx);
+  const std::size_t cols = count_of(node.shape.cols), a_cols = count_of(plan_.tape.node(node.a).shape.cols);
+  const std::size_t first = count_of(node.begin);
+  if (node.op == Op::transpose) {
+    for (std::size_t r = 0; r < cols; ++r)
+      for (std::size_t j = 0; j < a_cols; ++j) y[j * cols + r] = a[r * a_cols + j];
+  } else if (node.op == Op::slice_cols) {
+    for (std::size_t r = 0; r < rows; ++r) std::copy_n(a + r * a_cols + first, cols, y + r * cols);
+  } else if (node.op == Op::pad_cols) {
+    std::fill(y, y + rows * cols, T(0));
+    for (std::size_t r = 0; r < rows; ++r) std::copy_n(a + r * a_cols, a_cols, y + r * cols + first);
+  } else {  // concat_cols
+    const T* b = value(node.b, cx);
+    const std::size_t b_cols = cols - a_cols;
+    for (std::size_t r = 0; r < rows; ++r) {
+      std::copy_n(a + r * a_cols, a_cols, y + r * cols);
+      std::copy_n(b + r * b_cols, b_cols, y + r * cols + a_cols);
+    }
+  }
+}
+
+// C = A·B by the GEMM kernel, which takes strided views: Xᵀ·Y over the chunk's
+// rows (a sum over the batch), Y·Wᵀ reading W by rows, or a plain product.
+template <class T>
+void Runner<T>::product(NodeId id, const Node& node, std::size_t rows, const Chunk& cx, T* y) {
+  const std::size_t cols = count_of(node.shape.cols);
+  const std::size_t k = count_of(plan_.tape.node(node.a).shape.cols);
+  const T* a = value(node.a, cx);
+  if (plan_.place[index_of(node.a)] == Place::transposed) {  // A(i, p) = X[p][i]
+    const std::size_t x_cols = count_of(plan_.tape.node(plan_.tape.node(node.a).a).shape.cols);
+    const bool accumulate = plan_.reduction[index_of(id)] && cx.partial;
+    kernels::gemm(x_cols, cols, cx.rows, a, 1, x_cols, value(node.b, cx), cols, 1, y, cols, accumulate, options_.simd);
+  } else if (reads_weight_by_rows(node)) {  // Wᵀ(p, j) = W[j][p]
+    const T* w = value(plan_.tape.node(node.b).a, cx);
+    kernels::gemm(rows, cols, k, a, k, 1, w, 1, k, y, cols, false, options_.simd);
+  } else {
+    kernels::gemm(rows, cols, k, a, k, 1, value(node.b, cx), cols, 1, y, cols, false, options_.simd);
+  }
+}
+
+// A product and its partner at one row, the weight read once (planning.cpp, pair_products).
+template <class T>
+void Runner<T>::step_pair(NodeId first, NodeId second, const Chunk& cx) {
+  const Node& x = plan_.tape.node(first);
+  const Node& y = plan_.tape.node(second);
+  const std::size_t cols = count_of(x.shape.cols), k = count_of(plan_.tape.node(x.a).shape.cols);
+  const bool by_rows = reads_weight_by_rows(x);
+  const T* b = by_rows ? value(plan_.tape.node(x.b).a, cx) : value(x.b, cx);
+  kernels::gemm_pair(cols, k, value(x.a, cx), value(y.a, cx), b, by_rows ? std::size_t(1) : cols,
+                     by_rows ? k : std::size_t(1), result(first, cx), result(second, cx), options_.simd);
+  if (options_.check_finite) {
+    check_finite(first, result(first, cx), 1, cols, cx.r0);
+    check_finite(second, result(second, cx), 1, cols, cx.r0);
+  }
+}
+
+template <class T>
+void Runner<T>::check_finite(NodeId id, const T* y, std::size_t rows, std::size_t cols, std::size_t r0) const {
+  for (std::size_t k = 0; k < rows * cols; ++k) {
+    if (std::isfinite(y[k])) continue;
+    const Node& node = plan_.tape.node(id);
+    const std::string from =
+        node.origin.kind == Origin::primal
+            ? ""
+            : fmt::format(", {} of %{}", node.origin.kind == Origin::tangent ? "tangent" : "adjoint", node.origin.of);
+    throw NonFiniteError(
+        fmt::format("Program::run: node %{} ({}{}) produced {} at row {}, column {}; print the tape "
+                    "(wengert::to_string) to see what feeds it",
+                    id, op_name(node.op), from, std::isnan(y[k]) ? "NaN" : "Inf", r0 + k / cols, k % cols));
+  }
+}
+
+template class Runner<float>;
+template class Runner<double>;
+
+}  // namespace wengert::detail
