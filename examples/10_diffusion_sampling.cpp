@@ -43,10 +43,10 @@ int main(int argc, char** argv) {
     diffusion::ScoreField score = diffusion::learned_score(phi, theta, 2);
     Matrix<double> truth = data.sample(n, 2);
     auto both = [&](const Matrix<double>& x) {
-      return std::pair{diffusion::energy_distance(x, truth), diffusion::sliced_wasserstein(x, truth)};
+      return std::pair{score::energy_distance(x, truth), score::sliced_wasserstein(x, truth)};
     };
     auto cell = [](std::pair<double, double> d) { return fmt::format("{:.4f} ({:.3f})", d.first, d.second); };
-    const auto floor = both(data.sample(n, 3)), gaussian = both(diffusion::fitted_gaussian(truth, n, 4));
+    const auto floor = both(data.sample(n, 3)), gaussian = both(score::fitted_gaussian(truth, n, 4));
     std::string cells;
     Matrix<double> generated;
     for (diffusion::Sampler kind : {diffusion::Sampler::langevin, diffusion::Sampler::sde, diffusion::Sampler::ode}) {

@@ -326,11 +326,11 @@ int main(int argc, char** argv) {
                        other = truth->sample(sample_n, options.seed + 200);
         auto show = [&](const char* what, const Matrix<double>& m) {
           fmt::print("  {:<28} energy distance {:>8.4f}   sliced Wasserstein {:.4f}\n", what,
-                     diffusion::energy_distance(m, reference), diffusion::sliced_wasserstein(m, reference));
+                     score::energy_distance(m, reference), score::sliced_wasserstein(m, reference));
         };
         show("generated", generated);
         show("floor (independent truth)", other);
-        show("fitted Gaussian", diffusion::fitted_gaussian(x, sample_n, options.seed + 300));
+        show("fitted Gaussian", score::fitted_gaussian(x, sample_n, options.seed + 300));
       }
       return 0;
     }

@@ -6,25 +6,22 @@
 #include <random>
 #include <fmt/format.h>
 
+#include "support/names.hpp"
+#include "wengert/ad.hpp"
 #include "wengert/error.hpp"
 
 namespace wengert::nn {
 
-std::string to_string(Activation a) {
-  switch (a) {
-    case Activation::tanh: return "tanh";
-    case Activation::softplus: return "softplus";
-    case Activation::silu: return "silu";
-    case Activation::relu: return "relu";
-  }
-  return "?";
-}
+namespace {
+constexpr detail::Names<Activation, 4> activations{"activation",
+                                                   {{{Activation::tanh, "tanh"},
+                                                     {Activation::softplus, "softplus"},
+                                                     {Activation::silu, "silu"},
+                                                     {Activation::relu, "relu"}}}};
+}  // namespace
 
-Activation activation_from(const std::string& name) {
-  for (Activation a : {Activation::tanh, Activation::softplus, Activation::silu, Activation::relu})
-    if (to_string(a) == name) return a;
-  throw UsageError(fmt::format("activation '{}' is not known; use tanh, softplus or silu", name));
-}
+std::string to_string(Activation a) { return activations.name(a); }
+Activation activation_from(const std::string& name) { return activations.parse(name); }
 
 template <class T>
 void Potential::bind(Program<T>& program, std::span<const T> theta) const {
@@ -43,6 +40,37 @@ void Potential::gather_gradient(const Program<double>& program, std::span<double
     MatrixView<const double> bar = program.get(b.name + "_bar");
     std::copy_n(bar.data, b.rows * b.cols, gradient.begin() + static_cast<std::ptrdiff_t>(b.offset));
   }
+}
+
+std::vector<std::pair<std::string, Var>> Potential::record_parameters(Recorder& rec) const {
+  std::vector<std::pair<std::string, Var>> args;
+  for (const Block& b : blocks)
+    args.emplace_back(b.name, rec.parameter(b.name, static_cast<Dim>(b.rows), static_cast<Dim>(b.cols)));
+  return args;
+}
+
+ScoreProgram::ScoreProgram(const Potential& phi, std::span<const double> theta, int threads)
+    : phi_(&phi), program_(grad(phi.tape, {"x"}, "phi"), {"x_bar"}, {.threads = threads}) {
+  bind(theta);
+}
+
+void ScoreProgram::bind(std::span<const double> theta) { phi_->bind(program_, theta); }
+
+Matrix<double> ScoreProgram::operator()(const Matrix<double>& x) {
+  program_.set("x", x);
+  program_.run();
+  Matrix<double> s = to_matrix(program_.get("x_bar"));
+  for (std::size_t i = 0; i < s.rows() * s.cols(); ++i) s.data()[i] = -s.data()[i];
+  return s;
+}
+
+Matrix<double> ScoreProgram::operator()(const Matrix<double>& x, double t) {
+  if (!program_.tape().has_input("t"))
+    throw UsageError("ScoreProgram: the potential has no time input \"t\"; call it without a level");
+  if (t_.rows() != x.rows()) t_ = Matrix<double>(x.rows(), 1);
+  std::fill(t_.data(), t_.data() + x.rows(), t);
+  program_.set("t", t_);
+  return (*this)(x);
 }
 
 template void Potential::bind<double>(Program<double>&, std::span<const double>) const;

@@ -113,12 +113,10 @@ Tape objective_tape(const MapProblem& problem) {
   Recorder rec;
   Var x = rec.data("x", static_cast<Dim>(problem.forward.n));
   Var b = rec.data("b", static_cast<Dim>(problem.forward.m));
-  std::vector<std::pair<std::string, Var>> f_args{{"x", x}}, phi_args{{"x", x}};
+  std::vector<std::pair<std::string, Var>> f_args{{"x", x}}, phi_args = problem.prior.record_parameters(rec);
+  phi_args.emplace(phi_args.begin(), "x", x);
   for (const auto& [name, value] : problem.forward.constants)
     f_args.emplace_back(name, rec.constant(name, static_cast<Dim>(value.rows()), static_cast<Dim>(value.cols())));
-  for (const nn::Block& block : problem.prior.blocks)
-    phi_args.emplace_back(block.name,
-                          rec.parameter(block.name, static_cast<Dim>(block.rows), static_cast<Dim>(block.cols)));
   Var r = rec.call(problem.forward.tape, f_args)[0] - b;
   Var phi = rec.call(problem.prior.tape, phi_args)[0];
   rec.output("f", dot(r, r) * (0.5 / (problem.sigma * problem.sigma)) + phi);

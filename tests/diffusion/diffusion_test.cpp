@@ -43,15 +43,15 @@ TEST_CASE("with the exact score every sampler reproduces the mixture, as close a
   Matrix<double> reference = ring.sample(1500, 1);
   double floor = 0, gaussian = 0;
   for (std::uint64_t seed = 2; seed < 5; ++seed) {
-    floor += diffusion::sliced_wasserstein(ring.sample(1500, seed), reference) / 3;
-    gaussian += diffusion::sliced_wasserstein(diffusion::fitted_gaussian(reference, 1500, seed), reference) / 3;
+    floor += score::sliced_wasserstein(ring.sample(1500, seed), reference) / 3;
+    gaussian += score::sliced_wasserstein(score::fitted_gaussian(reference, 1500, seed), reference) / 3;
   }
   for (diffusion::Sampler kind : {diffusion::Sampler::langevin, diffusion::Sampler::sde, diffusion::Sampler::ode}) {
     CAPTURE(diffusion::to_string(kind));
     double sw = 0;
     for (std::uint64_t seed = 5; seed < 8; ++seed)
       sw +=
-          diffusion::sliced_wasserstein(
+          score::sliced_wasserstein(
               diffusion::sample(kind, diffusion::exact_score(ring), 1500, 2, {.steps = 400, .seed = seed}), reference) /
           3;
     MESSAGE(diffusion::to_string(kind), ": sliced Wasserstein ", sw, " (floor ", floor, ", fitted Gaussian ", gaussian,
@@ -68,8 +68,8 @@ TEST_CASE("the probability-flow ODE maps the data to N(0, I) and back") {
   std::normal_distribution<double> normal;
   Matrix<double> gauss(1500, 2), gauss2(1500, 2);
   for (std::size_t i = 0; i < 3000; ++i) gauss.data()[i] = normal(rng), gauss2.data()[i] = normal(rng);
-  const double floor = diffusion::sliced_wasserstein(gauss2, gauss);
-  CHECK(diffusion::sliced_wasserstein(noise, gauss) <= 1.3 * floor);
+  const double floor = score::sliced_wasserstein(gauss2, gauss);
+  CHECK(score::sliced_wasserstein(noise, gauss) <= 1.3 * floor);
   Matrix<double> back = diffusion::flow(diffusion::exact_score(ring), noise, 1e-3, 1.0, 800);
   double mean_error = 0;
   for (std::size_t i = 0; i < 3000; ++i) mean_error += std::abs(back.data()[i] - data.data()[i]) / 3000;

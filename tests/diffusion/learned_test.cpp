@@ -15,8 +15,8 @@ TEST_CASE("a learned time-conditioned score generates samples far closer than a 
   Matrix<double> truth = ring.sample(1000, 8),
                  x = diffusion::sample(diffusion::Sampler::ode, diffusion::learned_score(phi, theta), 1000, 2,
                                        {.steps = 300});
-  const double ed = diffusion::energy_distance(x, truth),
-               gauss = diffusion::energy_distance(diffusion::fitted_gaussian(truth, 1000, 9), truth);
+  const double ed = score::energy_distance(x, truth),
+               gauss = score::energy_distance(score::fitted_gaussian(truth, 1000, 9), truth);
   MESSAGE("learned ODE sampler: energy distance ", ed, ", fitted Gaussian ", gauss);
   CHECK(ed < 0.4 * gauss);
 }

@@ -32,7 +32,7 @@ TEST_CASE("relu is refused for second-order losses, with the reason") {
                        doctest::Contains("Laplacian is zero almost everywhere"), UsageError);
   CHECK_NOTHROW(nn::mlp({2, 4, 1}, nn::Activation::relu, 0, false));
   CHECK_THROWS_AS(nn::mlp({2, 4, 3}, nn::Activation::tanh), UsageError);
-  CHECK_THROWS_WITH_AS(nn::activation_from("gelu"), doctest::Contains("use tanh, softplus or silu"), UsageError);
+  CHECK_THROWS_WITH_AS(nn::activation_from("gelu"), doctest::Contains("use tanh, softplus, silu or relu"), UsageError);
 }
 
 TEST_CASE("the confining term adds alpha ‖x‖²/2") {

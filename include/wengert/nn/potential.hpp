@@ -7,8 +7,10 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "wengert/matrix.hpp"
 #include "wengert/program.hpp"
 #include "wengert/tape.hpp"
 
@@ -44,6 +46,27 @@ struct Potential {
   void bind(Program<T>& program, std::span<const T> theta) const;
   /// Copies the program's outputs "<block>_bar" (a gradient tape's) into the flat gradient.
   void gather_gradient(const Program<double>& program, std::span<double> gradient) const;
+  /// One parameter input per block, recorded into `rec`: the arguments that bind
+  /// phi's parameters when its tapes are called (Recorder::call) inside another.
+  std::vector<std::pair<std::string, Var>> record_parameters(Recorder& rec) const;
+};
+
+/// The score s = -∇x phi of a potential, planned once: rows of x (and a level
+/// t for a time-conditioned potential) in, rows of s out.
+class ScoreProgram {
+ public:
+  /// theta is viewed, not copied: it must stay alive (it may change between calls).
+  ScoreProgram(const Potential& phi, std::span<const double> theta, int threads = 1);
+  /// Views other parameters from now on.
+  void bind(std::span<const double> theta);
+  Matrix<double> operator()(const Matrix<double>& x);
+  /// For a time-conditioned potential: every row at level t.
+  Matrix<double> operator()(const Matrix<double>& x, double t);
+
+ private:
+  const Potential* phi_;
+  Program<double> program_;
+  Matrix<double> t_;
 };
 
 /// An MLP potential. Throws UsageError for relu when `second_order` (its Laplacian

@@ -33,6 +33,14 @@ struct LossOptions {
 /// The loss tape of the potential. Throws UsageError for sigma <= 0 or no probes.
 Tape loss_tape(const nn::Potential& phi, const LossOptions& options);
 
+/// The per-sample term of each loss, recorded into `rec` at the point x (B, d),
+/// where `args` binds phi's inputs other than "x" (its parameters, and "t" for
+/// a time-conditioned potential); w is the probe (hutchinson, sliced) or, for
+/// denoising at the noisy point x, the target z/σ (minus the noise's score).
+/// Every loss tape of wengert, here and in diffusion, is recorded by it.
+Var per_sample_loss(Recorder& rec, const nn::Potential& phi, std::vector<std::pair<std::string, Var>> args, Loss kind,
+                    Var x, Var w = {});
+
 /// Whether the loss reads the input "z" (a probe or a noise per row).
 inline bool needs_z(Loss kind) { return kind != Loss::exact; }
 

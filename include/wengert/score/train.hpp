@@ -1,4 +1,4 @@
-// Training a potential by score matching, and judging the result.
+// Training a potential by score matching (on the training core, nn/fit.hpp).
 #pragma once
 
 #include <cmath>
@@ -10,6 +10,7 @@
 #include "wengert/nn/potential.hpp"
 #include "wengert/score/data.hpp"
 #include "wengert/score/loss.hpp"
+#include "wengert/score/metrics.hpp"
 
 namespace wengert::score {
 
@@ -52,25 +53,5 @@ TrainResult train(const nn::Potential& phi, std::vector<double> theta0, const Ma
 /// The loss of theta over all rows of x (one probe or noise per row from the seed).
 double evaluate_loss(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x,
                      const LossOptions& loss, std::uint64_t seed = 7);
-
-/// The learned score s_theta = -∇x phi at each row of x.
-Matrix<double> model_score(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x);
-
-/// E‖s_theta - s_true‖² over the rows of x.
-double fisher_divergence(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x,
-                         const Dataset& truth);
-
-/// The model density exp(-phi)/Z on an n x n grid over [lo, hi]², normalised
-/// numerically (d = 2 only): row-major, cell (i, j) at x = lo + (j + ½) h, y = lo + (i + ½) h.
-Matrix<double> density_grid(const nn::Potential& phi, const std::vector<double>& theta, double lo, double hi,
-                            std::size_t n);
-
-/// The same grid for the data: the exact density where it is known, else a
-/// histogram of `samples` exact samples.
-Matrix<double> reference_grid(const Dataset& truth, double lo, double hi, std::size_t n, std::size_t samples = 2000000);
-
-/// Total variation ½ Σ|p - q| h² and KL(p ‖ q) = Σ p log(p/q) h² between two grids of cell width h.
-double total_variation(const Matrix<double>& p, const Matrix<double>& q, double cell_area);
-double kl_divergence(const Matrix<double>& p, const Matrix<double>& q, double cell_area);
 
 }  // namespace wengert::score

@@ -1,0 +1,91 @@
+// The training core: minimise the loss a tape records over a potential's
+// parameters theta, one optimiser step per batch. Every trainer in wengert
+// (score matching, diffusion) is this loop with its own loss tape and its own
+// source of rows; what differs lives in the caller, what is common lives here:
+// the gradient program planned once, the optimiser and its schedule, the
+// monitoring, early stopping, and which parameters are kept.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "wengert/matrix.hpp"
+#include "wengert/nn/potential.hpp"
+#include "wengert/tape.hpp"
+
+namespace wengert::nn {
+
+/// The rows of one step: a matrix for each data input of the loss tape (its
+/// "x", and "z", "t", "v" where it has them), filled by the caller's source.
+class Batch {
+ public:
+  Batch(const Tape& loss, std::size_t rows);
+  /// The matrix of a data input; throws UsageError naming the inputs there are.
+  Matrix<double>& operator[](std::string_view input);
+  std::size_t rows() const { return rows_; }
+  const std::vector<std::pair<std::string, Matrix<double>>>& inputs() const { return inputs_; }
+
+ private:
+  std::size_t rows_;
+  std::vector<std::pair<std::string, Matrix<double>>> inputs_;
+};
+
+/// Fills the batch for a step (counted from 1).
+using BatchSource = std::function<void(Batch& batch, std::size_t step)>;
+
+/// Which parameters training returns.
+enum class Keep {
+  last,  ///< the last iterate
+  best,  ///< the iterate with the lowest evaluation (needs FitCallbacks::evaluate)
+};
+
+struct FitOptions {
+  std::string optimizer = "adam";  ///< adam or sgd (nn/optimizer.hpp)
+  double learning_rate = 1e-3;
+  bool cosine_schedule = true;  ///< the rate falls from learning_rate to 0 along half a cosine
+  std::size_t steps = 2000;
+  std::size_t batch = 256;  ///< rows of every matrix of the batch
+  int threads = 1;
+  std::size_t eval_every = 0;  ///< evaluate (and report) every this many steps and at the last; 0: never
+  std::size_t patience = 0;    ///< stop after this many evaluations without a better one; 0: never
+  Keep keep = Keep::last;
+};
+
+/// One report: where training is, and how fast.
+struct FitStep {
+  std::size_t step = 0, steps = 0;
+  double train_loss = 0;  ///< the mean loss of the steps since the last report
+  double evaluation = 0;  ///< FitCallbacks::evaluate at this step; NaN without it
+  double samples_per_second = 0, eta_seconds = 0;
+};
+
+struct FitCallbacks {
+  /// The loss to judge theta by (held out); lower is better.
+  std::function<double(std::span<const double> theta)> evaluate;
+  /// At every report, after the evaluation.
+  std::function<void(const FitStep& step, std::span<const double> theta)> report;
+  /// At an evaluation better than every earlier one (for checkpoints).
+  std::function<void(std::span<const double> theta)> improved;
+};
+
+struct FitResult {
+  std::vector<double> theta;  ///< as FitOptions::keep says
+  std::vector<FitStep> history;
+  std::size_t best_step = 0;  ///< of the best evaluation; 0 without evaluations
+  bool stopped_early = false;
+};
+
+/// Minimises the loss tape's output "J" (1, 1) over theta from theta0. The tape's
+/// parameter inputs are phi's blocks; its data inputs are filled by `source`.
+/// Throws NonFiniteError naming the step and the learning rate if the loss
+/// becomes NaN or infinite.
+FitResult fit(const Potential& phi, const Tape& loss, std::vector<double> theta0, const BatchSource& source,
+              const FitOptions& options, const FitCallbacks& callbacks = {});
+
+}  // namespace wengert::nn

@@ -1,0 +1,57 @@
+// How good a model or a sample is, against exact answers: the score against
+// the true score, densities on a grid against the exact density, samples
+// against exact samples.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "wengert/matrix.hpp"
+#include "wengert/nn/potential.hpp"
+#include "wengert/score/data.hpp"
+
+namespace wengert::score {
+
+// ---- scores ---------------------------------------------------------------------
+
+/// The learned score s_theta = -∇x phi at each row of x.
+Matrix<double> model_score(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x);
+
+/// E‖s_theta - s_true‖² over the rows of x (the Fisher divergence); throws
+/// UsageError when the true score is not known.
+double fisher_divergence(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x,
+                         const Dataset& truth);
+
+// ---- densities on a grid (d = 2) --------------------------------------------------
+
+/// The centres of an n x n grid of cells over [lo, hi]², row-major (n², 2):
+/// cell (i, j) at x = lo + (j + ½) h, y = lo + (i + ½) h, h = (hi - lo) / n.
+Matrix<double> grid_centres(double lo, double hi, std::size_t n);
+
+/// The model density exp(-phi)/Z on that grid (n x n), normalised numerically.
+Matrix<double> density_grid(const nn::Potential& phi, const std::vector<double>& theta, double lo, double hi,
+                            std::size_t n);
+
+/// The same grid for the data: the exact density where it is known, else a
+/// histogram of `samples` exact samples.
+Matrix<double> reference_grid(const Dataset& truth, double lo, double hi, std::size_t n, std::size_t samples = 2000000);
+
+/// Total variation ½ Σ|p - q| h² and KL(p ‖ q) = Σ p log(p/q) h² between two grids of cell width h.
+double total_variation(const Matrix<double>& p, const Matrix<double>& q, double cell_area);
+double kl_divergence(const Matrix<double>& p, const Matrix<double>& q, double cell_area);
+
+// ---- samples ---------------------------------------------------------------------
+
+/// Energy distance 2E‖X - Y‖ - E‖X - X'‖ - E‖Y - Y'‖ (Székely; zero iff equal
+/// laws), the unbiased estimate: it can fall below zero near equality.
+double energy_distance(const Matrix<double>& x, const Matrix<double>& y);
+
+/// Sliced Wasserstein-1: the mean over `projections` random directions of the
+/// 1-D Wasserstein distance of the projected samples (equal sample sizes).
+double sliced_wasserstein(const Matrix<double>& x, const Matrix<double>& y, std::size_t projections = 200,
+                          std::uint64_t seed = 1);
+
+/// n samples of the Gaussian with the mean and covariance of `data` (a reference).
+Matrix<double> fitted_gaussian(const Matrix<double>& data, std::size_t n, std::uint64_t seed);
+
+}  // namespace wengert::score

@@ -1,0 +1,133 @@
+// The training core (fit.hpp): one planned program for the loss and its exact
+// theta-gradient, then per step the caller's rows, a run, an optimiser step at
+// the scheduled rate; evaluations, reports and early stopping at intervals.
+#include "wengert/nn/fit.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <numbers>
+#include <fmt/format.h>
+
+#include "wengert/ad.hpp"
+#include "wengert/error.hpp"
+#include "wengert/nn/optimizer.hpp"
+
+namespace wengert::nn {
+
+Batch::Batch(const Tape& loss, std::size_t rows) : rows_(rows) {
+  for (const Input& in : loss.inputs())
+    if (in.shape.rows == batch)
+      inputs_.emplace_back(in.name, Matrix<double>(rows, static_cast<std::size_t>(in.shape.cols)));
+}
+
+Matrix<double>& Batch::operator[](std::string_view input) {
+  for (auto& [name, m] : inputs_)
+    if (name == input) return m;
+  std::string names;
+  for (const auto& entry : inputs_) names += (names.empty() ? "'" : ", '") + entry.first + "'";
+  throw UsageError(fmt::format("Batch: the loss has no data input '{}'; its data inputs are {}", input, names));
+}
+
+namespace {
+
+// The gradient program of the loss: outputs "J" and "<block>_bar" for every block of phi.
+Program<double> gradient_program(const Potential& phi, const Tape& loss, int threads) {
+  std::vector<std::string> wrt, outputs{"J"};
+  for (const Block& b : phi.blocks) wrt.push_back(b.name), outputs.push_back(b.name + "_bar");
+  return Program<double>(grad(loss, wrt, "J"), outputs, {.threads = threads});
+}
+
+double scheduled_rate(const FitOptions& options, std::size_t step) {
+  if (!options.cosine_schedule) return options.learning_rate;
+  return options.learning_rate * 0.5 * (1 + std::cos(std::numbers::pi * double(step - 1) / double(options.steps)));
+}
+
+// Evaluations and reports: the running training loss, the best evaluation so
+// far and its parameters, patience.
+class Monitor {
+ public:
+  Monitor(const FitOptions& options, const FitCallbacks& callbacks, std::span<const double> theta0)
+      : options_(options), callbacks_(callbacks), start_(std::chrono::steady_clock::now()) {
+    result.theta.assign(theta0.begin(), theta0.end());
+  }
+
+  void add(double loss) { running_ += loss, ++since_report_; }
+  bool due(std::size_t step) const {
+    return options_.eval_every > 0 && (step % options_.eval_every == 0 || step == options_.steps);
+  }
+
+  // Evaluates and reports at `step`; false when training should stop early.
+  bool report(std::size_t step, std::span<const double> theta) {
+    FitStep s{step, options_.steps, running_ / double(since_report_), NAN, 0, 0};
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    s.samples_per_second = double(step * options_.batch) / seconds;
+    s.eta_seconds = seconds / double(step) * double(options_.steps - step);
+    running_ = 0, since_report_ = 0;
+    if (callbacks_.evaluate) s.evaluation = callbacks_.evaluate(theta);
+    result.history.push_back(s);
+    bool go_on = true;
+    if (s.evaluation < best_) {
+      best_ = s.evaluation;
+      result.best_step = step;
+      without_progress_ = 0;
+      if (options_.keep == Keep::best) result.theta.assign(theta.begin(), theta.end());
+      if (callbacks_.improved) callbacks_.improved(theta);
+    } else if (options_.patience > 0 && ++without_progress_ >= options_.patience) {
+      result.stopped_early = true;
+      go_on = false;
+    }
+    if (callbacks_.report) callbacks_.report(s, theta);
+    return go_on;
+  }
+
+  FitResult result;
+
+ private:
+  const FitOptions& options_;
+  const FitCallbacks& callbacks_;
+  std::chrono::steady_clock::time_point start_;
+  double running_ = 0, best_ = INFINITY;
+  std::size_t since_report_ = 0, without_progress_ = 0;
+};
+
+void check(const Potential& phi, const std::vector<double>& theta, const FitOptions& options) {
+  if (theta.size() != phi.parameter_count())
+    throw ShapeError(
+        fmt::format("fit: theta has {} entries; the potential has {} parameters", theta.size(), phi.parameter_count()));
+  if (options.batch == 0 || options.steps == 0)
+    throw UsageError(
+        fmt::format("fit: batch = {} and steps = {}; both must be positive", options.batch, options.steps));
+  if (options.keep == Keep::best && options.eval_every == 0)
+    throw UsageError("fit: keeping the best parameters needs evaluations; set eval_every");
+}
+
+}  // namespace
+
+FitResult fit(const Potential& phi, const Tape& loss, std::vector<double> theta, const BatchSource& source,
+              const FitOptions& options, const FitCallbacks& callbacks) {
+  check(phi, theta, options);
+  Program<double> program = gradient_program(phi, loss, options.threads);
+  Batch rows(loss, options.batch);
+  for (const auto& [name, m] : rows.inputs())
+    if (program.tape().has_input(name)) program.set(name, m);
+  phi.bind(program, std::span<const double>(theta));
+  std::unique_ptr<Optimizer> optimizer = make_optimizer(options.optimizer);
+  std::vector<double> g(theta.size());
+  Monitor monitor(options, callbacks, theta);
+  for (std::size_t step = 1; step <= options.steps; ++step) {
+    source(rows, step);
+    program.run();
+    const double j = program.get("J")(0, 0);
+    if (!std::isfinite(j))
+      throw NonFiniteError(fmt::format("training: the loss became {} at step {}; lower the learning rate (now {})", j,
+                                       step, options.learning_rate));
+    monitor.add(j);
+    phi.gather_gradient(program, g);
+    optimizer->step(theta, g, scheduled_rate(options, step));
+    if (monitor.due(step) && !monitor.report(step, theta)) break;
+  }
+  if (options.keep == Keep::last) monitor.result.theta = theta;
+  return std::move(monitor.result);
+}
+
+}  // namespace wengert::nn

@@ -1,0 +1,176 @@
+// Metrics against exact answers: scores, densities on grids, samples.
+#include "wengert/score/metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <fmt/format.h>
+
+#include "wengert/error.hpp"
+
+namespace wengert::score {
+
+Matrix<double> model_score(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x) {
+  return nn::ScoreProgram(phi, theta)(x);
+}
+
+double fisher_divergence(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x,
+                         const Dataset& truth) {
+  if (!truth.score) throw UsageError(fmt::format("fisher_divergence: the true score of '{}' is not known", truth.name));
+  const Matrix<double> s = model_score(phi, theta, x), exact = truth.score(x);
+  double sum = 0;
+  for (std::size_t i = 0; i < s.rows() * s.cols(); ++i) sum += std::pow(s.data()[i] - exact.data()[i], 2);
+  return sum / double(x.rows());
+}
+
+Matrix<double> grid_centres(double lo, double hi, std::size_t n) {
+  const double h = (hi - lo) / double(n);
+  Matrix<double> x(n * n, 2);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) {
+      x(i * n + j, 0) = lo + (double(j) + 0.5) * h;
+      x(i * n + j, 1) = lo + (double(i) + 0.5) * h;
+    }
+  return x;
+}
+
+namespace {
+
+// exp(log_density) on the grid, normalised to integrate to 1 over it (shifted
+// by the largest value first, so that nothing overflows).
+Matrix<double> normalised(const double* log_density, std::size_t n, double h) {
+  const double top = *std::max_element(log_density, log_density + n * n);
+  Matrix<double> grid(n, n);
+  double z = 0;
+  for (std::size_t k = 0; k < n * n; ++k) z += (grid.data()[k] = std::exp(log_density[k] - top)) * h * h;
+  for (std::size_t k = 0; k < n * n; ++k) grid.data()[k] /= z;
+  return grid;
+}
+
+Matrix<double> histogram(const Matrix<double>& x, double lo, double hi, std::size_t n) {
+  const double h = (hi - lo) / double(n);
+  Matrix<double> grid(n, n);
+  std::size_t inside = 0;
+  for (std::size_t r = 0; r < x.rows(); ++r) {
+    const double a = (x(r, 0) - lo) / h, b = (x(r, 1) - lo) / h;
+    if (a < 0 || b < 0 || a >= double(n) || b >= double(n)) continue;
+    grid(static_cast<std::size_t>(b), static_cast<std::size_t>(a)) += 1;
+    ++inside;
+  }
+  for (std::size_t k = 0; k < n * n; ++k) grid.data()[k] /= double(inside) * h * h;
+  return grid;
+}
+
+}  // namespace
+
+Matrix<double> density_grid(const nn::Potential& phi, const std::vector<double>& theta, double lo, double hi,
+                            std::size_t n) {
+  if (phi.dim() != 2)
+    throw UsageError(fmt::format("density_grid: the potential is on R^{}; a grid needs d = 2", phi.dim()));
+  Program<double> p(phi.tape, {"phi"});
+  phi.bind(p, std::span<const double>(theta));
+  const Matrix<double> x = grid_centres(lo, hi, n);
+  p.set("x", x);
+  p.run();
+  std::vector<double> log_density(n * n);
+  for (std::size_t k = 0; k < n * n; ++k) log_density[k] = -p.get("phi").data[k];
+  return normalised(log_density.data(), n, (hi - lo) / double(n));
+}
+
+Matrix<double> reference_grid(const Dataset& truth, double lo, double hi, std::size_t n, std::size_t samples) {
+  if (!truth.log_density) return histogram(truth.sample(samples, 12345), lo, hi, n);
+  const Matrix<double> log_density = truth.log_density(grid_centres(lo, hi, n));
+  return normalised(log_density.data(), n, (hi - lo) / double(n));  // renormalised to the grid like the model
+}
+
+double total_variation(const Matrix<double>& p, const Matrix<double>& q, double cell_area) {
+  double s = 0;
+  for (std::size_t k = 0; k < p.rows() * p.cols(); ++k) s += std::abs(p.data()[k] - q.data()[k]);
+  return 0.5 * s * cell_area;
+}
+
+double kl_divergence(const Matrix<double>& p, const Matrix<double>& q, double cell_area) {
+  double s = 0;
+  for (std::size_t k = 0; k < p.rows() * p.cols(); ++k)
+    if (p.data()[k] > 0) s += p.data()[k] * std::log(p.data()[k] / std::max(q.data()[k], 1e-300));
+  return s * cell_area;
+}
+
+namespace {
+double mean_distance(const Matrix<double>& a, const Matrix<double>& b, bool same) {
+  double sum = 0;
+  for (std::size_t i = 0; i < a.rows(); ++i)
+    for (std::size_t k = same ? i + 1 : 0; k < b.rows(); ++k) {
+      double s = 0;
+      for (std::size_t j = 0; j < a.cols(); ++j) s += (a(i, j) - b(k, j)) * (a(i, j) - b(k, j));
+      sum += std::sqrt(s);
+    }
+  const double pairs = same ? double(a.rows()) * double(a.rows() - 1) / 2 : double(a.rows()) * double(b.rows());
+  return sum / pairs;
+}
+}  // namespace
+
+double energy_distance(const Matrix<double>& x, const Matrix<double>& y) {
+  if (x.cols() != y.cols() || x.rows() < 2 || y.rows() < 2)
+    throw ShapeError(fmt::format("energy_distance: samples {}x{} and {}x{}; equal widths and at least 2 rows each",
+                                 x.rows(), x.cols(), y.rows(), y.cols()));
+  return 2 * mean_distance(x, y, false) - mean_distance(x, x, true) - mean_distance(y, y, true);
+}
+
+double sliced_wasserstein(const Matrix<double>& x, const Matrix<double>& y, std::size_t projections,
+                          std::uint64_t seed) {
+  if (x.cols() != y.cols() || x.rows() != y.rows() || x.rows() == 0)
+    throw ShapeError(fmt::format("sliced_wasserstein: samples {}x{} and {}x{}; equal sizes needed", x.rows(), x.cols(),
+                                 y.rows(), y.cols()));
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal;
+  std::vector<double> px(x.rows()), py(y.rows()), direction(x.cols());
+  double total = 0;
+  for (std::size_t p = 0; p < projections; ++p) {
+    double norm = 0;
+    for (double& e : direction) e = normal(rng), norm += e * e;
+    for (double& e : direction) e /= std::sqrt(norm);
+    for (std::size_t i = 0; i < x.rows(); ++i) {
+      px[i] = py[i] = 0;
+      for (std::size_t j = 0; j < x.cols(); ++j) px[i] += direction[j] * x(i, j), py[i] += direction[j] * y(i, j);
+    }
+    std::sort(px.begin(), px.end());
+    std::sort(py.begin(), py.end());
+    double w = 0;
+    for (std::size_t i = 0; i < px.size(); ++i) w += std::abs(px[i] - py[i]);
+    total += w / double(px.size());
+  }
+  return total / double(projections);
+}
+
+Matrix<double> fitted_gaussian(const Matrix<double>& data, std::size_t n, std::uint64_t seed) {
+  const std::size_t d = data.cols(), rows = data.rows();
+  std::vector<double> mean(d, 0.0);
+  for (std::size_t i = 0; i < rows; ++i)
+    for (std::size_t j = 0; j < d; ++j) mean[j] += data(i, j) / double(rows);
+  Matrix<double> cov(d, d), l(d, d);
+  for (std::size_t i = 0; i < rows; ++i)
+    for (std::size_t a = 0; a < d; ++a)
+      for (std::size_t b = 0; b < d; ++b) cov(a, b) += (data(i, a) - mean[a]) * (data(i, b) - mean[b]) / double(rows);
+  for (std::size_t i = 0; i < d; ++i)  // Cholesky: cov = L Lᵀ
+    for (std::size_t j = 0; j <= i; ++j) {
+      double s = cov(i, j);
+      for (std::size_t k = 0; k < j; ++k) s -= l(i, k) * l(j, k);
+      l(i, j) = i == j ? std::sqrt(std::max(s, 1e-300)) : s / l(j, j);
+    }
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal;
+  Matrix<double> out(n, d);
+  std::vector<double> z(d);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (double& e : z) e = normal(rng);
+    for (std::size_t a = 0; a < d; ++a) {
+      double v = mean[a];
+      for (std::size_t k = 0; k <= a; ++k) v += l(a, k) * z[k];
+      out(i, a) = v;
+    }
+  }
+  return out;
+}
+
+}  // namespace wengert::score
