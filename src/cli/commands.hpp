@@ -1,0 +1,92 @@
+// The subcommands of `wengert`: each has an options struct, a function that
+// declares its flags, and a function that runs it. main.cpp parses and
+// dispatches; a wengert::Error ends in one line and exit status 2.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+#include <CLI/CLI.hpp>
+
+#include "wengert/matrix.hpp"
+#include "wengert/score/data.hpp"
+#include "wengert/score/train.hpp"
+#include "wengert/solvers/map.hpp"
+
+namespace wengert::cli {
+
+// ---- data (data.cpp) ---------------------------------------------------------------
+
+struct DataChoice {
+  std::string source = "ring8";  // a built-in name or a CSV file
+  std::size_t samples = 20000;   // drawn from a built-in set
+  std::uint64_t seed = 1;
+};
+
+/// The rows, and for a built-in set the set itself (its true score and density).
+struct Data {
+  Matrix<double> x;
+  std::optional<score::Dataset> truth;
+};
+
+Data load_data(const DataChoice& choice);
+/// "2,64,64,1" as widths.
+std::vector<Dim> parse_widths(const std::string& text);
+
+// ---- train and demo (train.cpp) -------------------------------------------------
+
+struct TrainCommand {
+  bool demo = false;  // demo: the main job, with metrics and pictures in a folder
+  DataChoice data;
+  std::string widths = "2,64,64,1", activation = "softplus", loss = "exact", probe = "rademacher";
+  double confinement = 0.01;
+  std::string out = "model.wgt";  // train: the model file; demo: the folder
+  score::TrainOptions options;
+  TrainCommand();
+};
+void add_train_options(CLI::App& cmd, TrainCommand& c);
+int run_train(TrainCommand& c);
+
+// ---- eval (eval.cpp) --------------------------------------------------------------
+
+struct EvalCommand {
+  std::string model = "model.wgt";
+  DataChoice data;
+};
+void add_eval_options(CLI::App& cmd, EvalCommand& c);
+int run_eval(EvalCommand& c);
+
+/// What train, demo and eval print about a model against its data.
+struct Metrics {
+  double holdout_loss = NAN, fisher = NAN, tv = NAN, kl = NAN;
+};
+Metrics measure(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& held,
+                const std::optional<score::Dataset>& truth);
+void print_metrics(const std::string& label, const Metrics& m);
+
+// ---- map (map.cpp) ---------------------------------------------------------------
+
+struct MapCommand {
+  std::string prior = "model.wgt", in, out = "estimate.csv", op = "identity", mask;
+  double sigma = 0.1, width = 1.5;
+  std::size_t stride = 2;
+  solvers::MapOptions options;
+  MapCommand();
+};
+void add_map_options(CLI::App& cmd, MapCommand& c);
+int run_map(const MapCommand& c);
+
+// ---- sample (sample.cpp) -----------------------------------------------------------
+
+struct SampleCommand {
+  DataChoice data;
+  std::string model, out = "samples.csv", sampler = "sde", loss = "denoising";
+  std::size_t n = 2000, levels = 300, train_steps = 6000, width = 128;
+  bool retrain = false;
+  int threads = 2;
+};
+void add_sample_options(CLI::App& cmd, SampleCommand& c);
+int run_sample(SampleCommand& c);
+
+}  // namespace wengert::cli

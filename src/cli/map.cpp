@@ -1,0 +1,95 @@
+// wengert map: MAP estimates from a CSV of observations, one problem per row,
+// with a learned prior from a model file.
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "wengert/error.hpp"
+#include "wengert/io.hpp"
+#include "wengert/nn/model_file.hpp"
+
+namespace wengert::cli {
+
+namespace {
+
+constexpr double blur_reach = 3;  // the blur kernel is cut at this many standard deviations
+
+// A Gaussian blur of standard deviation `width` samples, normalised to sum to 1.
+std::vector<double> blur_kernel(double width) {
+  if (!(width > 0)) throw UsageError(fmt::format("--width {}: the blur width must be positive", width));
+  const int half = static_cast<int>(std::ceil(blur_reach * width));
+  std::vector<double> kernel;
+  double sum = 0;
+  for (int k = -half; k <= half; ++k) sum += kernel.emplace_back(std::exp(-0.5 * k * k / (width * width)));
+  for (double& w : kernel) w /= sum;
+  return kernel;
+}
+
+std::vector<double> parse_mask(const std::string& text, std::size_t n) {
+  std::vector<double> keep;
+  std::stringstream fields(text);
+  for (std::string f; std::getline(fields, f, ',');) keep.push_back(f == "1" ? 1.0 : f == "0" ? 0.0 : NAN);
+  if (keep.size() != n || std::any_of(keep.begin(), keep.end(), [](double v) { return std::isnan(v); }))
+    throw UsageError(fmt::format("--mask: give {} entries of 0 or 1, comma-separated (the prior is on R^{})", n, n));
+  return keep;
+}
+
+solvers::ForwardOperator make_operator(const MapCommand& c, std::size_t n) {
+  if (c.op == "identity") return solvers::mask_operator(std::vector<double>(n, 1.0));
+  if (c.op == "subsample") return solvers::subsample_operator(n, c.stride);
+  if (c.op == "blur") return solvers::convolution_operator(n, blur_kernel(c.width));
+  if (c.op == "mask") return solvers::mask_operator(parse_mask(c.mask, n));
+  throw UsageError(fmt::format("--operator '{}': use identity, blur, mask or subsample", c.op));
+}
+
+}  // namespace
+
+MapCommand::MapCommand() {
+  options.max_iterations = 500;
+  options.gradient_tolerance = 1e-6;
+}
+
+void add_map_options(CLI::App& cmd, MapCommand& c) {
+  cmd.add_option("--prior", c.prior, "the prior's model file (from wengert train)");
+  cmd.add_option("--in", c.in, "observations b, one problem per row (CSV)")->required();
+  cmd.add_option("--out", c.out, "the estimates x, one per row (CSV, written atomically)");
+  cmd.add_option("--operator", c.op, "identity, blur, mask or subsample");
+  cmd.add_option("--width", c.width, "blur: the Gaussian kernel's standard deviation, in samples");
+  cmd.add_option("--mask", c.mask, "mask: the kept entries as 0/1, comma-separated");
+  cmd.add_option("--stride", c.stride, "subsample: keep every stride-th entry");
+  cmd.add_option("--sigma", c.sigma, "the noise level of the observations");
+  cmd.add_option("--step", c.options.step, "a fixed step mu; 0 uses Armijo backtracking");
+  cmd.add_flag("--nesterov", c.options.nesterov, "Nesterov's acceleration (with a fixed step)");
+  cmd.add_option("--iterations", c.options.max_iterations, "at most this many iterations");
+  cmd.add_option("--threads", c.options.threads, "threads per iteration");
+}
+
+int run_map(const MapCommand& c) {
+  auto [phi, theta] = nn::load_model(c.prior);
+  const auto n = static_cast<std::size_t>(phi.dim());
+  const solvers::MapProblem problem{make_operator(c, n), c.sigma, phi, theta};
+  const Matrix<double> b = io::load_csv(c.in);
+  if (b.cols() != problem.forward.m)
+    throw UsageError(fmt::format("--in '{}' has {} columns; the {} operator on R^{} observes {}", c.in, b.cols(), c.op,
+                                 n, problem.forward.m));
+  const Matrix<double> x0 = solvers::apply_adjoint(problem.forward, Matrix<double>(b.rows(), n), b);  // Fᵀb
+  const Matrix<double> f0 = solvers::map_objective(problem, b, x0);
+  const solvers::MapResult r = solvers::solve_map(problem, b, x0, c.options);
+  io::save_csv(c.out, r.x);
+  double start = 0, largest_gradient = 0;
+  for (std::size_t i = 0; i < b.rows(); ++i) {
+    start += f0(i, 0) / double(b.rows());
+    largest_gradient = std::max(largest_gradient, r.gradient_norm[i]);
+  }
+  fmt::print(
+      "{} problems, {} operator, sigma {}: objective {:.6g} -> {:.6g} in at most {} iterations ({}); largest final "
+      "gradient norm {:.3g}; estimates written to {}\n",
+      b.rows(), c.op, c.sigma, start, r.objective.empty() ? start : r.objective.back(),
+      *std::max_element(r.iterations.begin(), r.iterations.end()), r.converged ? "converged" : "iteration limit",
+      largest_gradient, c.out);
+  return 0;
+}
+
+}  // namespace wengert::cli
