@@ -99,8 +99,11 @@ int main() {
   std::vector<double> flat(n), poly(n), expo(n);
   std::mt19937_64 rng(1);
   std::uniform_real_distribution<double> uniform(0.5, 1.5);
-  for (std::size_t k = 0; k < n; ++k)
-    flat[k] = uniform(rng), poly[k] = 1.0 / double((k + 1) * (k + 1)), expo[k] = std::exp(-double(k) / 10);
+  for (std::size_t k = 0; k < n; ++k) {
+    flat[k] = uniform(rng);
+    poly[k] = 1.0 / double((k + 1) * (k + 1));
+    expo[k] = std::exp(-double(k) / 10);
+  }
   for (auto [name, spectrum] :
        {std::pair{"flat spectrum (uniform in [0.5, 1.5])", &flat}, std::pair{"polynomial decay k^-2", &poly},
         std::pair{"exponential decay e^(-k/10)", &expo}}) {

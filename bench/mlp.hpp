@@ -29,13 +29,19 @@ struct MlpData {
   wengert::Matrix<T> x, v, w1, b1, w2, b2, w3;
   MlpData(int d, int h, int rows) : x(rows, d), v(rows, d), w1(d, h), b1(1, h), w2(h, h), b2(1, h), w3(h, 1) {
     for (int r = 0; r < rows; ++r)
-      for (int j = 0; j < d; ++j) x(r, j) = T(x_entry(r, j)), v(r, j) = T(v_entry(r, j));
+      for (int j = 0; j < d; ++j) {
+        x(r, j) = T(x_entry(r, j));
+        v(r, j) = T(v_entry(r, j));
+      }
     for (int i = 0; i < d; ++i)
       for (int j = 0; j < h; ++j) w1(i, j) = T(weight(1, i, j, d));
     for (int i = 0; i < h; ++i)
       for (int j = 0; j < h; ++j) w2(i, j) = T(weight(2, i, j, h));
     for (int i = 0; i < h; ++i) w3(i, 0) = T(weight(3, i, 0, h));
-    for (int j = 0; j < h; ++j) b1(0, j) = T(bias(1, j)), b2(0, j) = T(bias(2, j));
+    for (int j = 0; j < h; ++j) {
+      b1(0, j) = T(bias(1, j));
+      b2(0, j) = T(bias(2, j));
+    }
   }
   void bind(wengert::Program<T>& p) const {
     for (auto [name, m] : {std::pair<const char*, const wengert::Matrix<T>*>{"x", &x},

@@ -30,7 +30,10 @@ int main() {
   for (std::size_t k = 0; k < n; ++k) {  // a sum of rank-one terms λ_k u uᵀ with random unit u
     std::vector<double> u(n);
     double norm = 0;
-    for (double& e : u) e = normal(rng), norm += e * e;
+    for (double& e : u) {
+      e = normal(rng);
+      norm += e * e;
+    }
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t j = 0; j < n; ++j) a(i, j) += u[i] * u[j] / norm / double(k + 1);
     trace += 1.0 / double(k + 1);

@@ -32,7 +32,8 @@ int main() {
 
   double z1 = 0, z2 = 0, gradient_gap = 0;  // Z = ∫ exp(-phi) dx on the grid
   for (std::size_t i = 0; i < n; ++i) {
-    z1 += std::exp(-v1(i, 0)) * h, z2 += std::exp(-v2(i, 0)) * h;
+    z1 += std::exp(-v1(i, 0)) * h;
+    z2 += std::exp(-v2(i, 0)) * h;
     gradient_gap = std::max(gradient_gap, std::abs(g1(i, 0) - g2(i, 0)));
   }
   double density_gap = 0;

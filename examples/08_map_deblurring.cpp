@@ -65,7 +65,10 @@ double mean_error(const Matrix<double>& estimate, const Matrix<double>& truth) {
   double total = 0;
   for (std::size_t i = 0; i < truth.rows(); ++i) {
     double e = 0, t = 0;
-    for (std::size_t j = 0; j < n; ++j) e += std::pow(estimate(i, j) - truth(i, j), 2), t += truth(i, j) * truth(i, j);
+    for (std::size_t j = 0; j < n; ++j) {
+      e += std::pow(estimate(i, j) - truth(i, j), 2);
+      t += truth(i, j) * truth(i, j);
+    }
     total += std::sqrt(e / t);
   }
   return total / double(truth.rows());
@@ -134,7 +137,10 @@ int main() {
     for (int e = -12; e <= 12; ++e) {
       const double lambda = std::pow(10.0, e / 4.0);
       const double err = mean_error(tikhonov(a, b_validation, lambda, differences), validation);
-      if (err < best_error[differences]) best_error[differences] = err, best_lambda[differences] = lambda;
+      if (err < best_error[differences]) {
+        best_error[differences] = err;
+        best_lambda[differences] = lambda;
+      }
     }
   Matrix<double> tik = tikhonov(a, b_test, best_lambda[0], false), tik_d = tikhonov(a, b_test, best_lambda[1], true);
 

@@ -8,7 +8,8 @@
 // distance, beside the floor (two independent true samples) and a single
 // Gaussian fitted to the data. The walkthrough fails unless the Langevin and SDE
 // samplers close at least half of the gap (in energy distance) between the
-// fitted Gaussian and the floor, on the data sets where that gap is measurable. It draws diffusion.png: the noisy law at several t, the learned score
+// fitted Gaussian and the floor, on the data sets where that gap is measurable.
+// It draws diffusion.png: the noisy law at several t, the learned score
 // field, generated against true samples.
 #include <cmath>
 #include <cstdlib>
@@ -74,10 +75,7 @@ int main(int argc, char** argv) {
       for (std::size_t i = 0; i < 2 * n; ++i) noise.data()[i] = normal(rng);
       write(fmt::format("diffusion_t{}.dat", t), diffusion::homotopy(x, noise, std::vector<double>(n, t)));
     }
-    Matrix<double> grid(21 * 21, 2);
-    for (std::size_t i = 0; i < 21; ++i)
-      for (std::size_t j = 0; j < 21; ++j)
-        grid(i * 21 + j, 0) = -3 + 0.3 * double(j), grid(i * 21 + j, 1) = -3 + 0.3 * double(i);
+    const Matrix<double> grid = score::grid_centres(-3.15, 3.15, 21);  // centres -3, -2.7, ..., 3
     Matrix<double> s = score(grid, 0.9);
     std::ofstream field("diffusion_score.dat");
     for (std::size_t k = 0; k < grid.rows(); ++k) {

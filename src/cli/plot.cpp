@@ -49,7 +49,10 @@ Matrix<double> score_arrows(const nn::Potential& phi, const std::vector<double>&
 
 Matrix<double> first_rows(const Matrix<double>& data, std::size_t count) {
   Matrix<double> points(std::min(data.rows(), count), 2);
-  for (std::size_t i = 0; i < points.rows(); ++i) points(i, 0) = data(i, 0), points(i, 1) = data(i, 1);
+  for (std::size_t i = 0; i < points.rows(); ++i) {
+    points(i, 0) = data(i, 0);
+    points(i, 1) = data(i, 1);
+  }
   return points;
 }
 

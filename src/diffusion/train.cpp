@@ -75,7 +75,10 @@ std::vector<double> train(const nn::Potential& phi, std::vector<double> theta, c
     Matrix<double>&x = batch["x"], &z = batch["z"], &t = batch["t"];
     for (std::size_t i = 0; i < batch.rows(); ++i) {
       const std::size_t r = row(rng);
-      for (std::size_t j = 0; j < data.cols(); ++j) x(i, j) = data(r, j), z(i, j) = normal(rng);
+      for (std::size_t j = 0; j < data.cols(); ++j) {
+        x(i, j) = data(r, j);
+        z(i, j) = normal(rng);
+      }
       const double sigma = std::exp(log_scale(rng));
       t(i, 0) = 1 - sigma * sigma;
     }

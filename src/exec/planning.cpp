@@ -135,7 +135,9 @@ void place_shared(Plan& p) {
     const std::size_t size = count_of(nodes[i].shape.rows) * count_of(nodes[i].shape.cols);
     p.offset[i] = p.shared_size;
     p.shared_size += size;
-    if (p.reduction[i]) p.partial_offset[i] = p.partial_size, p.partial_size += size;
+    if (!p.reduction[i]) continue;
+    p.partial_offset[i] = p.partial_size;
+    p.partial_size += size;
   }
 }
 

@@ -203,7 +203,10 @@ void pair_block(std::size_t k, const T* a0, const T* a1, const T* b, std::size_t
       acc1[v] = xsimd::fma(x1, bv, acc1[v]);
     }
   }
-  for (int v = 0; v < NV; ++v) acc0[v].store_unaligned(c0 + v * w), acc1[v].store_unaligned(c1 + v * w);
+  for (int v = 0; v < NV; ++v) {
+    acc0[v].store_unaligned(c0 + v * w);
+    acc1[v].store_unaligned(c1 + v * w);
+  }
 }
 
 // c0 = a0 · Wᵀ, c1 = a1 · Wᵀ with W's rows contiguous (b_row == 1): dot products, each row of W read once.
@@ -225,7 +228,10 @@ void pair_dot(std::size_t k, const T* a0, const T* a1, const T* w_rows, std::siz
   store_sums<T, NR>(acc0, c0);
   store_sums<T, NR>(acc1, c1);
   for (int q = 0; q < NR; ++q)
-    for (std::size_t t = p; t < k; ++t) c0[q] += a0[t] * w_rows[q * ldw + t], c1[q] += a1[t] * w_rows[q * ldw + t];
+    for (std::size_t t = p; t < k; ++t) {
+      c0[q] += a0[t] * w_rows[q * ldw + t];
+      c1[q] += a1[t] * w_rows[q * ldw + t];
+    }
 }
 
 }  // namespace
@@ -282,7 +288,8 @@ void binary(Op op, const T* a, const T* b, T* y, std::size_t n, bool simd) {
     case Op::log1p: case Op::tanh: case Op::sigmoid: case Op::softplus: case Op::silu: case Op::sin: case Op::cos:
     case Op::pow: case Op::add_scalar: case Op::mul_scalar: case Op::relu: case Op::abs: case Op::step: case Op::sign:
     case Op::broadcast_rows: case Op::spread_rows: case Op::broadcast_cols: case Op::sum_rows: case Op::mean_rows:
-    case Op::sum_cols: case Op::transpose: case Op::slice_cols: case Op::pad_cols: case Op::concat_cols: case Op::matmul:
+    case Op::sum_cols: case Op::transpose: case Op::slice_cols: case Op::pad_cols: case Op::concat_cols:
+    case Op::matmul:
       break;  // not two-argument element-wise
   }
   // clang-format on

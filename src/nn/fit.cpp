@@ -62,7 +62,8 @@ class Monitor {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     s.samples_per_second = double(step * options_.batch) / seconds;
     s.eta_seconds = seconds / double(step) * double(options_.steps - step);
-    running_ = 0, since_report_ = 0;
+    running_ = 0;
+    since_report_ = 0;
     if (callbacks_.evaluate) s.evaluation = callbacks_.evaluate(theta);
     result.history.push_back(s);
     bool go_on = true;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <random>
 #include <fmt/format.h>
 
@@ -149,6 +150,11 @@ Potential mlp(const std::vector<Dim>& widths, Activation activation, double conf
   return phi;
 }
 
+namespace {
+// The smallest noise variance time_mlp tells apart: tau = log(1 - t + floor) / log(floor) is 1 at t = 1.
+constexpr double variance_floor = 1e-4;
+}  // namespace
+
 Potential time_mlp(const std::vector<Dim>& widths, Activation activation, std::size_t frequencies, double confinement) {
   check_mlp("time_mlp", widths, activation, confinement, false);
   Potential phi;
@@ -160,12 +166,12 @@ Potential time_mlp(const std::vector<Dim>& widths, Activation activation, std::s
   Recorder rec;
   Var x = rec.data("x", widths.front());
   Var t = rec.data("t", 1);
-  // Time as tau = log(1 - t + 1e-4) / log(1e-4), the log of the noise variance scaled to [0, 1]:
+  // Time as tau = log(1 - t + floor) / log(floor), the log of the noise variance scaled to [0, 1]:
   // the score changes fastest near t = 1, where the noise vanishes, and tau spreads that end out.
-  Var tau = log(1.0 + 1e-4 - t) * (1.0 / std::log(1e-4));
+  Var tau = log(1.0 + variance_floor - t) * (1.0 / std::log(variance_floor));
   Var features = concat_cols(x, tau);  // [x, tau, sin πk tau, cos πk tau, ...]
   for (std::size_t k = 1; k <= frequencies; ++k) {
-    Var angle = tau * (3.141592653589793 * double(k));
+    Var angle = tau * (std::numbers::pi * double(k));
     features = concat_cols(concat_cols(features, sin(angle)), cos(angle));
   }
   const Dim width = widths.front() + 1 + 2 * static_cast<Dim>(frequencies);

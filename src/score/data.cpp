@@ -113,11 +113,15 @@ Dataset two_moons(double noise) {
     std::uniform_real_distribution<double> u(0, std::numbers::pi);
     std::normal_distribution<double> e(0, noise);
     const double t = u(rng);
-    if (rng() & 1)
-      a = std::cos(t), b = std::sin(t);
-    else
-      a = 1 - std::cos(t), b = 0.5 - std::sin(t);
-    a = 1.5 * (a - 0.5) + e(rng), b = 1.5 * (b - 0.25) + e(rng);  // centred, about 3 wide
+    if (rng() & 1) {
+      a = std::cos(t);
+      b = std::sin(t);
+    } else {
+      a = 1 - std::cos(t);
+      b = 0.5 - std::sin(t);
+    }
+    a = 1.5 * (a - 0.5) + e(rng);
+    b = 1.5 * (b - 0.25) + e(rng);  // centred, about 3 wide
   });
 }
 
@@ -126,7 +130,8 @@ Dataset concentric_rings(double noise) {
     std::uniform_real_distribution<double> u(0, 2 * std::numbers::pi);
     std::normal_distribution<double> e(0, noise);
     const double r = (rng() % 3 + 1) * 0.7, t = u(rng);
-    a = r * std::cos(t) + e(rng), b = r * std::sin(t) + e(rng);
+    a = r * std::cos(t) + e(rng);
+    b = r * std::sin(t) + e(rng);
   });
 }
 
@@ -134,7 +139,8 @@ Dataset checkerboard() {
   return sampled("checkerboard", [](std::mt19937_64& rng, double& a, double& b) {
     std::uniform_real_distribution<double> u(-2, 2);
     for (;;) {  // uniform on the black squares of a 4 x 4 board on [-2, 2]²
-      a = u(rng), b = u(rng);
+      a = u(rng);
+      b = u(rng);
       if ((static_cast<int>(std::floor(a)) + static_cast<int>(std::floor(b))) % 2 == 0) return;
     }
   });
@@ -145,7 +151,8 @@ Dataset swiss_roll(double noise) {
     std::uniform_real_distribution<double> u(1.5 * std::numbers::pi, 4.5 * std::numbers::pi);
     std::normal_distribution<double> e(0, noise);
     const double t = u(rng);
-    a = t * std::cos(t) / 5 + e(rng), b = t * std::sin(t) / 5 + e(rng);
+    a = t * std::cos(t) / 5 + e(rng);
+    b = t * std::sin(t) / 5 + e(rng);
   });
 }
 

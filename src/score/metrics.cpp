@@ -128,11 +128,17 @@ double sliced_wasserstein(const Matrix<double>& x, const Matrix<double>& y, std:
   double total = 0;
   for (std::size_t p = 0; p < projections; ++p) {
     double norm = 0;
-    for (double& e : direction) e = normal(rng), norm += e * e;
+    for (double& e : direction) {
+      e = normal(rng);
+      norm += e * e;
+    }
     for (double& e : direction) e /= std::sqrt(norm);
     for (std::size_t i = 0; i < x.rows(); ++i) {
       px[i] = py[i] = 0;
-      for (std::size_t j = 0; j < x.cols(); ++j) px[i] += direction[j] * x(i, j), py[i] += direction[j] * y(i, j);
+      for (std::size_t j = 0; j < x.cols(); ++j) {
+        px[i] += direction[j] * x(i, j);
+        py[i] += direction[j] * y(i, j);
+      }
     }
     std::sort(px.begin(), px.end());
     std::sort(py.begin(), py.end());

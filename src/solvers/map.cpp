@@ -141,6 +141,161 @@ Matrix<double> map_objective(const MapProblem& problem, const Matrix<double>& b,
   return to_matrix(p.get("f"));
 }
 
+namespace {
+
+// The solver's thresholds.
+constexpr double armijo_fraction = 1e-4;  // sufficient decrease: f(x - t g) ≤ f(x) - c t ‖g‖²
+constexpr double unresolved = 1e-14;      // a relative change of f below what doubles resolve
+constexpr int max_halvings = 60;          // of a line search's step, before the gradient is blamed
+constexpr double rise_tolerance = 1e-10;  // a relative rise of f that counts as divergence (fixed step)
+constexpr double blow_up = 1e6;           // Nesterov: f grown by this factor is divergence
+constexpr double largest_step = 1e6;      // a line search starts at most here
+
+// Gradient descent on every row at once: the state of each problem and the
+// steps of one iteration.
+class Descent {
+ public:
+  Descent(const MapProblem& problem, const Matrix<double>& b, const Matrix<double>& x0, const MapOptions& options)
+      : options_(options),
+        program_(grad(objective_tape(problem), {"x"}, "f"), {"f", "x_bar"}, {.threads = options.threads}),
+        rows_(b.rows()),
+        n_(problem.forward.n),
+        x_(x0),
+        previous_(x0),
+        at_(x0),
+        candidate_(rows_, n_),
+        f_(rows_),
+        f_new_(rows_),
+        step_(rows_, options.step > 0 ? options.step : 1.0),
+        g0_(rows_),
+        done_(rows_) {
+    bind_constants(program_, problem.forward);
+    problem.prior.bind(program_, std::span<const double>(problem.theta));
+    program_.set("b", b);
+    evaluate(x_, f_, g_);
+    for (std::size_t r = 0; r < rows_; ++r) g0_[r] = row_norm(g_.view(), r);
+    result.iterations.assign(rows_, 0);
+  }
+
+  // One iteration; true when every row has converged.
+  bool iterate(std::size_t k) {
+    if (options_.nesterov) extrapolate(k);
+    search(options_.nesterov ? at_ : x_);
+    previous_ = x_;
+    x_ = candidate_;
+    g_ = g_new_;
+    double mean = 0;
+    bool all_done = true;
+    for (std::size_t r = 0; r < rows_; ++r) {
+      if (!done_[r]) accept(r, k);
+      all_done = all_done && done_[r];
+      mean += f_[r];
+    }
+    result.objective.push_back(mean / double(rows_));
+    return all_done;
+  }
+
+  MapResult finish() {
+    result.x = x_;
+    for (std::size_t r = 0; r < rows_; ++r) result.gradient_norm.push_back(row_norm(g_.view(), r));
+    return std::move(result);
+  }
+
+  MapResult result;
+
+ private:
+  void evaluate(const Matrix<double>& point, std::vector<double>& values, Matrix<double>& gradient) {
+    program_.set("x", point);
+    program_.run();
+    for (std::size_t r = 0; r < rows_; ++r) values[r] = program_.get("f")(r, 0);
+    gradient = to_matrix(program_.get("x_bar"));
+  }
+
+  // Nesterov: the gradient at the extrapolated point x + (k-1)/(k+2) (x - x_prev).
+  void extrapolate(std::size_t k) {
+    const double momentum = double(k - 1) / double(k + 2);
+    for (std::size_t i = 0; i < rows_ * n_; ++i)
+      at_.data()[i] = x_.data()[i] + momentum * (x_.data()[i] - previous_.data()[i]);
+    std::vector<double> f_at(rows_);
+    evaluate(at_, f_at, g_);
+  }
+
+  // The candidate x - step g for every row: at the fixed step, or by Armijo
+  // backtracking (halve each row's step until f decreases enough, rows at once).
+  // Near the optimum the decrease falls below what f can resolve; there a step
+  // is accepted if it makes the gradient smaller instead.
+  void search(const Matrix<double>& from) {
+    std::vector<bool> accepted(rows_, options_.step > 0);
+    for (int halvings = 0;; ++halvings) {
+      for (std::size_t r = 0; r < rows_; ++r)
+        if (!accepted[r] || options_.step > 0)
+          for (std::size_t j = 0; j < n_; ++j)
+            candidate_(r, j) = done_[r] ? x_(r, j) : from(r, j) - step_[r] * g_(r, j);
+      evaluate(candidate_, f_new_, g_new_);
+      if (options_.step > 0 || all_sufficient(accepted)) return;
+      if (halvings == max_halvings)
+        throw DivergenceError(
+            fmt::format("solve_map: the line search found no decrease in {} halvings; the gradient "
+                        "may be wrong or not finite",
+                        max_halvings));
+    }
+  }
+
+  // Marks the rows whose candidate decreases f enough; halves the others' steps.
+  bool all_sufficient(std::vector<bool>& accepted) {
+    bool all = true;
+    for (std::size_t r = 0; r < rows_; ++r) {
+      if (done_[r] || accepted[r]) continue;
+      const double gn = row_norm(g_.view(), r);
+      const bool below_resolution = std::abs(f_new_[r] - f_[r]) <= unresolved * std::abs(f_[r]);
+      if (f_new_[r] <= f_[r] - armijo_fraction * step_[r] * gn * gn ||
+          (below_resolution && row_norm(g_new_.view(), r) < gn)) {
+        accepted[r] = true;
+      } else {
+        step_[r] *= 0.5;
+        all = false;
+      }
+    }
+    return all;
+  }
+
+  // Row r moves to its candidate: divergence is refused, convergence noted.
+  void accept(std::size_t r, std::size_t k) {
+    const double gn = row_norm(g_.view(), r);
+    if (!std::isfinite(f_new_[r]) || !std::isfinite(gn))
+      throw DivergenceError(
+          fmt::format("solve_map: the iterate of problem {} became non-finite at iteration {} with "
+                      "step mu = {}; use a smaller step, or step = 0 for a line search",
+                      r, k, step_[r]));
+    if (!options_.nesterov && f_new_[r] - f_[r] > rise_tolerance * std::max(1.0, std::abs(f_[r])))
+      throw DivergenceError(
+          fmt::format("solve_map: the objective of problem {} rose from {:.6g} to {:.6g} at "
+                      "iteration {} with the fixed step mu = {}: gradient descent needs mu < 2/L (L "
+                      "the curvature); use a smaller step, or step = 0 for a line search",
+                      r, f_[r], f_new_[r], k, options_.step));
+    if (options_.nesterov && f_new_[r] > blow_up * (1 + std::abs(f_[r])))
+      throw DivergenceError(fmt::format(
+          "solve_map: Nesterov iterates of problem {} blew up at iteration {} with mu = {}; use a smaller step", r, k,
+          options_.step));
+    const bool small_gradient = gn <= options_.gradient_tolerance * (1 + g0_[r]);
+    const bool stalled = options_.relative_tolerance > 0 && !options_.nesterov &&
+                         std::abs(f_[r] - f_new_[r]) <= options_.relative_tolerance * std::abs(f_[r]);
+    f_[r] = f_new_[r];
+    result.iterations[r] = k;
+    if (options_.step == 0) step_[r] = std::min(step_[r] * 2, largest_step);  // the next search starts larger
+    if (small_gradient || stalled) done_[r] = true;
+  }
+
+  const MapOptions& options_;
+  Program<double> program_;
+  std::size_t rows_, n_;
+  Matrix<double> x_, previous_, at_, candidate_, g_, g_new_;
+  std::vector<double> f_, f_new_, step_, g0_;
+  std::vector<bool> done_;
+};
+
+}  // namespace
+
 MapResult solve_map(const MapProblem& problem, const Matrix<double>& b, const Matrix<double>& x0,
                     const MapOptions& options) {
   if (b.cols() != problem.forward.m || x0.cols() != problem.forward.n || b.rows() != x0.rows() || b.rows() == 0)
@@ -150,109 +305,13 @@ MapResult solve_map(const MapProblem& problem, const Matrix<double>& b, const Ma
   if (options.step < 0 || (options.nesterov && options.step == 0))
     throw UsageError(fmt::format(
         "solve_map: step = {}; give a positive step (Nesterov needs one), or 0 for a line search", options.step));
-  // One program: the objective and its gradient in x, by a reverse sweep.
-  Program<double> p(grad(objective_tape(problem), {"x"}, "f"), {"f", "x_bar"}, {.threads = options.threads});
-  bind_constants(p, problem.forward);
-  problem.prior.bind(p, std::span<const double>(problem.theta));
-  p.set("b", b);
-  const std::size_t rows = b.rows(), n = problem.forward.n;
-  Matrix<double> x = x0, previous = x0, at = x0, candidate(rows, n), g(rows, n);
-  std::vector<double> f(rows), f_at(rows), step(rows, options.step > 0 ? options.step : 1.0), g0(rows, 0.0);
-  std::vector<bool> done(rows, false);
-  auto evaluate = [&](const Matrix<double>& point, std::vector<double>& values, Matrix<double>* gradient) {
-    p.set("x", point);
-    p.run();
-    auto fv = p.get("f");
-    for (std::size_t r = 0; r < rows; ++r) values[r] = fv(r, 0);
-    if (gradient) *gradient = to_matrix(p.get("x_bar"));
-  };
-  MapResult result;
-  result.iterations.assign(rows, 0);
-  evaluate(x, f, &g);
-  for (std::size_t r = 0; r < rows; ++r) g0[r] = row_norm(g.view(), r);
-  for (std::size_t k = 1; k <= options.max_iterations; ++k) {
-    // Nesterov: the gradient at the extrapolated point x + (k-1)/(k+2) (x - x_prev).
-    if (options.nesterov) {
-      const double momentum = double(k - 1) / double(k + 2);
-      for (std::size_t i = 0; i < rows * n; ++i)
-        at.data()[i] = x.data()[i] + momentum * (x.data()[i] - previous.data()[i]);
-      evaluate(at, f_at, &g);
-    }
-    const Matrix<double>& from = options.nesterov ? at : x;
-    // Armijo: halve each row's step until f(x - t g) ≤ f(x) - 1e-4 t ‖g‖² (rows at once).
-    // Near the optimum the decrease falls below what f can resolve; there a step
-    // is accepted if it makes the gradient smaller instead.
-    std::vector<bool> accepted(rows, options.step > 0);
-    std::vector<double> f_new(rows);
-    Matrix<double> g_new;
-    for (int halvings = 0;; ++halvings) {
-      for (std::size_t r = 0; r < rows; ++r)
-        if (!accepted[r] || options.step > 0)
-          for (std::size_t j = 0; j < n; ++j) candidate(r, j) = done[r] ? x(r, j) : from(r, j) - step[r] * g(r, j);
-      evaluate(candidate, f_new, &g_new);
-      if (options.step > 0) break;
-      bool all = true;
-      for (std::size_t r = 0; r < rows; ++r) {
-        if (done[r] || accepted[r]) continue;
-        const double gn = row_norm(g.view(), r);
-        const bool unresolved = std::abs(f_new[r] - f[r]) <= 1e-14 * std::abs(f[r]);
-        if (f_new[r] <= f[r] - 1e-4 * step[r] * gn * gn || (unresolved && row_norm(g_new.view(), r) < gn))
-          accepted[r] = true;
-        else
-          step[r] *= 0.5, all = false;
-      }
-      if (all) break;
-      if (halvings == 60)
-        throw DivergenceError(
-            "solve_map: the line search found no decrease in 60 halvings; the gradient may be wrong or not finite");
-    }
-    previous = x;
-    x = candidate;
-    g = g_new;
-    double mean = 0;
-    bool all_done = true;
-    for (std::size_t r = 0; r < rows; ++r) {
-      if (done[r]) {
-        mean += f[r];
-        continue;
-      }
-      const double gn = row_norm(g.view(), r);
-      if (!std::isfinite(f_new[r]) || !std::isfinite(gn))
-        throw DivergenceError(
-            fmt::format("solve_map: the iterate of problem {} became non-finite at iteration {} with step "
-                        "mu = {}; use a smaller step, or step = 0 for a line search",
-                        r, k, step[r]));
-      const bool rose = f_new[r] - f[r] > 1e-10 * std::max(1.0, std::abs(f[r]));
-      if (rose && !options.nesterov)
-        throw DivergenceError(
-            fmt::format("solve_map: the objective of problem {} rose from {:.6g} to {:.6g} at iteration {} "
-                        "with the fixed step mu = {}: gradient descent needs mu < 2/L (L the curvature); "
-                        "use a smaller step, or step = 0 for a line search",
-                        r, f[r], f_new[r], k, options.step));
-      if (options.nesterov && f_new[r] > 1e6 * (1 + std::abs(f[r])))
-        throw DivergenceError(
-            fmt::format("solve_map: Nesterov iterates of problem {} blew up at iteration {} with mu = {}; "
-                        "use a smaller step",
-                        r, k, options.step));
-      const bool small_gradient = gn <= options.gradient_tolerance * (1 + g0[r]);
-      const bool stalled = options.relative_tolerance > 0 && !options.nesterov &&
-                           std::abs(f[r] - f_new[r]) <= options.relative_tolerance * std::abs(f[r]);
-      f[r] = f_new[r];
-      result.iterations[r] = k;
-      if (options.step == 0) step[r] = std::min(step[r] * 2, 1e6);  // let the next search start larger
-      if (small_gradient || stalled) done[r] = true;
-      all_done = all_done && done[r];
-      mean += f[r];
-    }
-    result.objective.push_back(mean / double(rows));
-    if (all_done) {
-      result.converged = true;
+  Descent descent(problem, b, x0, options);
+  for (std::size_t k = 1; k <= options.max_iterations; ++k)
+    if (descent.iterate(k)) {
+      descent.result.converged = true;
       break;
     }
-  }
-  result.x = x;
-  for (std::size_t r = 0; r < rows; ++r) result.gradient_norm.push_back(row_norm(g.view(), r));
-  return result;
+  return descent.finish();
 }
 
 }  // namespace wengert::solvers

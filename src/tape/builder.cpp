@@ -130,8 +130,14 @@ std::pair<NodeId, NodeId> Builder::broadcast_pair(Op op, NodeId a, NodeId b) {
   Shape sa = shape(a), sb = shape(b);
   if (sa == sb) return {a, b};
   auto stretch = [&](NodeId x, Shape from, Shape to) -> NodeId {
-    if (from.cols == 1 && to.cols != 1 && to.cols != batch) x = broadcast_cols(x, to.cols), from.cols = to.cols;
-    if (from.rows == 1 && to.rows != 1) x = broadcast_rows(x, to.rows), from.rows = to.rows;
+    if (from.cols == 1 && to.cols != 1 && to.cols != batch) {
+      x = broadcast_cols(x, to.cols);
+      from.cols = to.cols;
+    }
+    if (from.rows == 1 && to.rows != 1) {
+      x = broadcast_rows(x, to.rows);
+      from.rows = to.rows;
+    }
     return from == to ? x : no_node;
   };
   if (NodeId x = stretch(a, sa, sb); x != no_node) return {x, b};

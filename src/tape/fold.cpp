@@ -23,7 +23,8 @@ NodeId Builder::fold(const Node& y) {
   return no_node;
 }
 
-// op(fill) is a fill; -(-x) = x; x·1 = x, x·0 = 0, (x·c)·d = x·(cd), x·(-1) = -x; x + 0 = x; x¹ = x, x⁰ = 1, x² = square.
+// op(fill) is a fill; -(-x) = x; x·1 = x, x·0 = 0, (x·c)·d = x·(cd), x·(-1) = -x;
+// x + 0 = x; x¹ = x, x⁰ = 1, x² = square.
 NodeId Builder::fold_unary(const Node& y) {
   const Node a = node(y.a);  // a copy: emitting below may move the node list
   const double c = y.value;
@@ -70,7 +71,8 @@ NodeId Builder::fold_binary(const Node& y) {
   return no_node;
 }
 
-// Broadcasts and sums of a fill are fills (where the batch size is not needed); an op that keeps the shape is the identity.
+// Broadcasts and sums of a fill are fills (where the batch size is not needed);
+// an op that keeps the shape is the identity.
 NodeId Builder::fold_copy_or_sum(const Node& y) {
   const Node a = node(y.a);
   if (a.shape == y.shape) return y.a;

@@ -77,7 +77,8 @@ V binary(Op op, V a, V b) {
     case Op::log1p: case Op::tanh: case Op::sigmoid: case Op::softplus: case Op::silu: case Op::sin: case Op::cos:
     case Op::pow: case Op::add_scalar: case Op::mul_scalar: case Op::relu: case Op::abs: case Op::step: case Op::sign:
     case Op::broadcast_rows: case Op::spread_rows: case Op::broadcast_cols: case Op::sum_rows: case Op::mean_rows:
-    case Op::sum_cols: case Op::transpose: case Op::slice_cols: case Op::pad_cols: case Op::concat_cols: case Op::matmul:
+    case Op::sum_cols: case Op::transpose: case Op::slice_cols: case Op::pad_cols: case Op::concat_cols:
+    case Op::matmul:
       break;  // not two-argument element-wise: callers dispatch on op_kind first
   }
   // clang-format on

@@ -28,7 +28,8 @@ TEST_CASE("the exact noisy score is the gradient of the exact noisy log-density,
     for (std::size_t i = 0; i < 10; ++i)
       for (std::size_t j = 0; j < 2; ++j) {
         Matrix<double> plus = x, minus = x;
-        plus(i, j) += 1e-6, minus(i, j) -= 1e-6;
+        plus(i, j) += 1e-6;
+        minus(i, j) -= 1e-6;
         CHECK(s(i, j) ==
               doctest::Approx((at.log_density(plus)(i, 0) - at.log_density(minus)(i, 0)) / 2e-6).epsilon(1e-6));
       }
@@ -67,7 +68,10 @@ TEST_CASE("the probability-flow ODE maps the data to N(0, I) and back") {
   std::mt19937_64 rng(7);
   std::normal_distribution<double> normal;
   Matrix<double> gauss(1500, 2), gauss2(1500, 2);
-  for (std::size_t i = 0; i < 3000; ++i) gauss.data()[i] = normal(rng), gauss2.data()[i] = normal(rng);
+  for (std::size_t i = 0; i < 3000; ++i) {
+    gauss.data()[i] = normal(rng);
+    gauss2.data()[i] = normal(rng);
+  }
   const double floor = score::sliced_wasserstein(gauss2, gauss);
   CHECK(score::sliced_wasserstein(noise, gauss) <= 1.3 * floor);
   Matrix<double> back = diffusion::flow(diffusion::exact_score(ring), noise, 1e-3, 1.0, 800);

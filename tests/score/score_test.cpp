@@ -19,7 +19,10 @@ TEST_CASE("quadratic model, exact loss: training recovers the sample mean and in
   // The sample mean and covariance (1/N), and Σ̂⁻¹.
   double m[2] = {0, 0}, c[2][2] = {{0, 0}, {0, 0}};
   const double n = double(data.rows());
-  for (std::size_t i = 0; i < data.rows(); ++i) m[0] += data(i, 0) / n, m[1] += data(i, 1) / n;
+  for (std::size_t i = 0; i < data.rows(); ++i) {
+    m[0] += data(i, 0) / n;
+    m[1] += data(i, 1) / n;
+  }
   for (std::size_t i = 0; i < data.rows(); ++i)
     for (int a = 0; a < 2; ++a)
       for (int b = 0; b < 2; ++b) c[a][b] += (data(i, a) - m[a]) * (data(i, b) - m[b]) / n;
@@ -76,7 +79,8 @@ TEST_CASE("the Hutchinson loss is an unbiased estimate of the exact loss") {
     double sum = 0, sum2 = 0;
     for (int t = 0; t < trials; ++t) {
       const double e = score::evaluate_loss(phi, theta, x, {.kind = score::Loss::hutchinson, .probe = probe}, 100 + t);
-      sum += e, sum2 += e * e;
+      sum += e;
+      sum2 += e * e;
     }
     const double mean = sum / trials, se = std::sqrt((sum2 / trials - mean * mean) / (trials - 1));
     CHECK(se > 0);
@@ -92,7 +96,8 @@ TEST_CASE("mixtures: the exact score is the gradient of the exact log-density") 
   for (std::size_t i = 0; i < 20; ++i)
     for (std::size_t j = 0; j < 2; ++j) {
       Matrix<double> plus = x, minus = x;
-      plus(i, j) += h, minus(i, j) -= h;
+      plus(i, j) += h;
+      minus(i, j) -= h;
       const double fd = (ring.log_density(plus)(i, 0) - ring.log_density(minus)(i, 0)) / (2 * h);
       CHECK(s(i, j) == doctest::Approx(fd).epsilon(1e-6));
     }

@@ -47,7 +47,9 @@ struct LinearGaussian {
 
   LinearGaussian() {
     std::mt19937_64 rng(41);
-    A = random_matrix(m, n, rng), L = random_matrix(n, n, rng, -0.5, 0.5), mean = random_matrix(1, n, rng);
+    A = random_matrix(m, n, rng);
+    L = random_matrix(n, n, rng, -0.5, 0.5);
+    mean = random_matrix(1, n, rng);
     for (std::size_t i = 0; i < n; ++i) L(i, i) += 1.0;
     b = random_matrix(3, m, rng);
     H = Matrix<double>(n, n);

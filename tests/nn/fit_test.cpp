@@ -1,0 +1,71 @@
+// The training core: it minimises what the loss tape records, keeps what it is
+// asked to keep, stops early, and refuses bad settings.
+#include <doctest/doctest.h>
+
+#include <wengert/nn/fit.hpp>
+
+#include "support/harness.hpp"
+
+using namespace wengert;
+
+namespace {
+
+// phi(x) = ½‖x - mu‖², and the loss J = mean_rows ½‖mu - x‖²: its minimiser is the mean of the rows.
+struct MeanProblem {
+  nn::Potential phi = nn::quadratic(2);
+  Tape loss;
+  MeanProblem() {
+    Recorder rec;
+    Var x = rec.data("x", 2);
+    auto parameters = phi.record_parameters(rec);
+    Var diff = x - parameters[0].second;                // mu
+    rec.output("J", mean_rows(0.5 * dot(diff, diff)));  // L is not used: its gradient is zero
+    loss = rec.finish();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("fit minimises the loss tape: the mean of fixed rows") {
+  MeanProblem p;
+  Matrix<double> rows{{1, 2}, {3, -2}, {2, 3}};
+  auto source = [&](nn::Batch& batch, std::size_t) { batch["x"] = rows; };
+  nn::FitOptions options{.optimizer = "sgd", .learning_rate = 0.1, .cosine_schedule = false, .steps = 600, .batch = 3};
+  nn::FitResult r = nn::fit(p.phi, p.loss, nn::initial_parameters(p.phi, 1), source, options);
+  CHECK(r.theta[0] == doctest::Approx(2.0).epsilon(1e-10));
+  CHECK(r.theta[1] == doctest::Approx(1.0).epsilon(1e-10));
+}
+
+TEST_CASE("fit keeps the best evaluation or the last iterate, and stops when patience runs out") {
+  MeanProblem p;
+  Matrix<double> rows{{1, 1}};
+  auto source = [&](nn::Batch& batch, std::size_t) { batch["x"] = rows; };
+  std::size_t evaluations = 0;
+  nn::FitCallbacks callbacks;
+  // An evaluation that gets worse after the third: the best is kept, and two more stop training.
+  callbacks.evaluate = [&](std::span<const double>) {
+    ++evaluations;
+    return std::abs(double(evaluations) - 3.0);
+  };
+  nn::FitOptions options{
+      .learning_rate = 0.1, .steps = 100, .batch = 1, .eval_every = 10, .patience = 2, .keep = nn::Keep::best};
+  nn::FitResult best = nn::fit(p.phi, p.loss, nn::initial_parameters(p.phi, 1), source, options, callbacks);
+  CHECK(best.best_step == 30);
+  CHECK(best.stopped_early);
+  CHECK(best.history.size() == 5);
+  evaluations = 0;
+  options.keep = nn::Keep::last;
+  nn::FitResult last = nn::fit(p.phi, p.loss, nn::initial_parameters(p.phi, 1), source, options, callbacks);
+  CHECK(last.theta != best.theta);
+}
+
+TEST_CASE("fit refuses bad settings and names a missing input") {
+  MeanProblem p;
+  auto source = [&](nn::Batch& batch, std::size_t) { batch["y"]; };
+  CHECK_THROWS_WITH_AS(nn::fit(p.phi, p.loss, nn::initial_parameters(p.phi, 1), source, {.steps = 1, .batch = 1}),
+                       doctest::Contains("its data inputs are 'x'"), UsageError);
+  CHECK_THROWS_AS(nn::fit(p.phi, p.loss, {1.0}, source, {}), ShapeError);
+  CHECK_THROWS_AS(nn::fit(p.phi, p.loss, nn::initial_parameters(p.phi, 1), source, {.steps = 0}), UsageError);
+  CHECK_THROWS_AS(nn::fit(p.phi, p.loss, nn::initial_parameters(p.phi, 1), source, {.keep = nn::Keep::best}),
+                  UsageError);
+}
