@@ -135,15 +135,23 @@ void finish_potential(Recorder& rec, Potential& phi, Var x, Var h) {
   rec.output("phi", h);
   phi.tape = rec.finish();
 }
-}  // namespace
 
-Potential mlp(const std::vector<Dim>& widths, Activation activation, double confinement, bool second_order) {
-  check_mlp("mlp", widths, activation, confinement, second_order);
+// A checked MLP potential's description, before its tape is recorded.
+Potential described_mlp(const char* kind, const std::vector<Dim>& widths, Activation activation, double confinement,
+                        bool second_order) {
+  check_mlp(kind, widths, activation, confinement, second_order);
   Potential phi;
-  phi.kind = "mlp";
+  phi.kind = kind;
   phi.widths = widths;
   phi.activation = activation;
   phi.confinement = confinement;
+  return phi;
+}
+
+}  // namespace
+
+Potential mlp(const std::vector<Dim>& widths, Activation activation, double confinement, bool second_order) {
+  Potential phi = described_mlp("mlp", widths, activation, confinement, second_order);
   Recorder rec;
   Var x = rec.data("x", widths.front());
   finish_potential(rec, phi, x, mlp_layers(rec, phi, x, widths, widths.front()));
@@ -156,12 +164,7 @@ constexpr double variance_floor = 1e-4;
 }  // namespace
 
 Potential time_mlp(const std::vector<Dim>& widths, Activation activation, std::size_t frequencies, double confinement) {
-  check_mlp("time_mlp", widths, activation, confinement, false);
-  Potential phi;
-  phi.kind = "time_mlp";
-  phi.widths = widths;
-  phi.activation = activation;
-  phi.confinement = confinement;
+  Potential phi = described_mlp("time_mlp", widths, activation, confinement, false);
   phi.time_features = frequencies;
   Recorder rec;
   Var x = rec.data("x", widths.front());
