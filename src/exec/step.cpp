@@ -158,13 +158,15 @@ void Runner<T>::layout(const Node& node, std::size_t rows, const Chunk& cx, T* y
 template <class T>
 void Runner<T>::product(NodeId id, const Node& node, std::size_t rows, const Chunk& cx, T* y) {
   const std::size_t cols = count_of(node.shape.cols);
-  const std::size_t k = count_of(plan_.tape.node(node.a).shape.cols);
   const T* a = value(node.a, cx);
   if (plan_.place[index_of(node.a)] == Place::transposed) {  // A(i, p) = X[p][i]
     const std::size_t x_cols = count_of(plan_.tape.node(plan_.tape.node(node.a).a).shape.cols);
     const bool accumulate = plan_.reduction[index_of(id)] && cx.partial;
     kernels::gemm(x_cols, cols, cx.rows, a, 1, x_cols, value(node.b, cx), cols, 1, y, cols, accumulate, options_.simd);
-  } else if (reads_weight_by_rows(node)) {  // Wᵀ(p, j) = W[j][p]
+    return;
+  }
+  const std::size_t k = count_of(plan_.tape.node(node.a).shape.cols);
+  if (reads_weight_by_rows(node)) {  // Wᵀ(p, j) = W[j][p]
     const T* w = value(plan_.tape.node(node.b).a, cx);
     kernels::gemm(rows, cols, k, a, k, 1, w, 1, k, y, cols, false, options_.simd);
   } else {
