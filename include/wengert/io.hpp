@@ -15,9 +15,14 @@ namespace wengert::io {
 void write_atomically(const std::string& path, std::string_view contents);
 
 /// Rows of comma-separated numbers, all of one width; '#' starts a comment
-/// line. A malformed entry, a ragged row or a non-finite value throws IoError
-/// naming the file, the line and the column.
+/// line; a UTF-8 byte-order mark is skipped. An empty, malformed, overflowing
+/// or non-finite entry, or a ragged row, throws IoError naming the file, the
+/// line and the column; so do a missing file, a folder, a device and a file
+/// larger than the machine's memory can hold as numbers.
 Matrix<double> load_csv(const std::string& path);
+
+/// The same, from text in memory; `name` stands for the file in messages.
+Matrix<double> parse_csv(std::string_view text, std::string_view name);
 
 /// Writes the rows as CSV with 17 significant digits (they read back exactly), atomically.
 void save_csv(const std::string& path, const Matrix<double>& rows);

@@ -9,13 +9,24 @@
 //   parameters 4353
 //   <one parameter per line, %.17g: exact round trip>
 //   checksum <FNV-1a 64 of every byte above this line, hex>
+//
+// The checksum catches accidents, not intent: anyone can write a valid one. So
+// the reader trusts nothing it reads. Every number is parsed whole, every key
+// appears once, the parameter count is computed from the architecture with
+// overflow checks and must match both the file's count and the lines the file
+// actually holds — all before the architecture is built or anything allocated.
 #include "wengert/nn/model_file.hpp"
 
-#include <cstdio>
-#include <fstream>
-#include <sstream>
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <optional>
 #include <fmt/format.h>
 
+#include "io/files.hpp"
 #include "wengert/error.hpp"
 #include "wengert/io.hpp"
 
@@ -23,14 +34,194 @@ namespace wengert::nn {
 
 namespace {
 
-std::uint64_t fnv1a(const std::string& bytes) {
+constexpr std::size_t max_model_bytes = std::size_t(1) << 30;  // 1 GiB: about 40 million parameters
+constexpr std::size_t max_layers = 64;
+constexpr std::uint64_t max_time_features = 4096;
+
+std::uint64_t fnv1a(std::string_view bytes) {
   std::uint64_t h = 14695981039346656037ull;
   for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
   return h;
 }
 
-[[noreturn]] void bad(const std::string& path, const std::string& why) {
-  throw IoError(fmt::format("load_model: '{}' {}", path, why));
+// The next line of `text` (without its '\n'), consumed.
+std::string_view next_line(std::string_view& text) {
+  const std::size_t end = text.find('\n');
+  const std::string_view line = text.substr(0, end);
+  text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+  return line;
+}
+
+// The words of a line, split at single spaces.
+std::vector<std::string_view> words(std::string_view line) {
+  std::vector<std::string_view> out;
+  for (std::size_t start = 0; start <= line.size();) {
+    const std::size_t space = std::min(line.find(' ', start), line.size());
+    out.push_back(line.substr(start, space - start));
+    start = space + 1;
+  }
+  return out;
+}
+
+class Reader {
+ public:
+  Reader(std::string_view text, std::string_view name) : text_(text), name_(name) {}
+
+  [[noreturn]] void bad(const std::string& why) const { bad_at(line_, why); }
+  [[noreturn]] void bad_at(std::size_t line, const std::string& why) const {
+    throw IoError(fmt::format("load_model: '{}'{} {}", name_, line > 0 ? fmt::format(" line {}:", line) : "", why));
+  }
+
+  std::string_view line() {
+    ++line_;
+    return next_line(text_);
+  }
+  std::string_view rest() const { return text_; }
+  std::size_t line_number() const { return line_; }
+
+  std::uint64_t whole_number(std::string_view word, std::string_view what) const {
+    std::uint64_t v = 0;
+    const auto [end, error] = std::from_chars(word.data(), word.data() + word.size(), v);
+    if (word.empty() || error != std::errc() || end != word.data() + word.size())
+      bad(fmt::format("{} '{}' is not a whole number in range", what, word));
+    return v;
+  }
+
+  double number(std::string_view word, std::string_view what) const {
+    const std::string text(word);
+    char* end = nullptr;
+    errno = 0;
+    const double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || (errno == ERANGE && std::abs(v) == HUGE_VAL) ||
+        !std::isfinite(v))
+      bad(fmt::format("{} '{}' is not a finite number", what, word));
+    return v;
+  }
+
+ private:
+  std::string_view text_;
+  std::string_view name_;
+  std::size_t line_ = 0;
+};
+
+// The header lines, each key at most once, read up to and including "parameters".
+struct Header {
+  std::string kind, activation = "tanh";
+  std::vector<Dim> widths;
+  double confinement = 0;
+  std::uint64_t time_features = 0, count = 0;
+  std::map<std::string, std::size_t, std::less<>> line;  // where each key was
+  std::size_t line_of(std::string_view key) const {
+    const auto it = line.find(key);
+    return it == line.end() ? 0 : it->second;
+  }
+};
+
+std::vector<Dim> read_widths(const Reader& r, const std::vector<std::string_view>& w) {
+  if (w.size() < 2 || w.size() > max_layers + 1)
+    r.bad(fmt::format("lists {} widths; give 1 to {}", w.size() - 1, max_layers + 1));
+  std::vector<Dim> widths;
+  for (std::size_t i = 1; i < w.size(); ++i) {
+    const std::uint64_t v = r.whole_number(w[i], "width");
+    if (v == 0 || v > std::uint64_t(1) << 31) r.bad(fmt::format("width {} is not in 1 to 2^31", w[i]));
+    widths.push_back(static_cast<Dim>(v));
+  }
+  return widths;
+}
+
+Header read_header(Reader& r) {
+  const std::vector<std::string_view> first = words(r.line());
+  if (first.empty() || first[0] != "wengert-model")
+    r.bad("is not a wengert model file (it does not start with 'wengert-model')");
+  if (first.size() != 2 || first[1] != "1")
+    r.bad(fmt::format("has format version '{}'; this build reads version 1", first.size() > 1 ? first[1] : ""));
+  Header h;
+  for (;;) {
+    if (r.rest().empty()) r.bad("ends before its 'parameters' line");
+    const std::vector<std::string_view> w = words(r.line());
+    const std::string key(w[0]);
+    if (h.line.count(key)) r.bad(fmt::format("repeats '{}' (first on line {})", key, h.line[key]));
+    h.line[key] = r.line_number();
+    const bool one_value = w.size() == 2;
+    if (key == "widths")
+      h.widths = read_widths(r, w);
+    else if (!one_value)
+      r.bad(fmt::format("'{}' needs one value", key));
+    else if (key == "kind")
+      h.kind = std::string(w[1]);
+    else if (key == "activation")
+      h.activation = std::string(w[1]);
+    else if (key == "confinement")
+      h.confinement = r.number(w[1], "confinement");
+    else if (key == "time_features")
+      h.time_features = r.whole_number(w[1], "time_features");
+    else if (key == "parameters") {
+      h.count = r.whole_number(w[1], "parameters");
+      return h;
+    } else
+      r.bad(fmt::format("has an unknown line '{}'", key));
+  }
+}
+
+// a + b and a · b, or nothing on overflow.
+std::optional<std::uint64_t> add(std::optional<std::uint64_t> a, std::uint64_t b) {
+  std::uint64_t out = 0;
+  if (!a || __builtin_add_overflow(*a, b, &out)) return std::nullopt;
+  return out;
+}
+std::optional<std::uint64_t> times(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t out = 0;
+  if (__builtin_mul_overflow(a, b, &out)) return std::nullopt;
+  return out;
+}
+
+// The parameter count of the architecture the header describes, computed as
+// nn::mlp, time_mlp and quadratic lay out their blocks.
+std::optional<std::uint64_t> architecture_count(const Header& h) {
+  const std::vector<Dim>& w = h.widths;
+  if (h.kind == "quadratic") return add(times(std::uint64_t(w[0]), std::uint64_t(w[0])), std::uint64_t(w[0]));
+  std::optional<std::uint64_t> total = 0;
+  std::uint64_t in = std::uint64_t(w[0]);
+  if (h.kind == "time_mlp") in += 1 + 2 * h.time_features;  // x, tau and its Fourier features
+  for (std::size_t l = 0; l + 1 < w.size(); ++l) {
+    const auto out = std::uint64_t(w[l + 1]);
+    const auto weights = times(in, out);
+    total = weights ? add(total, *weights) : std::nullopt;
+    if (l + 2 < w.size()) total = add(total, out);  // a hidden layer's bias
+    in = out;
+  }
+  return total;
+}
+
+void check_header(const Reader& r, const Header& h) {
+  if (h.kind != "mlp" && h.kind != "time_mlp" && h.kind != "quadratic")
+    r.bad_at(h.line_of("kind"),
+             fmt::format("describes an unknown potential '{}'; kinds are mlp, time_mlp and quadratic", h.kind));
+  if (h.widths.empty()) r.bad("has no 'widths' line");
+  const std::size_t widths_line = h.line_of("widths");
+  if (h.kind == "quadratic" && h.widths.size() != 1)
+    r.bad_at(widths_line, "describes a quadratic potential with more than one width");
+  if (h.kind != "quadratic" && (h.widths.size() < 2 || h.widths.back() != 1))
+    r.bad_at(widths_line, "describes an MLP whose widths do not end with 1");
+  if (!(h.confinement >= 0))
+    r.bad_at(h.line_of("confinement"), fmt::format("has confinement {}; it must be >= 0", h.confinement));
+  if (h.time_features > max_time_features || (h.kind != "time_mlp" && h.time_features > 0))
+    r.bad_at(h.line_of("time_features"), fmt::format("has time_features {}; only a time_mlp has them, at most {}",
+                                                     h.time_features, max_time_features));
+  const std::optional<std::uint64_t> expected = architecture_count(h);
+  if (!expected) r.bad_at(widths_line, "describes an architecture whose parameter count overflows");
+  if (*expected != h.count) r.bad(fmt::format("lists {} parameters; its architecture has {}", h.count, *expected));
+}
+
+Potential build(const Reader& r, const Header& h) {
+  try {
+    if (h.kind == "quadratic") return quadratic(h.widths[0]);
+    const Activation a = activation_from(h.activation);
+    if (h.kind == "mlp") return mlp(h.widths, a, h.confinement, false);
+    return time_mlp(h.widths, a, h.time_features, h.confinement);
+  } catch (const UsageError& e) {
+    r.bad_at(h.line_of("activation"), e.what());  // the architecture was checked: the activation is what is left
+  }
 }
 
 }  // namespace
@@ -41,71 +232,46 @@ void save_model(const std::string& path, const Potential& phi, const std::vector
                                  phi.parameter_count()));
   if (phi.kind == "custom")
     throw UsageError("save_model: a custom potential's tape cannot be saved; save its parameters yourself");
+  for (std::size_t i = 0; i < theta.size(); ++i)
+    if (!std::isfinite(theta[i]))
+      throw UsageError(
+          fmt::format("save_model: parameter {} is {}; a model with non-finite parameters is not saved", i, theta[i]));
   std::string body = fmt::format("wengert-model 1\nkind {}\nwidths {}\nactivation {}\nconfinement {:.17g}\n", phi.kind,
                                  fmt::join(phi.widths, " "), to_string(phi.activation), phi.confinement);
   if (phi.kind == "time_mlp") body += fmt::format("time_features {}\n", phi.time_features);
   body += fmt::format("parameters {}\n", theta.size());
   for (double v : theta) body += fmt::format("{:.17g}\n", v);
   body += fmt::format("checksum {:016x}\n", fnv1a(body));
-
   io::write_atomically(path, body);
 }
 
-std::pair<Potential, std::vector<double>> load_model(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) bad(path, "cannot be opened");
-  std::stringstream all;
-  all << in.rdbuf();
-  const std::string text = all.str();
+std::pair<Potential, std::vector<double>> parse_model(std::string_view text, std::string_view name) {
   const std::size_t mark = text.rfind("checksum ");
-  if (text.rfind("wengert-model ", 0) != 0)
-    bad(path, "is not a wengert model file (it does not start with 'wengert-model')");
-  if (mark == std::string::npos || (mark > 0 && text[mark - 1] != '\n'))
-    bad(path, "is truncated: it has no checksum line");
+  Reader whole(text, name);
+  if (text.substr(0, 14) != "wengert-model ")
+    whole.bad("is not a wengert model file (it does not start with 'wengert-model')");
+  if (mark == std::string_view::npos || text[mark - 1] != '\n') whole.bad("is truncated: it has no checksum line");
   std::uint64_t stored = 0;
-  if (std::sscanf(text.c_str() + mark, "checksum %lx", &stored) != 1) bad(path, "has an unreadable checksum line");
-  if (stored != fnv1a(text.substr(0, mark))) bad(path, "is corrupted: its checksum does not match its contents");
+  const std::string_view sum = text.substr(mark + 9);
+  const auto [end, error] = std::from_chars(sum.data(), sum.data() + sum.size(), stored, 16);
+  if (error != std::errc() || std::string_view(end, sum.data() + sum.size()) != "\n")
+    whole.bad("has an unreadable checksum line");
+  if (stored != fnv1a(text.substr(0, mark))) whole.bad("is corrupted: its checksum does not match its contents");
 
-  std::istringstream body(text.substr(0, mark));
-  std::string word, kind, activation;
-  int version = 0;
-  body >> word >> version;
-  if (version != 1) bad(path, fmt::format("has format version {}; this build reads version 1", version));
-  std::vector<Dim> widths;
-  double confinement = 0;
-  std::size_t count = 0, time_features = 0;
-  std::string line;
-  std::getline(body, line);
-  while (std::getline(body, line)) {
-    std::istringstream fields(line);
-    fields >> word;
-    if (word == "kind")
-      fields >> kind;
-    else if (word == "widths")
-      for (Dim w; fields >> w;) widths.push_back(w);
-    else if (word == "activation")
-      fields >> activation;
-    else if (word == "confinement")
-      fields >> confinement;
-    else if (word == "time_features")
-      fields >> time_features;
-    else if (word == "parameters") {
-      fields >> count;
-      break;
-    } else
-      bad(path, fmt::format("has an unknown line '{}'", line));
-  }
-  Potential phi = kind == "quadratic" && widths.size() == 1 ? quadratic(widths[0])
-                  : kind == "mlp" ? mlp(widths, activation_from(activation), confinement, false)
-                  : kind == "time_mlp"
-                      ? time_mlp(widths, activation_from(activation), time_features, confinement)
-                      : (bad(path, fmt::format("describes an unknown potential '{}'", kind)), Potential{});
-  if (count != phi.parameter_count())
-    bad(path, fmt::format("lists {} parameters; its architecture has {}", count, phi.parameter_count()));
-  std::vector<double> theta(count);
-  for (double& v : theta)
-    if (!(body >> v)) bad(path, "ends before all its parameters");
-  return {std::move(phi), std::move(theta)};
+  Reader r(text.substr(0, mark), name);
+  const Header h = read_header(r);
+  check_header(r, h);
+  const std::size_t lines = std::size_t(std::count(r.rest().begin(), r.rest().end(), '\n'));
+  if (lines < h.count)
+    r.bad(fmt::format("ends before all its parameters: it lists {}, and holds {} lines", h.count, lines));
+  if (lines > h.count) r.bad(fmt::format("holds {} lines after its {} parameters", lines - h.count, h.count));
+  std::vector<double> theta(h.count);
+  for (double& v : theta) v = r.number(r.line(), "the parameter");
+  return {build(r, h), std::move(theta)};
+}
+
+std::pair<Potential, std::vector<double>> load_model(const std::string& path) {
+  return parse_model(io::read_file("load_model", path, max_model_bytes), path);
 }
 
 }  // namespace wengert::nn

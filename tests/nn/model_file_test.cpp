@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <fmt/format.h>
 #include <wengert/nn/model_file.hpp>
 
 #include "support/harness.hpp"
@@ -37,4 +38,71 @@ TEST_CASE("model files round-trip exactly and refuse damage") {
   { std::ofstream(path) << "x,y\n1,2\n"; }
   CHECK_THROWS_WITH_AS(nn::load_model(path), doctest::Contains("not a wengert model file"), IoError);
   std::filesystem::remove(path);
+}
+
+namespace {
+
+// A model file body with a valid checksum: what anyone can write.
+std::string signed_file(const std::string& body) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : body) h = (h ^ c) * 1099511628211ull;
+  return body + fmt::format("checksum {:016x}\n", h);
+}
+
+std::string mlp_header(const std::string& widths, const std::string& count, const std::string& extra = "") {
+  return "wengert-model 1\nkind mlp\nwidths " + widths + "\nactivation tanh\nconfinement 0\n" + extra + "parameters " +
+         count + "\n";
+}
+
+void refused(const std::string& body, const char* message) {
+  CAPTURE(body.substr(0, 200));
+  CHECK_THROWS_WITH_AS(nn::parse_model(signed_file(body), "crafted.wgt"), doctest::Contains(message), IoError);
+}
+
+}  // namespace
+
+TEST_CASE("crafted model files: sizes are checked against what the file holds before anything is built") {
+  refused(mlp_header("1 6148914691236517206 1", "1"), "width 6148914691236517206 is not in 1 to 2^31");
+  refused(mlp_header("2 1000000000 1", "4000000000"), "ends before all its parameters");
+  refused(mlp_header("2 75000000 1", "300000000"), "ends before all its parameters");
+  refused("wengert-model 1\nkind quadratic\nwidths 1000000\nparameters 1000001000000\n", "ends before all its");
+  refused("wengert-model 1\nkind time_mlp\nwidths 2 8 1\nactivation tanh\ntime_features 3000000\nparameters 1\n",
+          "time_features 3000000; only a time_mlp has them, at most 4096");
+  refused("wengert-model 1\nkind time_mlp\nwidths 2 8 1\ntime_features 92233720368547758078\nparameters 1\n",
+          "time_features '92233720368547758078' is not a whole number in range");
+  refused(mlp_header("2 3 1", "13") + std::string(13, '\n'), "lists 13 parameters; its architecture has 12");
+}
+
+TEST_CASE("crafted model files: every number, key and version is read strictly") {
+  const std::string twelve = "0.5\n0.5\n0.5\n0.5\n0.5\n0.5\n0.5\n0.5\n0.5\n0.5\n0.5\n0.5\n";
+  CHECK_NOTHROW(nn::parse_model(signed_file(mlp_header("2 3 1", "12") + twelve), "ok.wgt"));
+  refused("wengert-model 1\nkind mlp\nwidths 2 3 1\nconfinement nan\nparameters 12\n" + twelve, "confinement 'nan'");
+  refused("wengert-model 1\nkind mlp\nwidths 2 3 1\nconfinement abc\nparameters 12\n" + twelve, "confinement 'abc'");
+  refused("wengert-model 01\n", "has format version '01'");
+  refused("wengert-model 1junk\n", "has format version '1junk'");
+  refused("wengert-model 1\nkind mlp\nwidths 2 3 1\nwidths 2 3 1\nparameters 12\n" + twelve, "repeats 'widths'");
+  refused(mlp_header("2 3 1", "12") + twelve + "0.5\n", "holds 1 lines after its 12 parameters");
+  refused(mlp_header("2 3 1", "12") + twelve.substr(4) + "1e999\n", "the parameter '1e999' is not a finite number");
+  refused(mlp_header("2 3 1", "12") + twelve.substr(4) + "0.5x\n", "the parameter '0.5x'");
+  refused(mlp_header("2 -3 1", "12") + twelve, "width '-3' is not a whole number");
+  refused("wengert-model 1\nkind mlp\nwidths 2 3 1\nactivation gelu\nparameters 12\n" + twelve,
+          "crafted.wgt' line 4: activation 'gelu' is not known");
+  refused("wengert-model 1\nkind mlp\nwidths 2 3 1\nconfinement -1\nparameters 12\n" + twelve,
+          "crafted.wgt' line 4: has confinement -1");
+  refused("wengert-model 1\nkind mlp\nwidths 2 3 1\ncolour blue\nparameters 12\n" + twelve, "unknown line 'colour'");
+}
+
+TEST_CASE("model files: a device or folder is refused before it is read") {
+  CHECK_THROWS_WITH_AS(nn::load_model("/dev/zero"), doctest::Contains("is not a regular file"), IoError);
+  CHECK_THROWS_WITH_AS(nn::load_model(std::filesystem::temp_directory_path().string()),
+                       doctest::Contains("is a folder"), IoError);
+}
+
+TEST_CASE("save_model refuses non-finite parameters") {
+  nn::Potential phi = nn::mlp({2, 3, 1}, nn::Activation::tanh);
+  std::vector<double> theta(phi.parameter_count(), 0.0);
+  theta[4] = NAN;
+  CHECK_THROWS_WITH_AS(nn::save_model("never_written.wgt", phi, theta), doctest::Contains("parameter 4 is nan"),
+                       UsageError);
+  CHECK(!std::filesystem::exists("never_written.wgt"));
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -11,11 +12,16 @@
 
 namespace wengert::nn {
 
-/// Writes `path`. Throws IoError if it cannot be written (the old file stays).
+/// Writes `path` atomically. Throws IoError if it cannot be written (the old file
+/// stays), UsageError for non-finite parameters.
 void save_model(const std::string& path, const Potential& phi, const std::vector<double>& theta);
 
-/// Reads a model file; a wrong format, version, truncation or checksum throws
-/// IoError naming the file and what is wrong. Nothing is half-read.
+/// Reads a model file; a wrong format, version, key, number, size, truncation
+/// or checksum throws IoError naming the file, the line and what is wrong.
+/// Every size is checked against what the file holds before anything is built.
 std::pair<Potential, std::vector<double>> load_model(const std::string& path);
+
+/// The same, from text in memory; `name` stands for the file in messages.
+std::pair<Potential, std::vector<double>> parse_model(std::string_view text, std::string_view name);
 
 }  // namespace wengert::nn
