@@ -39,6 +39,9 @@ inline constexpr NodeId no_node = -1;
 /// differentiated; the role says what it is for.
 enum class Role : std::uint8_t { data, parameter, constant };
 
+/// "data", "parameter" or "constant".
+std::string_view role_name(Role role);
+
 /// Where a derived node came from, for printing: the primal computation, the
 /// tangent of node `of` (forward mode) or an adjoint contribution of node `of`.
 struct Origin {
@@ -70,14 +73,22 @@ struct Output {
   NodeId node = no_node;
 };
 
+namespace detail {
+class Builder;
+struct TapeWriter;
+}  // namespace detail
+
 /// A recorded program: nodes in topological order, named inputs and outputs.
 /// A tape is a value: copy it, transform it (see ad.hpp), print it, run it.
+/// Tapes are made only by a Recorder, the transformations and the tape loader
+/// (tape_file.hpp), each of which checks every node: a tape is always valid.
 class Tape {
  public:
   const std::vector<Node>& nodes() const { return nodes_; }
   const std::vector<Input>& inputs() const { return inputs_; }
   const std::vector<Output>& outputs() const { return outputs_; }
-  const Node& node(NodeId id) const { return nodes_[static_cast<std::size_t>(id)]; }
+  /// The node with this id; throws UsageError for an id that is not one of this tape's.
+  const Node& node(NodeId id) const;
 
   /// The index of the input or output with this name; throws UsageError naming
   /// the tape's names if there is none.
@@ -86,37 +97,36 @@ class Tape {
   bool has_input(std::string_view name) const;
   bool has_output(std::string_view name) const;
 
-  // Low-level construction, for passes and transformations. Recording goes
-  // through Recorder, which checks shapes and shares common subexpressions.
+ private:
+  friend class detail::Builder;
+  friend struct detail::TapeWriter;
   NodeId append(const Node& node);
   NodeId add_input(std::string name, Role role, Shape shape);
   void add_output(std::string name, NodeId node);
 
- private:
   std::vector<Node> nodes_;
   std::vector<Input> inputs_;
   std::vector<Output> outputs_;
 };
 
-namespace detail {
-class Builder;
-}
-
 /// A handle to a node being recorded: two words, cheap to copy. A Var is valid
-/// while its Recorder is recording.
+/// while its Recorder is recording; using it afterwards throws UsageError.
 class Var {
  public:
   Var() = default;
   Shape shape() const;
   NodeId id() const { return id_; }
 
-  // internal: the recording this Var belongs to
-  Var(detail::Builder* builder, NodeId id) : builder_(builder), id_(id) {}
+  // internal: the recording this Var belongs to, and which recording it was
+  // (a later Recorder may reuse the address)
+  Var(detail::Builder* builder, NodeId id);
   detail::Builder* builder() const { return builder_; }
+  std::uint32_t generation() const { return generation_; }
 
  private:
   detail::Builder* builder_ = nullptr;
   NodeId id_ = no_node;
+  std::uint32_t generation_ = 0;
 };
 
 /// A recording scope. Declare inputs, compute with Vars, name outputs, finish.

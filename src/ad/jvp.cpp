@@ -120,10 +120,10 @@ Tape jvp(const Tape& f, const std::vector<std::string>& wrt) {
 
   // The outputs: the primal ones, then each one's tangent y_dot.
   bld.set_origin({});
-  for (const Output& out : f.outputs()) bld.tape().add_output(out.name, primal[index_of(out.node)]);
+  for (const Output& out : f.outputs()) bld.output(out.name, primal[index_of(out.node)]);
   for (const Output& out : f.outputs()) {
     NodeId d = dot[index_of(out.node)];
-    bld.tape().add_output(out.name + "_dot", d == no_node ? bld.zeros(f.node(out.node).shape) : d);
+    bld.output(out.name + "_dot", d == no_node ? bld.zeros(f.node(out.node).shape) : d);
   }
   return eliminate_dead_code(bld.tape());
 }

@@ -178,9 +178,9 @@ Tape laplacian(const Tape& f, const std::string& x, const std::string& output) {
     NodeId g = out.dot[k] == no_node ? bld.zeros(ys) : out.dot[k];
     gradient = gradient == no_node ? g : bld.concat_cols(gradient, g);
   }
-  bld.tape().add_output(y.name, primal[index_of(y.node)]);
-  bld.tape().add_output(x + "_grad", gradient);
-  bld.tape().add_output(x + "_laplacian", out.lap == no_node ? bld.zeros(ys) : out.lap);
+  bld.output(y.name, primal[index_of(y.node)]);
+  bld.output(x + "_grad", gradient);
+  bld.output(x + "_laplacian", out.lap == no_node ? bld.zeros(ys) : out.lap);
   return eliminate_dead_code(bld.tape());
 }
 

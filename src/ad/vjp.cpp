@@ -144,7 +144,7 @@ void add_adjoint_outputs(Builder& bld, const Tape& f, const std::vector<std::str
   for (const std::string& name : wrt) {
     const Input& in = f.inputs()[f.input_index(name)];
     NodeId x_bar = bar[index_of(in.node)];
-    bld.tape().add_output(name + "_bar", x_bar == no_node ? bld.zeros(in.shape) : x_bar);
+    bld.output(name + "_bar", x_bar == no_node ? bld.zeros(in.shape) : x_bar);
   }
 }
 
@@ -162,7 +162,7 @@ Tape vjp(const Tape& f, const std::vector<std::string>& wrt) {
     slot = slot == no_node ? seed : bld.add(slot, seed);
   }
   reverse_sweep(bld, "vjp", f, primal, active, bar);
-  for (const Output& out : f.outputs()) bld.tape().add_output(out.name, primal[index_of(out.node)]);
+  for (const Output& out : f.outputs()) bld.output(out.name, primal[index_of(out.node)]);
   add_adjoint_outputs(bld, f, wrt, bar);
   return eliminate_dead_code(bld.tape());
 }
@@ -175,7 +175,7 @@ Tape grad(const Tape& f, const std::vector<std::string>& wrt, const std::string&
   std::vector<NodeId> bar(f.nodes().size(), no_node);
   bar[index_of(y.node)] = bld.fill(1.0, f.node(y.node).shape);  // the seed: y_bar = 1
   reverse_sweep(bld, "grad", f, primal, active, bar);
-  bld.tape().add_output(y.name, primal[index_of(y.node)]);
+  bld.output(y.name, primal[index_of(y.node)]);
   add_adjoint_outputs(bld, f, wrt, bar);
   return eliminate_dead_code(bld.tape());
 }

@@ -27,6 +27,7 @@
 #include <fmt/format.h>
 
 #include "io/files.hpp"
+#include "io/text_reader.hpp"
 #include "wengert/error.hpp"
 #include "wengert/io.hpp"
 
@@ -37,72 +38,6 @@ namespace {
 constexpr std::size_t max_model_bytes = std::size_t(1) << 30;  // 1 GiB: about 40 million parameters
 constexpr std::size_t max_layers = 64;
 constexpr std::uint64_t max_time_features = 4096;
-
-std::uint64_t fnv1a(std::string_view bytes) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-
-// The next line of `text` (without its '\n'), consumed.
-std::string_view next_line(std::string_view& text) {
-  const std::size_t end = text.find('\n');
-  const std::string_view line = text.substr(0, end);
-  text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
-  return line;
-}
-
-// The words of a line, split at single spaces.
-std::vector<std::string_view> words(std::string_view line) {
-  std::vector<std::string_view> out;
-  for (std::size_t start = 0; start <= line.size();) {
-    const std::size_t space = std::min(line.find(' ', start), line.size());
-    out.push_back(line.substr(start, space - start));
-    start = space + 1;
-  }
-  return out;
-}
-
-class Reader {
- public:
-  Reader(std::string_view text, std::string_view name) : text_(text), name_(name) {}
-
-  [[noreturn]] void bad(const std::string& why) const { bad_at(line_, why); }
-  [[noreturn]] void bad_at(std::size_t line, const std::string& why) const {
-    throw IoError(fmt::format("load_model: '{}'{} {}", name_, line > 0 ? fmt::format(" line {}:", line) : "", why));
-  }
-
-  std::string_view line() {
-    ++line_;
-    return next_line(text_);
-  }
-  std::string_view rest() const { return text_; }
-  std::size_t line_number() const { return line_; }
-
-  std::uint64_t whole_number(std::string_view word, std::string_view what) const {
-    std::uint64_t v = 0;
-    const auto [end, error] = std::from_chars(word.data(), word.data() + word.size(), v);
-    if (word.empty() || error != std::errc() || end != word.data() + word.size())
-      bad(fmt::format("{} '{}' is not a whole number in range", what, word));
-    return v;
-  }
-
-  double number(std::string_view word, std::string_view what) const {
-    const std::string text(word);
-    char* end = nullptr;
-    errno = 0;
-    const double v = std::strtod(text.c_str(), &end);
-    if (text.empty() || end != text.c_str() + text.size() || (errno == ERANGE && std::abs(v) == HUGE_VAL) ||
-        !std::isfinite(v))
-      bad(fmt::format("{} '{}' is not a finite number", what, word));
-    return v;
-  }
-
- private:
-  std::string_view text_;
-  std::string_view name_;
-  std::size_t line_ = 0;
-};
 
 // The header lines, each key at most once, read up to and including "parameters".
 struct Header {
@@ -117,7 +52,7 @@ struct Header {
   }
 };
 
-std::vector<Dim> read_widths(const Reader& r, const std::vector<std::string_view>& w) {
+std::vector<Dim> read_widths(const io::TextReader& r, const std::vector<std::string_view>& w) {
   if (w.size() < 2 || w.size() > max_layers + 1)
     r.bad(fmt::format("lists {} widths; give 1 to {}", w.size() - 1, max_layers + 1));
   std::vector<Dim> widths;
@@ -129,16 +64,14 @@ std::vector<Dim> read_widths(const Reader& r, const std::vector<std::string_view
   return widths;
 }
 
-Header read_header(Reader& r) {
-  const std::vector<std::string_view> first = words(r.line());
-  if (first.empty() || first[0] != "wengert-model")
-    r.bad("is not a wengert model file (it does not start with 'wengert-model')");
+Header read_header(io::TextReader& r) {
+  const std::vector<std::string_view> first = io::words(r.line());
   if (first.size() != 2 || first[1] != "1")
     r.bad(fmt::format("has format version '{}'; this build reads version 1", first.size() > 1 ? first[1] : ""));
   Header h;
   for (;;) {
-    if (r.rest().empty()) r.bad("ends before its 'parameters' line");
-    const std::vector<std::string_view> w = words(r.line());
+    if (r.done()) r.bad("ends before its 'parameters' line");
+    const std::vector<std::string_view> w = io::words(r.line());
     const std::string key(w[0]);
     if (h.line.count(key)) r.bad(fmt::format("repeats '{}' (first on line {})", key, h.line[key]));
     h.line[key] = r.line_number();
@@ -193,7 +126,7 @@ std::optional<std::uint64_t> architecture_count(const Header& h) {
   return total;
 }
 
-void check_header(const Reader& r, const Header& h) {
+void check_header(const io::TextReader& r, const Header& h) {
   if (h.kind != "mlp" && h.kind != "time_mlp" && h.kind != "quadratic")
     r.bad_at(h.line_of("kind"),
              fmt::format("describes an unknown potential '{}'; kinds are mlp, time_mlp and quadratic", h.kind));
@@ -213,7 +146,7 @@ void check_header(const Reader& r, const Header& h) {
   if (*expected != h.count) r.bad(fmt::format("lists {} parameters; its architecture has {}", h.count, *expected));
 }
 
-Potential build(const Reader& r, const Header& h) {
+Potential build(const io::TextReader& r, const Header& h) {
   try {
     if (h.kind == "quadratic") return quadratic(h.widths[0]);
     const Activation a = activation_from(h.activation);
@@ -241,27 +174,15 @@ void save_model(const std::string& path, const Potential& phi, const std::vector
   if (phi.kind == "time_mlp") body += fmt::format("time_features {}\n", phi.time_features);
   body += fmt::format("parameters {}\n", theta.size());
   for (double v : theta) body += fmt::format("{:.17g}\n", v);
-  body += fmt::format("checksum {:016x}\n", fnv1a(body));
+  body += fmt::format("checksum {:016x}\n", io::fnv1a(body));
   io::write_atomically(path, body);
 }
 
 std::pair<Potential, std::vector<double>> parse_model(std::string_view text, std::string_view name) {
-  const std::size_t mark = text.rfind("checksum ");
-  Reader whole(text, name);
-  if (text.substr(0, 14) != "wengert-model ")
-    whole.bad("is not a wengert model file (it does not start with 'wengert-model')");
-  if (mark == std::string_view::npos || text[mark - 1] != '\n') whole.bad("is truncated: it has no checksum line");
-  std::uint64_t stored = 0;
-  const std::string_view sum = text.substr(mark + 9);
-  const auto [end, error] = std::from_chars(sum.data(), sum.data() + sum.size(), stored, 16);
-  if (error != std::errc() || std::string_view(end, sum.data() + sum.size()) != "\n")
-    whole.bad("has an unreadable checksum line");
-  if (stored != fnv1a(text.substr(0, mark))) whole.bad("is corrupted: its checksum does not match its contents");
-
-  Reader r(text.substr(0, mark), name);
+  io::TextReader r(io::TextReader(text, "load_model", name).checked_body("wengert-model "), "load_model", name);
   const Header h = read_header(r);
   check_header(r, h);
-  const std::size_t lines = std::size_t(std::count(r.rest().begin(), r.rest().end(), '\n'));
+  const std::size_t lines = r.lines_left();
   if (lines < h.count)
     r.bad(fmt::format("ends before all its parameters: it lists {}, and holds {} lines", h.count, lines));
   if (lines > h.count) r.bad(fmt::format("holds {} lines after its {} parameters", lines - h.count, h.count));

@@ -4,6 +4,7 @@
 // tape built some other way.
 #include "wengert/passes.hpp"
 #include "tape/builder.hpp"
+#include "tape/tape_writer.hpp"
 
 namespace wengert {
 
@@ -29,16 +30,17 @@ Tape keep(const Tape& f, const std::vector<std::size_t>& output_indices) {
     const Node& n = f.nodes()[i];
     if (n.op == Op::input) {
       const Input& in = f.inputs()[static_cast<std::size_t>(n.begin)];
-      map[i] = out.add_input(in.name, in.role, in.shape);
+      map[i] = detail::TapeWriter::add_input(out, in.name, in.role, in.shape);
       continue;
     }
     Node copy = n;
     copy.a = remap(n.a);
     copy.b = remap(n.b);
     copy.origin.of = remap(n.origin.of);
-    map[i] = out.append(copy);
+    map[i] = detail::TapeWriter::append(out, copy);
   }
-  for (std::size_t k : output_indices) out.add_output(f.outputs()[k].name, remap(f.outputs()[k].node));
+  for (std::size_t k : output_indices)
+    detail::TapeWriter::add_output(out, f.outputs()[k].name, remap(f.outputs()[k].node));
   return out;
 }
 
@@ -59,7 +61,7 @@ Tape select(const Tape& f, const std::vector<std::string>& outputs) {
 Tape simplify(const Tape& f) {
   detail::Builder bld;
   std::vector<NodeId> map = bld.copy(f);
-  for (const Output& out : f.outputs()) bld.tape().add_output(out.name, map[static_cast<std::size_t>(out.node)]);
+  for (const Output& out : f.outputs()) bld.output(out.name, map[static_cast<std::size_t>(out.node)]);
   return eliminate_dead_code(bld.tape());
 }
 

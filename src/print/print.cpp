@@ -8,15 +8,6 @@ namespace wengert {
 
 namespace {
 
-std::string_view role_name(Role r) {
-  switch (r) {
-    case Role::data: return "data";
-    case Role::parameter: return "parameter";
-    case Role::constant: return "constant";
-  }
-  return "?";
-}
-
 std::string dim_text(std::int64_t d) { return d == batch ? "B" : std::to_string(d); }
 
 // "%3 %5" and the attributes that matter for the op.

@@ -1,6 +1,10 @@
 #include "tape/builder.hpp"
 
+#include "tape/shapes.hpp"
+
+#include <algorithm>
 #include <bit>
+#include <mutex>
 #include <fmt/format.h>
 
 #include "wengert/error.hpp"
@@ -9,17 +13,39 @@ namespace wengert::detail {
 
 namespace {
 
-std::string dim_text(Dim d) { return d == batch ? "B" : std::to_string(d); }
-
-[[noreturn]] void shape_error(Op op, Shape a, Shape b, std::string_view why) {
-  throw ShapeError(fmt::format("{}: shapes {} and {} do not fit: {}", op_name(op), to_string(a), to_string(b), why));
-}
-
-[[noreturn]] void shape_error(Op op, Shape a, std::string_view why) {
-  throw ShapeError(fmt::format("{}: shape {} does not fit: {}", op_name(op), to_string(a), why));
+// The live Builders and their generations. Never destroyed: Builders in static
+// objects may outlive any static registry.
+struct Registry {
+  std::mutex mutex;
+  std::unordered_map<const Builder*, std::uint32_t> live;
+  std::uint32_t next = 1;
+};
+Registry& registry() {
+  static Registry* r = new Registry;
+  return *r;
 }
 
 }  // namespace
+
+Builder::Builder() {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  generation_ = r.next++;
+  r.live[this] = generation_;
+}
+
+Builder::~Builder() {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  r.live.erase(this);
+}
+
+bool Builder::is_live(const Builder* builder, std::uint32_t generation) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  const auto it = r.live.find(builder);
+  return it != r.live.end() && it->second == generation;
+}
 
 std::size_t Builder::KeyHash::operator()(const Key& k) const {
   std::size_t h = static_cast<std::size_t>(k.op);
@@ -29,21 +55,36 @@ std::size_t Builder::KeyHash::operator()(const Key& k) const {
   return h;
 }
 
+void Builder::output(std::string name, NodeId id) {
+  check_name("output", name);
+  if (id < 0 || std::size_t(id) >= tape_.nodes().size())
+    throw UsageError(fmt::format("output '{}': %{} is not a node of this tape", name, id));
+  tape_.add_output(std::move(name), id);
+}
+
 NodeId Builder::append(Node node) {
   node.origin = origin_;
   return tape_.append(node);
 }
 
+void check_name(const char* what, std::string_view name) {
+  const bool printable = std::all_of(name.begin(), name.end(),
+                                     [](unsigned char c) { return c > ' ' && c != 0x7f && c != '\'' && c != '"'; });
+  if (name.empty() || !printable)
+    throw UsageError(
+        fmt::format("{} '{}': a name must be non-empty, without spaces, quotes or control characters", what, name));
+}
+
 NodeId Builder::input(std::string name, Role role, Shape shape) {
-  if (shape.cols == batch || shape.cols < 1 || (shape.rows != batch && shape.rows < 1))
-    throw ShapeError(
-        fmt::format("input '{}': shape {} is not valid: columns and rows must be positive", name, to_string(shape)));
+  check_name("input", name);
+  check_shape(fmt::format("input '{}'", name).c_str(), shape, false);
   if (tape_.has_input(name))
     throw UsageError(fmt::format("input '{}': the tape already has an input of that name; pick another", name));
   return tape_.add_input(std::move(name), role, shape);
 }
 
 NodeId Builder::fill(double value, Shape shape) {
+  check_shape("fill", shape, true);
   Key key{Op::fill, no_node, no_node, std::bit_cast<std::uint64_t>(value), 0, 0, shape.rows, shape.cols};
   if (auto it = shared_.find(key); it != shared_.end()) return it->second;
   Node n;
@@ -55,60 +96,6 @@ NodeId Builder::fill(double value, Shape shape) {
   return id;
 }
 
-Shape Builder::shape_rule(Op op, NodeId a, NodeId b, std::int64_t begin, std::int64_t size) const {
-  Shape sa = shape(a);
-  // clang-format off
-  switch (op) {
-    case Op::input: case Op::fill:
-      break;  // leaves have their shape given
-    case Op::neg: case Op::square: case Op::sqrt: case Op::exp: case Op::log: case Op::log1p:
-    case Op::tanh: case Op::sigmoid: case Op::softplus: case Op::silu: case Op::sin: case Op::cos:
-    case Op::pow: case Op::add_scalar: case Op::mul_scalar: case Op::relu: case Op::abs:
-    case Op::step: case Op::sign:
-      return sa;
-    case Op::add: case Op::sub: case Op::mul: case Op::div:
-      if (sa != shape(b)) shape_error(op, sa, shape(b), "element-wise operands need equal shapes");
-      return sa;
-    case Op::broadcast_rows: case Op::spread_rows:
-      if (sa.rows != 1) shape_error(op, sa, "only a single row can be broadcast over rows");
-      return {size, sa.cols};
-    case Op::broadcast_cols:
-      if (sa.cols != 1) shape_error(op, sa, "only a single column can be broadcast over columns");
-      return {sa.rows, size};
-    case Op::sum_rows: case Op::mean_rows:
-      if (sa.cols == batch) shape_error(op, sa, "the columns of a transposed batch cannot be kept");
-      return {1, sa.cols};
-    case Op::sum_cols:
-      if (sa.cols == batch) shape_error(op, sa, "summing over a transposed batch: use sum_rows before transposing");
-      return {sa.rows, 1};
-    case Op::transpose:
-      return {sa.cols, sa.rows};
-    case Op::slice_cols:
-      if (sa.cols == batch || begin < 0 || size < 1 || begin + size > sa.cols)
-        throw ShapeError(fmt::format("slice_cols: columns [{}, {}) are not inside shape {}", begin,
-                                     begin + size, to_string(sa)));
-      return {sa.rows, size};
-    case Op::pad_cols:
-      if (sa.cols == batch || begin < 0 || begin + sa.cols > size)
-        throw ShapeError(fmt::format("pad_cols: shape {} placed at column {} does not fit in {} columns",
-                                     to_string(sa), begin, dim_text(size)));
-      return {sa.rows, size};
-    case Op::concat_cols: {
-      Shape sb = shape(b);
-      if (sa.rows != sb.rows) shape_error(op, sa, sb, "concatenated operands need equal rows");
-      if (sa.cols == batch || sb.cols == batch) shape_error(op, sa, sb, "cannot concatenate a transposed batch");
-      return {sa.rows, sa.cols + sb.cols};
-    }
-    case Op::matmul: {
-      Shape sb = shape(b);
-      if (sa.cols != sb.rows) shape_error(op, sa, sb, "the columns of the first must equal the rows of the second");
-      return {sa.rows, sb.cols};
-    }
-  }
-  // clang-format on
-  return sa;
-}
-
 NodeId Builder::emit(Op op, NodeId a, NodeId b, double value, std::int64_t begin, std::int64_t size) {
   Node y;
   y.op = op;
@@ -117,7 +104,7 @@ NodeId Builder::emit(Op op, NodeId a, NodeId b, double value, std::int64_t begin
   y.value = value;
   y.begin = begin;
   y.size = size;
-  y.shape = shape_rule(op, a, b, begin, size);
+  y.shape = infer_shape(op, shape(a), b == no_node ? Shape{} : shape(b), begin, size);
   if (NodeId folded = fold(y); folded != no_node) return folded;
   Key key{op, a, b, std::bit_cast<std::uint64_t>(value), begin, size, y.shape.rows, y.shape.cols};
   if (auto it = shared_.find(key); it != shared_.end()) return it->second;
@@ -142,7 +129,10 @@ std::pair<NodeId, NodeId> Builder::broadcast_pair(Op op, NodeId a, NodeId b) {
   };
   if (NodeId x = stretch(a, sa, sb); x != no_node) return {x, b};
   if (NodeId y = stretch(b, sb, sa); y != no_node) return {a, y};
-  shape_error(op, sa, sb, "they are neither equal nor broadcastable ((1, c), (r, 1) or (1, 1) stretch)");
+  throw ShapeError(
+      fmt::format("{}: shapes {} and {} do not fit: they are neither equal nor broadcastable ((1, c), "
+                  "(r, 1) or (1, 1) stretch)",
+                  op_name(op), to_string(sa), to_string(sb)));
 }
 
 NodeId Builder::import_node(const Tape& f, std::size_t i, std::span<const NodeId> binding,

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -19,9 +20,22 @@
 
 namespace wengert::detail {
 
+/// UsageError unless `name` can name an input or output: non-empty, without
+/// spaces, quotes or control characters (so that printed and saved tapes read back).
+void check_name(const char* what, std::string_view name);
+
 class Builder {
  public:
-  Builder() = default;
+  Builder();
+  ~Builder();
+  Builder(const Builder&) = delete;
+  Builder& operator=(const Builder&) = delete;
+
+  /// Which recording this is: a Var remembers it, so that a Var used after its
+  /// Recorder is gone (and its address perhaps reused) is caught.
+  std::uint32_t generation() const { return generation_; }
+  /// Whether a Builder with this address and generation is alive now.
+  static bool is_live(const Builder* builder, std::uint32_t generation);
 
   Tape& tape() { return tape_; }
   const Node& node(NodeId id) const { return tape_.node(id); }
@@ -31,6 +45,8 @@ class Builder {
   void set_origin(Origin origin) { origin_ = origin; }
 
   NodeId input(std::string name, Role role, Shape shape);
+  /// Names node `id` an output of the tape.
+  void output(std::string name, NodeId id);
   NodeId fill(double value, Shape shape);
   NodeId zeros(Shape shape) { return fill(0.0, shape); }
 
@@ -76,7 +92,6 @@ class Builder {
   bool finished = false;
 
  private:
-  Shape shape_rule(Op op, NodeId a, NodeId b, std::int64_t begin, std::int64_t size) const;
   // Folding (fold.cpp): the node to use instead of y, or no_node to emit y.
   NodeId fold(const Node& y);
   NodeId fold_unary(const Node& y);
@@ -97,6 +112,7 @@ class Builder {
     std::size_t operator()(const Key& k) const;
   };
 
+  std::uint32_t generation_;
   Tape tape_;
   Origin origin_;
   std::unordered_map<Key, NodeId, KeyHash> shared_;

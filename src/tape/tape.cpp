@@ -22,6 +22,15 @@ std::string names_of(const std::vector<Named>& items) {
 }
 }  // namespace
 
+std::string_view role_name(Role role) {
+  switch (role) {
+    case Role::data: return "data";
+    case Role::parameter: return "parameter";
+    case Role::constant: return "constant";
+  }
+  return "?";
+}
+
 bool Tape::has_input(std::string_view name) const {
   for (const auto& in : inputs_)
     if (in.name == name) return true;
@@ -45,6 +54,16 @@ std::size_t Tape::output_index(std::string_view name) const {
     if (outputs_[i].name == name) return i;
   throw UsageError(fmt::format("tape has no output '{}'; its outputs are {}", name, names_of(outputs_)));
 }
+
+const Node& Tape::node(NodeId id) const {
+  if (id < 0 || static_cast<std::size_t>(id) >= nodes_.size())
+    throw UsageError(fmt::format("Tape::node: %{} is not a node of this tape; its nodes are %0 to %{}", id,
+                                 static_cast<std::ptrdiff_t>(nodes_.size()) - 1));
+  return nodes_[static_cast<std::size_t>(id)];
+}
+
+Var::Var(detail::Builder* builder, NodeId id)
+    : builder_(builder), id_(id), generation_(builder ? builder->generation() : 0) {}
 
 NodeId Tape::append(const Node& node) {
   nodes_.push_back(node);
@@ -73,6 +92,11 @@ namespace {
 detail::Builder& builder_of(const char* op, Var a) {
   if (a.builder() == nullptr)
     throw UsageError(fmt::format("{}: the operand is an empty Var; create Vars with a Recorder", op));
+  if (!detail::Builder::is_live(a.builder(), a.generation()))
+    throw UsageError(
+        fmt::format("{}: the operand belongs to a Recorder that no longer exists; keep the Recorder "
+                    "alive while its Vars are used",
+                    op));
   if (a.builder()->finished)
     throw UsageError(
         fmt::format("{}: the operand belongs to a finished recording; record all of a tape "
@@ -143,7 +167,7 @@ void Recorder::output(std::string name, Var value) {
   builder_of("output", value);
   if (value.builder() != builder_.get())
     throw UsageError(fmt::format("output '{}': the Var belongs to another recording", name));
-  builder_->tape().add_output(std::move(name), value.id());
+  builder_->output(std::move(name), value.id());
 }
 
 Tape Recorder::finish() {

@@ -36,7 +36,7 @@ TEST_CASE("model files round-trip exactly and refuse damage") {
   { std::ofstream(path) << corrupt; }
   CHECK_THROWS_WITH_AS(nn::load_model(path), doctest::Contains("checksum does not match"), IoError);
   { std::ofstream(path) << "x,y\n1,2\n"; }
-  CHECK_THROWS_WITH_AS(nn::load_model(path), doctest::Contains("not a wengert model file"), IoError);
+  CHECK_THROWS_WITH_AS(nn::load_model(path), doctest::Contains("is not a wengert-model file"), IoError);
   std::filesystem::remove(path);
 }
 
