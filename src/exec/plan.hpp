@@ -13,8 +13,9 @@
 //                that uses it is a sum over the batch, computed by the GEMM
 //                kernel with a transposed view of X.
 // A shared node computed from batch rows (sum_rows, Xᵀ·Y) is a reduction: the
-// chunks add their parts into partial sums, which are merged after the chunks.
-// Shared nodes that need a reduction run after the chunks.
+// chunks add their parts into sums, which are added up in chunk order after the
+// chunks (run.cpp). A sum of reductions is one reduction. Shared nodes that
+// need a reduction run after the chunks.
 #pragma once
 
 #include <cstddef>
@@ -35,6 +36,9 @@ struct Plan {
   std::vector<bool> read_through;            // per node: never formed, read through by its users (a bias row, a Wᵀ)
   std::vector<bool> reduction;               // per node: a shared value summed over the batch
   std::vector<bool> after_reduction;         // per node: a shared value that needs a reduction's result
+  std::vector<NodeId> sums_into;             // per reduction: the total it adds into (itself, or a sum it is part of)
+  std::vector<bool> first_into_total;        // per reduction: the first chunk step that adds into its total
+  std::vector<NodeId> totals;                // the reductions whose totals are their values
   std::vector<std::size_t> offset;           // shared: into the shared storage; batch: arena column offset
   std::vector<std::size_t> partial_offset;   // reductions: into a buffer of partial sums
   std::vector<NodeId> before, chunk, after;  // the steps of a run: before the chunks, per chunk, after them

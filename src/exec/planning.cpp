@@ -105,7 +105,43 @@ void find_reductions(Plan& p) {
   }
 }
 
-// 5. The steps of a run, in tape order: shared values before the chunks, batch
+// 5. Which reductions add into another's total: a sum of two sums over the batch
+//    (Σ XᵀY + Σ ZᵀW, as reverse mode writes a weight's gradient) is itself one
+//    sum, so both parts add into the same total and neither is formed. Only
+//    plain sums merge (not means, whose division waits), only parts used once,
+//    and not in a whole-batch run, where a reduction writes its value directly.
+void merge_summed_reductions(Plan& p) {
+  const auto& nodes = p.tape.nodes();
+  p.sums_into.assign(nodes.size(), no_node);
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    if (p.reduction[i]) p.sums_into[i] = static_cast<NodeId>(i);
+  if (p.whole_batch) return;
+  std::vector<int> users(nodes.size(), 0);
+  for (const Node& node : nodes)
+    for (NodeId arg : {node.a, node.b})
+      if (arg != no_node) ++users[index_of(arg)];
+  auto summable = [&](NodeId id) {
+    const std::size_t k = index_of(id);
+    const Op op = nodes[k].op;
+    return p.reduction[k] && users[k] == 1 && !p.is_output[k] &&
+           (op == Op::sum_rows || op == Op::matmul || op == Op::add);
+  };
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const Node& node = nodes[i];
+    if (node.op != Op::add || p.place[i] != Place::shared || node.a == node.b || !summable(node.a) || !summable(node.b))
+      continue;
+    p.reduction[i] = true;
+    p.after_reduction[i] = true;
+    p.sums_into[i] = static_cast<NodeId>(i);
+    p.sums_into[index_of(node.a)] = p.sums_into[index_of(node.b)] = static_cast<NodeId>(i);
+  }
+  // A part of a part adds into the outermost sum; targets come later in the tape, so one backward pass finds them.
+  for (std::size_t i = nodes.size(); i-- > 0;)
+    if (p.sums_into[i] != no_node && index_of(p.sums_into[i]) != i)
+      p.sums_into[i] = p.sums_into[index_of(p.sums_into[i])];
+}
+
+// 6. The steps of a run, in tape order: shared values before the chunks, batch
 //    values and reductions per chunk, values that need a reduction after them.
 //    Inputs, transposed batches and read-through bias rows are never steps (a
 //    read-through Wᵀ is: it is formed at large batches).
@@ -114,7 +150,8 @@ void order_steps(Plan& p) {
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const auto id = static_cast<NodeId>(i);
     const bool formed_by_its_users = p.read_through[i] && nodes[i].op != Op::transpose;
-    if (nodes[i].op == Op::input || p.place[i] == Place::transposed || formed_by_its_users) continue;
+    const bool a_merged_sum = p.reduction[i] && nodes[i].op == Op::add;  // its total is its value
+    if (nodes[i].op == Op::input || p.place[i] == Place::transposed || formed_by_its_users || a_merged_sum) continue;
     if (p.whole_batch || p.place[i] == Place::batch || p.reduction[i])
       p.chunk.push_back(id);
     else if (p.after_reduction[i])
@@ -124,8 +161,8 @@ void order_steps(Plan& p) {
   }
 }
 
-// 6. Storage of shared values: each has its own place (they are parameter-sized);
-//    a reduction also has one in the buffer of partial sums.
+// 7. Storage of shared values: each has its own place (they are parameter-sized);
+//    a reduction's total also has one in the buffer of sums.
 void place_shared(Plan& p) {
   const auto& nodes = p.tape.nodes();
   p.offset.assign(nodes.size(), 0);
@@ -135,13 +172,24 @@ void place_shared(Plan& p) {
     const std::size_t size = count_of(nodes[i].shape.rows) * count_of(nodes[i].shape.cols);
     p.offset[i] = p.shared_size;
     p.shared_size += size;
-    if (!p.reduction[i]) continue;
+    if (!p.reduction[i] || index_of(p.sums_into[i]) != i) continue;  // a part adds into another's total
     p.partial_offset[i] = p.partial_size;
     p.partial_size += size;
+    p.totals.push_back(static_cast<NodeId>(i));
+  }
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    if (p.reduction[i]) p.partial_offset[i] = p.partial_offset[index_of(p.sums_into[i])];
+  // The first step adding into each total writes it (in a block's first chunk), so that no total needs zeroing.
+  p.first_into_total.assign(nodes.size(), false);
+  std::vector<bool> written(nodes.size(), false);
+  for (NodeId id : p.chunk) {
+    const std::size_t i = index_of(id);
+    if (!p.reduction[i] || written[index_of(p.sums_into[i])]) continue;
+    p.first_into_total[i] = written[index_of(p.sums_into[i])] = true;
   }
 }
 
-// 7. Which products run with the next step at one row: a product and the next
+// 8. Which products run with the next step at one row: a product and the next
 //    step's product with the same weight (a value and its tangent, which jvp
 //    emits side by side). At one row reading the weight is what a product costs,
 //    and the pair reads it once.
@@ -180,7 +228,7 @@ std::vector<std::size_t> last_uses(const Plan& p) {
   return last;
 }
 
-// 8. The arena slot of every batch value: `cols` columns, taken when the value
+// 9. The arena slot of every batch value: `cols` columns, taken when the value
 //    is computed, given back after its last use for a later value of the same
 //    width (the slot freed earliest first).
 void assign_batch_slots(Plan& p) {
@@ -217,7 +265,7 @@ void assign_batch_slots(Plan& p) {
   }
 }
 
-// 9. Rows per chunk: the chunk's arena should fit in about 256 KiB, the private
+// 10. Rows per chunk: the chunk's arena should fit in about 256 KiB, the private
 //    L2 of most cores or a good part of it; a multiple of 8 between 8 and 512.
 void choose_chunk_rows(Plan& p, const ProgramOptions& options, std::size_t element_size) {
   if (options.chunk_rows > 0) {
@@ -238,6 +286,7 @@ Plan make_plan(Tape tape, const ProgramOptions& options, std::size_t element_siz
   mark_outputs(p);
   find_read_through(p);
   find_reductions(p);
+  merge_summed_reductions(p);
   order_steps(p);
   place_shared(p);
   pair_products(p);

@@ -1,6 +1,6 @@
 // A run: check the bound inputs, run the shared steps before the batch, the
-// chunks of rows over the threads, merge the reductions' partial sums, run the
-// shared steps after the batch, and copy the outputs out.
+// chunks of rows over the threads, add up the reductions' sums, run the shared
+// steps after the batch, and copy the outputs out.
 //
 // Weight transposes are read through at small batches (a product reads W by
 // rows, as dot products) and formed once per run at large ones, where the
@@ -23,7 +23,14 @@ Runner<T>::Runner(Plan plan, const ProgramOptions& options) : plan_(std::move(pl
   const auto threads = static_cast<std::size_t>(std::max(1, options.threads));
   shared_.assign(plan_.shared_size, T(0));
   arenas_.assign(threads, std::vector<T>(plan_.whole_batch ? 0 : plan_.arena_width * plan_.chunk_rows));
-  partials_.assign(threads, std::vector<T>(plan_.partial_size));
+  // The blocks' sums (run_chunks): twelve blocks, which 1, 2, 3, 4 and 6
+  // threads share evenly, or fewer where the sums are wide (a fixed memory
+  // budget: the count depends on the plan, never on the threads).
+  constexpr std::size_t most_blocks = 12, budget_bytes = std::size_t(64) << 20;
+  const std::size_t affordable = budget_bytes / std::max<std::size_t>(1, plan_.partial_size * sizeof(T));
+  if (plan_.partial_size > 0)
+    block_sums_.assign(std::clamp<std::size_t>(affordable, 1, most_blocks), std::vector<T>(plan_.partial_size));
+  totals_.assign(plan_.partial_size, T(0));
   if (threads > 1) pool_ = std::make_unique<ThreadPool>(static_cast<int>(threads));
   bound_.assign(plan_.tape.inputs().size(), MatrixView<const T>{});
   outputs_.assign(plan_.tape.outputs().size(), Matrix<T>());
@@ -100,19 +107,27 @@ void Runner<T>::run_steps(const Chunk& cx) {
   }
 }
 
-// Chunk c goes to thread c mod threads; each thread adds its chunks' parts of
-// the reductions into its own partial sums.
+// The chunks run in blocks of consecutive chunks, block b on thread b mod
+// threads. Where the tape sums over the batch, each block adds its chunks' sums
+// in order into a buffer of its own, and the blocks' buffers are added into the
+// totals in block order. How many blocks there are depends on the batch and the
+// plan, never on the threads, so the sums round the same whatever the number of
+// threads; only the chunk size changes them.
 template <class T>
 void Runner<T>::run_chunks(std::size_t rows) {
-  for (auto& p : partials_) std::fill(p.begin(), p.end(), T(0));
   const std::size_t chunk_rows = plan_.chunk_rows, chunks = (rows + chunk_rows - 1) / chunk_rows;
-  const std::size_t threads = std::min(arenas_.size(), chunks);
+  const std::size_t blocks = std::min(chunks, block_sums_.empty() ? arenas_.size() : block_sums_.size());
+  const std::size_t threads = std::min(arenas_.size(), blocks);
   auto job = [&](std::size_t t) {
-    for (std::size_t c = t; c < chunks; c += threads) {
-      const Chunk cx{arenas_[t].data(), partials_[t].data(), c * chunk_rows,
-                     std::min(chunk_rows, rows - c * chunk_rows)};
-      run_steps(cx);
-      copy_rows_out(cx);
+    for (std::size_t b = t; b < blocks; b += threads) {
+      T* sums = block_sums_.empty() ? nullptr : block_sums_[b].data();
+      const std::size_t first = b * chunks / blocks;
+      for (std::size_t c = first; c < (b + 1) * chunks / blocks; ++c) {
+        const Chunk cx{arenas_[t].data(), sums, c * chunk_rows, std::min(chunk_rows, rows - c * chunk_rows),
+                       c == first};
+        run_steps(cx);
+        copy_rows_out(cx);
+      }
     }
   };
   if (threads <= 1 || !pool_)
@@ -121,21 +136,21 @@ void Runner<T>::run_chunks(std::size_t rows) {
     pool_->run([&](int t) {
       if (static_cast<std::size_t>(t) < threads) job(static_cast<std::size_t>(t));
     });
-  merge_partials(threads, rows);
+  if (!block_sums_.empty()) finish_reductions(blocks, rows);
 }
 
-// Each reduction's value is the sum of the threads' partial sums (a mean's, divided by the batch size).
+// Each total is the sum of the blocks' sums, in block order (a mean's, divided by the batch size).
 template <class T>
-void Runner<T>::merge_partials(std::size_t threads, std::size_t rows) {
-  for (NodeId id : plan_.chunk) {
+void Runner<T>::finish_reductions(std::size_t blocks, std::size_t rows) {
+  std::copy(block_sums_[0].begin(), block_sums_[0].end(), totals_.begin());
+  for (std::size_t b = 1; b < blocks; ++b)
+    for (std::size_t e = 0; e < totals_.size(); ++e) totals_[e] += block_sums_[b][e];
+  for (NodeId id : plan_.totals) {
     const std::size_t i = index_of(id);
-    if (!plan_.reduction[i]) continue;
     const Node& node = plan_.tape.node(id);
-    const std::size_t size = count_of(node.shape.rows) * count_of(node.shape.cols), from = plan_.partial_offset[i];
+    const std::size_t size = count_of(node.shape.rows) * count_of(node.shape.cols);
     T* y = shared_.data() + plan_.offset[i];
-    std::copy_n(partials_[0].data() + from, size, y);
-    for (std::size_t t = 1; t < threads; ++t)
-      for (std::size_t e = 0; e < size; ++e) y[e] += partials_[t][from + e];
+    std::copy_n(totals_.data() + plan_.partial_offset[i], size, y);
     if (node.op == Op::mean_rows && plan_.tape.node(node.a).shape.rows == batch)
       for (std::size_t e = 0; e < size; ++e) y[e] /= static_cast<T>(rows);
   }

@@ -27,11 +27,12 @@ class Runner {
 
  private:
   // A chunk: rows [r0, r0 + rows) of the batch, its arena, and where its
-  // reductions add their parts (null: straight into the shared value).
+  // reductions add their sums (null: straight into the shared value).
   struct Chunk {
     T* arena;
     T* partial;
     std::size_t r0, rows;
+    bool first_in_block = false;  // its reductions' first steps write their sums rather than add to them
   };
 
   // run.cpp
@@ -39,7 +40,7 @@ class Runner {
   void resize_outputs(std::size_t rows);
   void run_chunks(std::size_t rows);
   void run_steps(const Chunk& cx);
-  void merge_partials(std::size_t threads, std::size_t rows);
+  void finish_reductions(std::size_t blocks, std::size_t rows);
   void copy_rows_out(const Chunk& cx);
   void copy_shared_out();
 
@@ -55,11 +56,14 @@ class Runner {
   T* result(NodeId id, const Chunk& cx);
   std::size_t rows_of(NodeId id, const Chunk& cx) const;
   bool reads_weight_by_rows(const Node& product_node) const;
+  bool adds_to_sum(NodeId id, const Chunk& cx) const;
 
   Plan plan_;
   ProgramOptions options_;
   std::vector<T> shared_;
-  std::vector<std::vector<T>> arenas_, partials_;  // one per thread
+  std::vector<std::vector<T>> arenas_;      // one per thread
+  std::vector<std::vector<T>> block_sums_;  // the reductions' sums over each block of chunks (run.cpp)
+  std::vector<T> totals_;                   // and over all blocks
   std::vector<MatrixView<const T>> bound_;
   std::vector<Matrix<T>> outputs_;
   std::size_t batch_rows_ = 0;   // of the last run

@@ -45,6 +45,12 @@ T* Runner<T>::result(NodeId id, const Chunk& cx) {
   return const_cast<T*>(value(id, cx));
 }
 
+// Whether a reduction's step adds to its sum, or (the first into it in a block) writes it.
+template <class T>
+bool Runner<T>::adds_to_sum(NodeId id, const Chunk& cx) const {
+  return !(cx.first_in_block && plan_.first_into_total[index_of(id)]);
+}
+
 template <class T>
 bool Runner<T>::reads_weight_by_rows(const Node& product_node) const {
   return plan_.read_through[index_of(product_node.b)] &&
@@ -121,7 +127,7 @@ void Runner<T>::copy_or_sum(NodeId id, const Node& node, std::size_t rows, const
   } else if (node.op == Op::sum_cols) {
     kernels::sum_cols(a, y, rows, a_cols, options_.simd);
   } else if (plan_.reduction[index_of(id)] && cx.partial) {  // sum_rows, mean_rows over this chunk
-    kernels::sum_rows(a, y, a_rows, cols, true, options_.simd);
+    kernels::sum_rows(a, y, a_rows, cols, adds_to_sum(id, cx), options_.simd);
   } else {  // sum_rows, mean_rows at once
     kernels::sum_rows(a, y, a_rows, cols, false, options_.simd);
     const T scale = T(1) / total_rows(plan_.tape.node(node.a).shape.rows);
@@ -161,7 +167,7 @@ void Runner<T>::product(NodeId id, const Node& node, std::size_t rows, const Chu
   const T* a = value(node.a, cx);
   if (plan_.place[index_of(node.a)] == Place::transposed) {  // A(i, p) = X[p][i]
     const std::size_t x_cols = count_of(plan_.tape.node(plan_.tape.node(node.a).a).shape.cols);
-    const bool accumulate = plan_.reduction[index_of(id)] && cx.partial;
+    const bool accumulate = plan_.reduction[index_of(id)] && cx.partial && adds_to_sum(id, cx);
     kernels::gemm(x_cols, cols, cx.rows, a, 1, x_cols, value(node.b, cx), cols, 1, y, cols, accumulate, options_.simd);
     return;
   }
