@@ -20,12 +20,14 @@ struct Program<T>::Impl {
 
 namespace {
 
+constexpr int max_threads = 256, max_chunk_rows = 1 << 16;
+
 void check_options(const ProgramOptions& options) {
-  if (options.threads < 1 || options.threads > 256)
-    throw UsageError(fmt::format("Program: threads = {}; use 1 to 256", options.threads));
-  if (options.chunk_rows < 0)
-    throw UsageError(
-        fmt::format("Program: chunk_rows = {}; use a positive number, or 0 to choose", options.chunk_rows));
+  if (options.threads < 1 || options.threads > max_threads)
+    throw UsageError(fmt::format("Program: threads = {}; use 1 to {}", options.threads, max_threads));
+  if (options.chunk_rows < 0 || options.chunk_rows > max_chunk_rows)
+    throw UsageError(fmt::format("Program: chunk_rows = {}; use 1 to {}, or 0 to choose", options.chunk_rows,
+                                 max_chunk_rows));
 }
 
 }  // namespace

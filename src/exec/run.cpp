@@ -6,9 +6,11 @@
 // rows, as dot products) and formed once per run at large ones, where the
 // faster row-major kernel repays forming Wᵀ.
 #include <algorithm>
+#include <cmath>
 #include <fmt/format.h>
 
 #include "exec/runner.hpp"
+#include "support/memory.hpp"
 #include "tape/index.hpp"
 #include "wengert/error.hpp"
 
@@ -21,6 +23,9 @@ constexpr std::size_t rows_to_form_transposes = 16;
 template <class T>
 Runner<T>::Runner(Plan plan, const ProgramOptions& options) : plan_(std::move(plan)), options_(options) {
   const auto threads = static_cast<std::size_t>(std::max(1, options.threads));
+  const double arena_bytes = double(plan_.arena_width) * double(plan_.chunk_rows) * double(threads);
+  check_fits_in_memory("Program: the planned buffers", (double(plan_.shared_size) + arena_bytes) * sizeof(T),
+                       "use fewer threads or smaller chunks (ProgramOptions), or a smaller tape");
   shared_.assign(plan_.shared_size, T(0));
   arenas_.assign(threads, std::vector<T>(plan_.whole_batch ? 0 : plan_.arena_width * plan_.chunk_rows));
   // The blocks' sums (run_chunks): twelve blocks, which 1, 2, 3, 4 and 6
@@ -68,6 +73,13 @@ std::size_t Runner<T>::batch_rows_of_inputs() const {
 template <class T>
 void Runner<T>::resize_outputs(std::size_t rows) {
   if (rows == batch_rows_ && !outputs_.empty() && outputs_[0].rows() != 0) return;
+  double entries = plan_.whole_batch ? double(plan_.arena_width) * double(rows) : 0;
+  for (const Output& out : plan_.tape.outputs()) {
+    const Shape s = plan_.tape.node(out.node).shape;
+    entries += double(s.rows == batch ? rows : count_of(s.rows)) * double(count_of(s.cols));
+  }
+  check_fits_in_memory(fmt::format("Program::run: a batch of {} rows", rows), entries * sizeof(T),
+                       "run the batch in parts");
   batch_rows_ = rows;
   for (std::size_t k = 0; k < outputs_.size(); ++k) {
     const Shape s = plan_.tape.node(plan_.tape.outputs()[k].node).shape;
@@ -76,9 +88,23 @@ void Runner<T>::resize_outputs(std::size_t rows) {
   if (plan_.whole_batch) arenas_[0].assign(plan_.arena_width * rows, T(0));
 }
 
+// With check_finite, the inputs are checked too: an output that is an input is never a step.
+template <class T>
+void Runner<T>::check_inputs_finite() const {
+  for (std::size_t k = 0; k < bound_.size(); ++k) {
+    const MatrixView<const T>& v = bound_[k];
+    for (std::size_t e = 0; e < v.rows * v.cols; ++e)
+      if (!std::isfinite(v.data[e]))
+        throw NonFiniteError(fmt::format("Program::run: input '{}' holds {} at row {}, column {}",
+                                         plan_.tape.inputs()[k].name, std::isnan(v.data[e]) ? "NaN" : "Inf",
+                                         e / v.cols, e % v.cols));
+  }
+}
+
 template <class T>
 void Runner<T>::run() {
   const std::size_t rows = batch_rows_of_inputs();
+  if (options_.check_finite) check_inputs_finite();
   resize_outputs(rows);
   form_transposes_ = rows >= rows_to_form_transposes;
   const Chunk shared{arenas_[0].data(), nullptr, 0, 0};

@@ -37,6 +37,7 @@ class Runner {
 
   // run.cpp
   std::size_t batch_rows_of_inputs() const;
+  void check_inputs_finite() const;
   void resize_outputs(std::size_t rows);
   void run_chunks(std::size_t rows);
   void run_steps(const Chunk& cx);

@@ -1,6 +1,8 @@
 // The executor: replay, batch sizes, chunks, threads, float32, and its errors.
 #include <doctest/doctest.h>
 
+#include <limits>
+
 #include "support/harness.hpp"
 #include "support/random_tapes.hpp"
 
@@ -174,4 +176,27 @@ TEST_CASE("a chain of 100 000 nodes plans in linear time and runs") {
   p.set("x", X);
   p.run();
   CHECK(std::isfinite(p.get("y")(49, 0)));
+}
+
+TEST_CASE("check_finite sees a NaN that reaches an output through an input") {
+  Recorder rec;
+  Var x = rec.data("x", 1);
+  rec.output("phi", 0.5 * square(x));
+  Tape g = grad(rec.finish(), {"x"});  // x_bar = x: the output is the input, no step computes it
+  Program<double> p(g, {"x_bar"}, {.check_finite = true});
+  Matrix<double> X{{1.0}, {NAN}};
+  p.set("x", X);
+  CHECK_THROWS_WITH_AS(p.run(), doctest::Contains("input 'x' holds NaN at row 1, column 0"), NonFiniteError);
+}
+
+TEST_CASE("absurd program options and sizes are refused before they are allocated") {
+  Tape f = mlp_tape(3, 4, [](Var a) { return tanh(a); });
+  CHECK_THROWS_WITH_AS(Program<double>(f, {}, {.chunk_rows = std::numeric_limits<int>::max()}),
+                       doctest::Contains("chunk_rows = 2147483647; use 1 to 65536"), UsageError);
+  CHECK_THROWS_WITH_AS(Program<double>(f, {}, {.threads = 1000}), doctest::Contains("use 1 to 256"), UsageError);
+  Recorder rec;
+  Var w = rec.parameter("w", 100000, 100000);  // 80 GB of doubles for w², more than the machine has
+  rec.output("y", sum_rows(sum_cols(square(w))));
+  CHECK_THROWS_WITH_AS(Program<double>(rec.finish()), doctest::Contains("the planned buffers needs about"),
+                       UsageError);
 }
