@@ -9,6 +9,7 @@
 #include <vector>
 #include <CLI/CLI.hpp>
 
+#include "cli/options.hpp"
 #include "wengert/matrix.hpp"
 #include "wengert/score/data.hpp"
 #include "wengert/score/train.hpp"
@@ -30,9 +31,18 @@ struct Data {
   std::optional<score::Dataset> truth;
 };
 
+/// A built-in set's samples, or a CSV file's rows; a name that is neither is
+/// refused naming both possibilities.
 Data load_data(const DataChoice& choice);
-/// "2,64,64,1" as widths.
-std::vector<Dim> parse_widths(const std::string& text);
+/// The --data and --samples flags (and --seed where the command has no other).
+void add_data_options(CLI::App& cmd, DataChoice& choice, bool with_seed);
+
+/// UsageError when writing `out` would overwrite the input `in` (the same file,
+/// by whatever path): the flags are named in the message.
+void check_distinct(const std::string& out_flag, const std::string& out, const std::string& in_flag,
+                    const std::string& in);
+/// UsageError when a model's dimension and the data's columns differ.
+void check_dimension(const std::string& model, const nn::Potential& phi, const std::string& data, std::size_t cols);
 
 // ---- train and demo (train.cpp) -------------------------------------------------
 
@@ -56,6 +66,8 @@ struct EvalCommand {
 };
 void add_eval_options(CLI::App& cmd, EvalCommand& c);
 int run_eval(EvalCommand& c);
+/// UsageError for a time-conditioned model where a plain one is needed; `instead` says what to do.
+void check_plain_model(const std::string& path, const nn::Potential& phi, const std::string& instead);
 
 /// What train, demo and eval print about a model against its data.
 struct Metrics {

@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/plot.hpp"
+#include "wengert/error.hpp"
 #include "wengert/nn/model_file.hpp"
 
 namespace wengert::cli {
@@ -13,17 +14,24 @@ constexpr std::uint64_t fresh_seed = 99;  // fresh samples, not the training dra
 }
 
 void add_eval_options(CLI::App& cmd, EvalCommand& c) {
-  cmd.add_option("--model", c.model, "the model file");
-  cmd.add_option("--data", c.data.source, "built-in data set or CSV file");
-  cmd.add_option("--samples", c.data.samples, "samples drawn from a built-in set");
+  add_text(cmd, "--model", c.model, "the model file");
+  add_data_options(cmd, c.data, false);
 }
 
 int run_eval(EvalCommand& c) {
   auto [phi, theta] = nn::load_model(c.model);
+  check_plain_model(c.model, phi, "evaluate it with wengert sample");
   c.data.seed = fresh_seed;
   const Data data = load_data(c.data);
+  check_dimension(c.model, phi, c.data.source, data.x.cols());
   print_metrics(c.model, measure(phi, theta, data.x, data.truth));
   return 0;
+}
+
+void check_plain_model(const std::string& path, const nn::Potential& phi, const std::string& instead) {
+  if (phi.tape.has_input("t"))
+    throw UsageError(
+        fmt::format("--model '{}' is a time-conditioned potential ({}), not a plain one; {}", path, phi.kind, instead));
 }
 
 Metrics measure(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& held,
@@ -38,6 +46,12 @@ Metrics measure(const nn::Potential& phi, const std::vector<double>& theta, cons
     m.tv = score::total_variation(p, q, cell);
     m.kl = score::kl_divergence(p, q, cell);
   }
+  // A model whose numbers are not finite (a corrupt or crafted file, a diverged training) is refused, not printed.
+  const bool with_fisher = truth && truth->score, with_grid = truth && phi.dim() == 2;
+  if (!std::isfinite(m.holdout_loss) || (with_fisher && !std::isfinite(m.fisher)) ||
+      (with_grid && !(std::isfinite(m.tv) && std::isfinite(m.kl))))
+    throw NonFiniteError("the model gives non-finite values on the data (held-out loss " +
+                         fmt::format("{}", m.holdout_loss) + "); its parameters may be corrupt or diverged");
   return m;
 }
 

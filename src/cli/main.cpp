@@ -1,11 +1,26 @@
 // The command line: wengert train | eval | demo | map | sample. Each subcommand
 // lives in its own file (commands.hpp); here they are declared, parsed and run.
+#include <unistd.h>
+
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
 #include "wengert/error.hpp"
 
 using namespace wengert;
+
+namespace {
+
+// Every failure ends the same way: one line on stderr, exit status 2.
+int fail(std::string message) {
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  if (::isatty(::fileno(stdout))) fmt::print("\n");  // after a progress line drawn in place
+  fmt::print(stderr, "wengert: {}\n", message);
+  return 2;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"wengert: automatic differentiation on tapes, and score matching on top of it"};
@@ -31,17 +46,23 @@ int main(int argc, char** argv) {
   CLI::App* sample_cmd =
       app.add_subcommand("sample", "learn a time-conditioned score along x_t = sqrt(t) x + sqrt(1-t) z and sample");
   cli::add_sample_options(*sample_cmd, sample);
-  CLI11_PARSE(app, argc, argv);
-
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return fail(e.what());
+  }
   try {
     if (train_cmd->parsed()) return cli::run_train(train);
     if (demo_cmd->parsed()) return cli::run_train(demo);
     if (eval_cmd->parsed()) return cli::run_eval(eval);
     if (map_cmd->parsed()) return cli::run_map(map);
     if (sample_cmd->parsed()) return cli::run_sample(sample);
-  } catch (const wengert::Error& e) {
-    fmt::print(stderr, "\nwengert: {}\n", e.what());
-    return 2;
+  } catch (const std::bad_alloc&) {
+    return fail("out of memory; use smaller sizes (--samples, --batch, --widths, --n)");
+  } catch (const std::exception& e) {  // wengert::Error, and whatever else: never an abort
+    return fail(e.what());
   }
   return 0;
 }

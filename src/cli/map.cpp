@@ -52,22 +52,25 @@ MapCommand::MapCommand() {
 }
 
 void add_map_options(CLI::App& cmd, MapCommand& c) {
-  cmd.add_option("--prior", c.prior, "the prior's model file (from wengert train)");
+  add_text(cmd, "--prior", c.prior, "the prior's model file (from wengert train)");
   cmd.add_option("--in", c.in, "observations b, one problem per row (CSV)")->required();
-  cmd.add_option("--out", c.out, "the estimates x, one per row (CSV, written atomically)");
-  cmd.add_option("--operator", c.op, "identity, blur, mask or subsample");
-  cmd.add_option("--width", c.width, "blur: the Gaussian kernel's standard deviation, in samples");
-  cmd.add_option("--mask", c.mask, "mask: the kept entries as 0/1, comma-separated");
-  cmd.add_option("--stride", c.stride, "subsample: keep every stride-th entry");
-  cmd.add_option("--sigma", c.sigma, "the noise level of the observations");
-  cmd.add_option("--step", c.options.step, "a fixed step mu; 0 uses Armijo backtracking");
+  add_text(cmd, "--out", c.out, "the estimates x, one per row (CSV, written atomically)");
+  add_text(cmd, "--operator", c.op, "identity, blur, mask or subsample");
+  add_real(cmd, "--width", c.width, 0, 1e6, true, "blur: the Gaussian kernel's standard deviation, in samples");
+  add_text(cmd, "--mask", c.mask, "mask: the kept entries as 0/1, comma-separated");
+  add_count(cmd, "--stride", c.stride, 1, std::size_t(1) << 31, "subsample: keep every stride-th entry");
+  add_real(cmd, "--sigma", c.sigma, 0, 1e12, true, "the noise level of the observations");
+  add_real(cmd, "--step", c.options.step, 0, 1e12, false, "a fixed step mu; 0 uses Armijo backtracking");
   cmd.add_flag("--nesterov", c.options.nesterov, "Nesterov's acceleration (with a fixed step)");
-  cmd.add_option("--iterations", c.options.max_iterations, "at most this many iterations");
-  cmd.add_option("--threads", c.options.threads, "threads per iteration");
+  add_count(cmd, "--iterations", c.options.max_iterations, 1, 1'000'000'000, "at most this many iterations");
+  add_int(cmd, "--threads", c.options.threads, 1, 256, "threads per iteration");
 }
 
 int run_map(const MapCommand& c) {
+  check_distinct("--out", c.out, "--in", c.in);
+  check_distinct("--out", c.out, "--prior", c.prior);
   auto [phi, theta] = nn::load_model(c.prior);
+  check_plain_model(c.prior, phi, "a prior for MAP estimation is a plain potential (wengert train)");
   const auto n = static_cast<std::size_t>(phi.dim());
   const solvers::MapProblem problem{make_operator(c, n), c.sigma, phi, theta};
   const Matrix<double> b = io::load_csv(c.in);

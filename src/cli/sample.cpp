@@ -39,7 +39,10 @@ std::pair<nn::Potential, std::vector<double>> trained_model(const SampleCommand&
 std::pair<nn::Potential, std::vector<double>> loaded_model(const SampleCommand& c) {
   auto model = nn::load_model(c.model);
   if (model.first.kind != "time_mlp")
-    throw UsageError(fmt::format("--model '{}' is a {} potential, not time-conditioned", c.model, model.first.kind));
+    throw UsageError(
+        fmt::format("--model '{}' is a {} potential, not time-conditioned; train one with wengert sample "
+                    "--retrain",
+                    c.model, model.first.kind));
   return model;
 }
 
@@ -58,27 +61,32 @@ void print_distances(const SampleCommand& c, const Data& data, const Matrix<doub
 }  // namespace
 
 void add_sample_options(CLI::App& cmd, SampleCommand& c) {
-  cmd.add_option("--data", c.data.source, "built-in data set or CSV file to learn from");
-  cmd.add_option("--model", c.model,
-                 "a model file: loaded if it exists (unless --retrain), else written after training");
+  add_data_options(cmd, c.data, true);
+  add_text(cmd, "--model", c.model,
+           "a model file: loaded if it exists (unless --retrain), else written after training");
   cmd.add_flag("--retrain", c.retrain, "train even if the model file exists");
-  cmd.add_option("--train-steps", c.train_steps, "training steps");
-  cmd.add_option("--loss", c.loss, "denoising, exact or hutchinson score matching at each sampled t");
-  cmd.add_option("--width", c.width, "hidden width of the MLP [d, w, w, 1]");
-  cmd.add_option("--sampler", c.sampler, "langevin, sde or ode");
-  cmd.add_option("--n", c.n, "samples to draw");
-  cmd.add_option("--levels", c.levels, "levels of t from noise to data");
-  cmd.add_option("--seed", c.data.seed, "seed of everything random");
-  cmd.add_option("--threads", c.threads, "threads for training and sampling");
-  cmd.add_option("--out", c.out, "the samples (CSV, written atomically)");
+  add_count(cmd, "--train-steps", c.train_steps, 1, 1'000'000'000, "training steps");
+  add_text(cmd, "--loss", c.loss, "denoising, exact or hutchinson score matching at each sampled t");
+  add_count(cmd, "--width", c.width, 1, 1 << 20, "hidden width of the MLP [d, w, w, 1]");
+  add_text(cmd, "--sampler", c.sampler, "langevin, sde or ode");
+  add_count(cmd, "--n", c.n, 1, 100'000'000, "samples to draw");
+  add_count(cmd, "--levels", c.levels, 1, 10'000'000, "levels of t from noise to data");
+  add_int(cmd, "--threads", c.threads, 1, 256, "threads for training and sampling");
+  add_text(cmd, "--out", c.out, "the samples (CSV, written atomically)");
 }
 
 int run_sample(SampleCommand& c) {
+  check_distinct("--out", c.out, "--data", c.data.source);
+  if (!c.model.empty()) check_distinct("--out", c.out, "--model", c.model);
+  const auto sampler = diffusion::sampler_from(c.sampler);
   const Data data = load_data(c.data);
-  const bool load = !c.model.empty() && std::filesystem::exists(c.model) && !c.retrain;
+  std::error_code error;
+  const bool load = !c.model.empty() && std::filesystem::exists(c.model, error) && !c.retrain;
+  if (!load) diffusion::loss_from(c.loss);  // refused before training, not after
   const auto [phi, theta] = load ? loaded_model(c) : trained_model(c, data.x);
+  check_dimension(load ? c.model : "the trained model", phi, c.data.source, data.x.cols());
   const Matrix<double> generated =
-      diffusion::sample(diffusion::sampler_from(c.sampler), diffusion::learned_score(phi, theta, c.threads), c.n,
+      diffusion::sample(sampler, diffusion::learned_score(phi, theta, c.threads), c.n,
                         static_cast<std::size_t>(phi.dim()), {.steps = c.levels, .seed = c.data.seed});
   io::save_csv(c.out, generated);
   fmt::print("{} samples by the {} sampler written to {}\n", c.n, c.sampler, c.out);

@@ -4,10 +4,12 @@
 
 #include <chrono>
 #include <filesystem>
+#include <limits>
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
 #include "cli/plot.hpp"
+#include "support/memory.hpp"
 #include "wengert/error.hpp"
 #include "wengert/nn/model_file.hpp"
 
@@ -27,6 +29,12 @@ void progress_line(const score::Progress& p) {
   std::fflush(stdout);
 }
 
+void make_folder(const std::string& folder) {
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  if (error) throw IoError(fmt::format("cannot make the folder '{}': {}", folder, error.message()));
+}
+
 estimators::Probe probe_from(const std::string& name) {
   if (name == "gaussian") return estimators::Probe::gaussian;
   if (name == "rademacher") return estimators::Probe::rademacher;
@@ -41,38 +49,55 @@ TrainCommand::TrainCommand() {
 }
 
 void add_train_options(CLI::App& cmd, TrainCommand& c) {
-  cmd.add_option("--data", c.data.source,
-                 "built-in data set (gaussian, ring8, two_moons, rings, checkerboard, swiss_roll) or a CSV file");
-  cmd.add_option("--samples", c.data.samples, "samples drawn from a built-in set");
-  cmd.add_option("--widths", c.widths, "MLP layer widths, from d to 1");
-  cmd.add_option("--activation", c.activation, "tanh, softplus or silu");
-  cmd.add_option("--confinement", c.confinement, "alpha in alpha‖x‖²/2, keeps exp(-phi) normalisable");
-  cmd.add_option("--loss", c.loss, "exact, hutchinson, sliced or denoising");
-  cmd.add_option("--probes", c.options.loss.probes, "probes per sample for hutchinson and sliced");
-  cmd.add_option("--probe", c.probe, "rademacher or gaussian");
-  cmd.add_option("--sigma", c.options.loss.sigma, "noise level of the denoising loss");
-  cmd.add_option("--optimizer", c.options.optimizer, "adam or sgd");
-  cmd.add_option("--lr", c.options.learning_rate, "learning rate (a cosine schedule takes it to 0)");
-  cmd.add_option("--steps", c.options.steps, "optimisation steps");
-  cmd.add_option("--batch", c.options.batch, "samples per step");
-  cmd.add_option("--seed", c.options.seed, "seed of everything random");
-  cmd.add_option("--threads", c.options.threads, "threads per step");
-  cmd.add_option("--patience", c.options.patience, "stop after this many evaluations without progress (0: never)");
-  cmd.add_option("--out", c.out, c.demo ? "folder for the model and the pictures" : "the model file to write");
+  add_data_options(cmd, c.data, false);
+  add_text(cmd, "--widths", c.widths, "MLP layer widths, from d to 1");
+  add_text(cmd, "--activation", c.activation, "tanh, softplus or silu");
+  add_real(cmd, "--confinement", c.confinement, 0, 1e6, false, "alpha in alpha‖x‖²/2, keeps exp(-phi) normalisable");
+  add_text(cmd, "--loss", c.loss, "exact, hutchinson, sliced or denoising");
+  add_count(cmd, "--probes", c.options.loss.probes, 1, 10000, "probes per sample for hutchinson and sliced");
+  add_text(cmd, "--probe", c.probe, "rademacher or gaussian");
+  add_real(cmd, "--sigma", c.options.loss.sigma, 0, 1e6, true, "noise level of the denoising loss");
+  add_text(cmd, "--optimizer", c.options.optimizer, "adam or sgd");
+  add_real(cmd, "--lr", c.options.learning_rate, 0, std::numeric_limits<double>::max(), true,
+           "learning rate (a cosine schedule takes it to 0)");
+  add_count(cmd, "--steps", c.options.steps, 1, 1'000'000'000, "optimisation steps");
+  add_count(cmd, "--batch", c.options.batch, 1, 100'000'000, "samples per step");
+  add_seed(cmd, "--seed", c.options.seed, "seed of everything random (the data's draw too)");
+  add_int(cmd, "--threads", c.options.threads, 1, 256, "threads per step");
+  add_count(cmd, "--patience", c.options.patience, 0, 1'000'000'000,
+            "stop after this many evaluations without progress (0: never)");
+  add_text(cmd, "--out", c.out, c.demo ? "folder for the model and the pictures" : "the model file to write");
 }
+
+namespace {
+
+// The architecture from the flags, checked against the data and the machine's memory.
+nn::Potential architecture(const TrainCommand& c, std::size_t data_cols) {
+  const std::vector<Dim> widths = parse_widths(c.widths);
+  double parameters = 0;
+  for (std::size_t l = 0; l + 1 < widths.size(); ++l)
+    parameters += double(widths[l]) * double(widths[l + 1]) + double(widths[l + 1]);
+  // theta, its gradient, the optimiser's two moments, the best theta, the program's copies: about eight of each.
+  detail::check_fits_in_memory(fmt::format("--widths {}: a model of {:.3g} parameters", c.widths, parameters),
+                               parameters * 8 * 8, "use narrower layers");
+  if (widths.front() != static_cast<Dim>(data_cols))
+    throw UsageError(fmt::format("--widths starts with {}, but the data has {} columns", widths.front(), data_cols));
+  return nn::mlp(widths, nn::activation_from(c.activation), c.confinement);
+}
+
+}  // namespace
 
 int run_train(TrainCommand& c) {
   c.options.loss.kind = score::loss_from(c.loss);
   c.options.loss.probe = probe_from(c.probe);
-  const Data data = load_data(c.data);
-  const nn::Potential phi = nn::mlp(parse_widths(c.widths), nn::activation_from(c.activation), c.confinement);
-  if (data.x.cols() != static_cast<std::size_t>(phi.dim()))
-    throw UsageError(fmt::format("--widths starts with {}, but the data has {} columns", phi.dim(), data.x.cols()));
-  const std::vector<double> theta0 = nn::initial_parameters(phi, c.options.seed);
-  if (c.demo) std::filesystem::create_directories(c.out);
   const std::string model_path = c.demo ? c.out + "/model.wgt" : c.out;
-  c.options.checkpoint = model_path;
-  c.options.report = progress_line;
+  check_distinct(c.demo ? "the demo's model" : "--out", model_path, "--data", c.data.source);
+  c.data.seed = c.options.seed;
+  const Data data = load_data(c.data);
+  const nn::Potential phi = architecture(c, data.x.cols());
+  const std::vector<double> theta0 = nn::initial_parameters(phi, c.options.seed);
+  if (c.demo) make_folder(c.out);
+  c.options.report = progress_line;  // the model is written once training has succeeded, never from a diverged run
   fmt::print("training {} [{}] {} on {} ({} samples), {} loss, {} steps of {}\n", phi.kind, c.widths, c.activation,
              c.data.source, data.x.rows(), c.loss, c.options.steps, c.options.batch);
   const auto start = std::chrono::steady_clock::now();

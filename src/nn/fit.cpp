@@ -42,6 +42,43 @@ double scheduled_rate(const FitOptions& options, std::size_t step) {
   return options.learning_rate * 0.5 * (1 + std::cos(std::numbers::pi * double(step - 1) / double(options.steps)));
 }
 
+// Divergence, seen before it reaches NaN: a loss that grows by orders of
+// magnitude beyond where it started, or parameters whose norm explodes. Either
+// ends training with the step and the learning rate, before any model is kept.
+class DivergenceWatch {
+ public:
+  DivergenceWatch(double rate, std::span<const double> theta0) : rate_(rate), norm0_(std::max(1.0, norm(theta0))) {}
+
+  void loss(double j, std::size_t step, const char* which) {
+    if (step <= settling_steps) scale_ = std::max(scale_, std::abs(j));
+    if (!std::isfinite(j) || (step > settling_steps && std::abs(j) > loss_growth * scale_))
+      diverged(step, fmt::format("the {} loss reached {:.3g} (at most {:.3g} in the first {} steps)", which, j, scale_,
+                                 settling_steps));
+  }
+
+  void parameters(std::span<const double> theta, std::size_t step) {
+    const double n = norm(theta);
+    if (!(n <= norm_growth * norm0_))
+      diverged(step, fmt::format("the parameters' norm grew from {:.3g} to {:.3g}", norm0_, n));
+  }
+
+ private:
+  static constexpr std::size_t settling_steps = 10;
+  static constexpr double loss_growth = 1e8, norm_growth = 1e4;
+
+  static double norm(std::span<const double> v) {
+    double s = 0;
+    for (double x : v) s += x * x;
+    return std::sqrt(s);
+  }
+  [[noreturn]] void diverged(std::size_t step, const std::string& what) const {
+    throw DivergenceError(
+        fmt::format("training diverged at step {}: {}; lower the learning rate (now {})", step, what, rate_));
+  }
+
+  double rate_, norm0_, scale_ = 1.0;
+};
+
 // Evaluations and reports: the running training loss, the best evaluation so
 // far and its parameters, patience.
 class Monitor {
@@ -57,14 +94,17 @@ class Monitor {
   }
 
   // Evaluates and reports at `step`; false when training should stop early.
-  bool report(std::size_t step, std::span<const double> theta) {
+  bool report(std::size_t step, std::span<const double> theta, DivergenceWatch& watch) {
     FitStep s{step, options_.steps, running_ / double(since_report_), NAN, 0, 0};
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     s.samples_per_second = double(step * options_.batch) / seconds;
     s.eta_seconds = seconds / double(step) * double(options_.steps - step);
     running_ = 0;
     since_report_ = 0;
-    if (callbacks_.evaluate) s.evaluation = callbacks_.evaluate(theta);
+    if (callbacks_.evaluate) {
+      s.evaluation = callbacks_.evaluate(theta);
+      watch.loss(s.evaluation, step, "held-out");
+    }
     result.history.push_back(s);
     bool go_on = true;
     if (s.evaluation < best_) {
@@ -100,6 +140,8 @@ void check(const Potential& phi, const std::vector<double>& theta, const FitOpti
         fmt::format("fit: batch = {} and steps = {}; both must be positive", options.batch, options.steps));
   if (options.keep == Keep::best && options.eval_every == 0)
     throw UsageError("fit: keeping the best parameters needs evaluations; set eval_every");
+  if (!(options.learning_rate > 0) || !std::isfinite(options.learning_rate))
+    throw UsageError(fmt::format("fit: learning rate {}; use a positive, finite rate", options.learning_rate));
 }
 
 }  // namespace
@@ -115,17 +157,17 @@ FitResult fit(const Potential& phi, const Tape& loss, std::vector<double> theta,
   std::unique_ptr<Optimizer> optimizer = make_optimizer(options.optimizer);
   std::vector<double> g(theta.size());
   Monitor monitor(options, callbacks, theta);
+  DivergenceWatch watch(options.learning_rate, theta);
   for (std::size_t step = 1; step <= options.steps; ++step) {
     source(rows, step);
     program.run();
     const double j = program.get("J")(0, 0);
-    if (!std::isfinite(j))
-      throw NonFiniteError(fmt::format("training: the loss became {} at step {}; lower the learning rate (now {})", j,
-                                       step, options.learning_rate));
+    watch.loss(j, step, "training");
     monitor.add(j);
     phi.gather_gradient(program, g);
     optimizer->step(theta, g, scheduled_rate(options, step));
-    if (monitor.due(step) && !monitor.report(step, theta)) break;
+    watch.parameters(theta, step);
+    if (monitor.due(step) && !monitor.report(step, theta, watch)) break;
   }
   if (options.keep == Keep::last) monitor.result.theta = theta;
   return std::move(monitor.result);

@@ -76,10 +76,19 @@ void check(const nn::Potential& phi, const Matrix<double>& data, const TrainOpti
   if (data.cols() != static_cast<std::size_t>(phi.dim()))
     throw ShapeError(
         fmt::format("train: the data has {} columns; the potential takes x in R^{}", data.cols(), phi.dim()));
-  for (std::size_t i = 0; i < data.rows() * data.cols(); ++i)
-    if (!std::isfinite(data.data()[i]))
-      throw UsageError(fmt::format("train: the data has a non-finite value ({}) at row {}, column {}", data.data()[i],
+  // The losses square the data's values and scores: values beyond 1e100 overflow long before training helps.
+  constexpr double largest_value = 1e100;
+  for (std::size_t i = 0; i < data.rows() * data.cols(); ++i) {
+    const double v = data.data()[i];
+    if (!std::isfinite(v))
+      throw UsageError(fmt::format("train: the data has a non-finite value ({}) at row {}, column {}", v,
                                    i / data.cols(), i % data.cols()));
+    if (std::abs(v) > largest_value)
+      throw UsageError(
+          fmt::format("train: the data has the value {} at row {}, column {}; its scale overflows the "
+                      "losses: standardise the data (each column to mean 0, standard deviation 1)",
+                      v, i / data.cols(), i % data.cols()));
+  }
   if (options.batch == 0 || options.steps == 0 || options.eval_every == 0)
     throw UsageError("train: batch, steps and eval_every must be positive");
   if (!(options.holdout >= 0 && options.holdout < 1))

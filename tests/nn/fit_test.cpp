@@ -69,3 +69,23 @@ TEST_CASE("fit refuses bad settings and names a missing input") {
   CHECK_THROWS_AS(nn::fit(p.phi, p.loss, nn::initial_parameters(p.phi, 1), source, {.keep = nn::Keep::best}),
                   UsageError);
 }
+
+TEST_CASE("divergence is caught before NaN, naming the step and the learning rate") {
+  MeanProblem p;
+  Matrix<double> rows{{1, 2}, {3, -2}};
+  auto source = [&](nn::Batch& batch, std::size_t) { batch["x"] = rows; };
+  // Plain gradient descent at rate 5 on ½‖mu - x‖² multiplies the error by -4 each step: it explodes.
+  const nn::FitOptions explosive{
+      .optimizer = "sgd", .learning_rate = 5, .cosine_schedule = false, .steps = 2000, .batch = 2};
+  CHECK_THROWS_WITH_AS(nn::fit(p.phi, p.loss, nn::initial_parameters(p.phi, 1), source, explosive),
+                       doctest::Contains("lower the learning rate (now 5)"), DivergenceError);
+  const nn::FitOptions adam_huge{.learning_rate = 1e9, .steps = 100, .batch = 2};
+  CHECK_THROWS_WITH_AS(nn::fit(p.phi, p.loss, nn::initial_parameters(p.phi, 1), source, adam_huge),
+                       doctest::Contains("training diverged at step 1: the parameters' norm grew"), DivergenceError);
+  for (double rate : {-1.0, 0.0, double(NAN)}) {
+    CAPTURE(rate);
+    const nn::FitOptions bad{.learning_rate = rate, .steps = 10, .batch = 2};
+    CHECK_THROWS_WITH_AS(nn::fit(p.phi, p.loss, nn::initial_parameters(p.phi, 1), source, bad),
+                         doctest::Contains("use a positive, finite rate"), UsageError);
+  }
+}

@@ -83,8 +83,9 @@ struct FitResult {
 
 /// Minimises the loss tape's output "J" (1, 1) over theta from theta0. The tape's
 /// parameter inputs are phi's blocks; its data inputs are filled by `source`.
-/// Throws NonFiniteError naming the step and the learning rate if the loss
-/// becomes NaN or infinite.
+/// Throws DivergenceError naming the step and the learning rate when the loss
+/// (training or held out) grows by orders of magnitude, becomes NaN or infinite,
+/// or the parameters' norm explodes; UsageError for a rate that is not positive.
 FitResult fit(const Potential& phi, const Tape& loss, std::vector<double> theta0, const BatchSource& source,
               const FitOptions& options, const FitCallbacks& callbacks = {});
 
