@@ -1,7 +1,9 @@
 // The SIMD kernels, with xsimd. Each is the scalar twin's loop (scalar.cpp)
 // over whole registers, followed by the same scalar formula for the tail.
 // GCC 12 warns inside its own AVX-512 headers (a known false positive, GCC bug 105593).
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <xsimd/xsimd.hpp>
 
 #include "kernels/kernels.hpp"
@@ -13,6 +15,11 @@ namespace wengert::formulas {
 template <class V>
 V select_positive(V a, V yes, V no) {
   return xsimd::select(a > V(0), yes, no);
+}
+
+template <class V>
+V select_negative(V a, V yes, V no) {
+  return xsimd::select(a < V(0), yes, no);
 }
 
 }  // namespace wengert::formulas
@@ -30,9 +37,42 @@ void map1(const T* a, T* y, std::size_t n, F f) {
   for (; i < n; ++i) y[i] = f(a[i]);
 }
 
+// xsimd computes exp (and tanh, and pow, through exp) by converting x / ln 2 to
+// an integer, which is undefined for NaN and for arguments far beyond where the
+// result has long been 0, 1 or infinite. A register holding such an argument is
+// computed entry by entry by the scalar formula instead (the same numbers the
+// scalar twin gives); every other register stays in SIMD.
+template <Op op>
+constexpr bool goes_through_exp() {
+  return op == Op::exp || op == Op::tanh || op == Op::sigmoid || op == Op::softplus || op == Op::silu || op == Op::pow;
+}
+
+template <class T, Op op>
+bool in_exp_range(xsimd::batch<T> a, T c) {
+  using V = xsimd::batch<T>;
+  constexpr T safe =
+      300;  // |exponent| at which every one of these results has settled, far inside the conversion's range
+  if constexpr (op == Op::pow) return xsimd::all(xsimd::abs(xsimd::log(xsimd::abs(a))) * std::abs(c) <= V(safe));
+  return xsimd::all(xsimd::abs(a) <= V(safe));
+}
+
 template <class T, Op op>
 void unary_op(const T* a, T* y, std::size_t n, T c) {
-  map1(a, y, n, [c](auto v) { return formulas::unary(op, v, c); });
+  if constexpr (goes_through_exp<op>()) {
+    using V = xsimd::batch<T>;
+    constexpr std::size_t w = V::size;
+    std::size_t i = 0;
+    for (; i + w <= n; i += w) {
+      const V v = V::load_unaligned(a + i);
+      if (in_exp_range<T, op>(v, c))
+        formulas::unary(op, v, c).store_unaligned(y + i);
+      else
+        for (std::size_t k = i; k < i + w; ++k) y[k] = formulas::unary(op, a[k], c);
+    }
+    for (; i < n; ++i) y[i] = formulas::unary(op, a[i], c);
+  } else {
+    map1(a, y, n, [c](auto v) { return formulas::unary(op, v, c); });
+  }
 }
 
 template <class T, Op op>

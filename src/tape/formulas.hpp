@@ -10,11 +10,16 @@
 
 namespace wengert::formulas {
 
-// a > 0 ? yes : no, entry by entry; the SIMD overload is in kernels/simd.cpp.
+// a > 0 ? yes : no and a < 0 ? yes : no, entry by entry (NaN is neither); the
+// SIMD overloads are in kernels/simd.cpp.
 inline double select_positive(double a, double yes, double no) { return a > 0 ? yes : no; }
 inline float select_positive(float a, float yes, float no) { return a > 0 ? yes : no; }
 template <class V>
 V select_positive(V a, V yes, V no);
+inline double select_negative(double a, double yes, double no) { return a < 0 ? yes : no; }
+inline float select_negative(float a, float yes, float no) { return a < 0 ? yes : no; }
+template <class V>
+V select_negative(V a, V yes, V no);
 
 // softplus(a) = log(1 + e^a) = max(a, 0) + log1p(e^-|a|): never overflows.
 template <class V>
@@ -50,7 +55,7 @@ V unary(Op op, V a, S c) {
     case Op::pow: return pow(a, V(c));
     case Op::add_scalar: return a + V(c);
     case Op::mul_scalar: return a * V(c);
-    case Op::relu: return max(a, V(0));
+    case Op::relu: return select_negative(a, V(0), a);  // NaN stays NaN
     case Op::abs: return abs(a);
     case Op::step: return select_positive(a, V(1), V(0));
     case Op::sign: return select_positive(a, V(1), V(0)) - select_positive(-a, V(1), V(0));

@@ -118,3 +118,25 @@ TEST_CASE("paired single-row products: SIMD equals the scalar twin, both layouts
         check_close(c1, r1, 1e-14);
       }
 }
+
+TEST_CASE("element-wise kernels at extreme arguments: huge, infinite and NaN entries give the scalar twin's answer") {
+  const double extremes[] = {1e300, -1e300, 800, -800, 710,      -750,      NAN, 1e20,
+                             -1e20, 30,     -30, 0.5,  INFINITY, -INFINITY, 0,   -0.0};
+  for (std::size_t k = 0; k < op_count; ++k) {
+    const Op op = static_cast<Op>(k);
+    if (op_kind(op) != OpKind::unary) continue;
+    CAPTURE(op_name(op));
+    std::vector<double> a(std::begin(extremes), std::end(extremes)), y1(a.size()), y2(a.size());
+    kernels::unary(op, a.data(), y1.data(), a.size(), 2.5, true);
+    kernels::unary(op, a.data(), y2.data(), a.size(), 2.5, false);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      CAPTURE(a[i]);
+      if (std::isnan(y2[i]))
+        CHECK(std::isnan(y1[i]));
+      else if (std::isinf(y2[i]))
+        CHECK(y1[i] == y2[i]);
+      else
+        CHECK(std::abs(y1[i] - y2[i]) <= 1e-12 * (1 + std::abs(y2[i])));
+    }
+  }
+}
