@@ -47,7 +47,9 @@ Matrix<double> normalised(const double* log_density, std::size_t n, double h) {
   return grid;
 }
 
-Matrix<double> histogram(const Matrix<double>& x, double lo, double hi, std::size_t n) {
+}  // namespace
+
+Matrix<double> histogram_grid(const Matrix<double>& x, double lo, double hi, std::size_t n) {
   const double h = (hi - lo) / double(n);
   Matrix<double> grid(n, n);
   std::size_t inside = 0;
@@ -60,8 +62,6 @@ Matrix<double> histogram(const Matrix<double>& x, double lo, double hi, std::siz
   for (std::size_t k = 0; k < n * n; ++k) grid.data()[k] /= double(inside) * h * h;
   return grid;
 }
-
-}  // namespace
 
 Matrix<double> density_grid(const nn::Potential& phi, const std::vector<double>& theta, double lo, double hi,
                             std::size_t n) {
@@ -77,10 +77,45 @@ Matrix<double> density_grid(const nn::Potential& phi, const std::vector<double>&
   return normalised(log_density.data(), n, (hi - lo) / double(n));
 }
 
-Matrix<double> reference_grid(const Dataset& truth, double lo, double hi, std::size_t n, std::size_t samples) {
-  if (!truth.log_density) return histogram(truth.sample(samples, 12345), lo, hi, n);
-  const Matrix<double> log_density = truth.log_density(grid_centres(lo, hi, n));
-  return normalised(log_density.data(), n, (hi - lo) / double(n));  // renormalised to the grid like the model
+Matrix<double> reference_grid(const Dataset& truth, double lo, double hi, std::size_t n, std::size_t samples,
+                              std::size_t subcells) {
+  if (!truth.log_density) return histogram_grid(truth.sample(samples, 12345), lo, hi, n);
+  if (subcells <= 1) {
+    const Matrix<double> log_density = truth.log_density(grid_centres(lo, hi, n));
+    return normalised(log_density.data(), n, (hi - lo) / double(n));  // renormalised to the grid like the model
+  }
+  // The fine grid's cells, summed subcells x subcells into each coarse cell.
+  const std::size_t fine = n * subcells;
+  const Matrix<double> p = reference_grid(truth, lo, hi, fine, samples, 1);
+  Matrix<double> grid(n, n);
+  for (std::size_t i = 0; i < fine; ++i)
+    for (std::size_t j = 0; j < fine; ++j) grid(i / subcells, j / subcells) += p(i, j) / double(subcells * subcells);
+  return grid;
+}
+
+std::vector<double> grid_region_masses(const Dataset& data, const Matrix<double>& grid, double lo, double hi) {
+  if (!data.region) throw UsageError(fmt::format("grid_region_masses: '{}' has no regions", data.name));
+  const std::size_t n = grid.rows();
+  const double cell = std::pow((hi - lo) / double(n), 2);
+  const std::vector<std::size_t> region = data.region(grid_centres(lo, hi, n));
+  std::vector<double> mass(data.region_mass.size(), 0.0);
+  for (std::size_t k = 0; k < n * n; ++k) mass[region[k]] += grid.data()[k] * cell;
+  return mass;
+}
+
+std::vector<double> sample_region_masses(const Dataset& data, const Matrix<double>& x) {
+  if (!data.region) throw UsageError(fmt::format("sample_region_masses: '{}' has no regions", data.name));
+  std::vector<double> mass(data.region_mass.size(), 0.0);
+  for (std::size_t r : data.region(x)) mass[r] += 1.0 / double(x.rows());
+  return mass;
+}
+
+double mean_support_distance(const Dataset& data, const Matrix<double>& x) {
+  if (!data.support_distance)
+    throw UsageError(fmt::format("mean_support_distance: the support of '{}' is not known", data.name));
+  double mean = 0;
+  for (double d : data.support_distance(x)) mean += d / double(x.rows());
+  return mean;
 }
 
 double total_variation(const Matrix<double>& p, const Matrix<double>& q, double cell_area) {

@@ -33,8 +33,25 @@ Matrix<double> density_grid(const nn::Potential& phi, const std::vector<double>&
                             std::size_t n);
 
 /// The same grid for the data: the exact density where it is known, else a
-/// histogram of `samples` exact samples.
-Matrix<double> reference_grid(const Dataset& truth, double lo, double hi, std::size_t n, std::size_t samples = 2000000);
+/// histogram of `samples` exact samples. With `subcells` > 1 each cell holds the
+/// exact density averaged over subcells² points of it: the reference for a
+/// histogram, which averages over its cells too.
+Matrix<double> reference_grid(const Dataset& truth, double lo, double hi, std::size_t n, std::size_t samples = 2000000,
+                              std::size_t subcells = 1);
+
+/// A histogram of the rows of x on that grid, as a density (the rows that fall
+/// inside share mass 1 over the grid).
+Matrix<double> histogram_grid(const Matrix<double>& x, double lo, double hi, std::size_t n);
+
+/// The mass a density grid gives each of the data's regions (its modes, rings,
+/// moons): the cells' mass summed by the region of the cell's centre.
+std::vector<double> grid_region_masses(const Dataset& data, const Matrix<double>& grid, double lo, double hi);
+/// The share of the rows of x in each of the data's regions.
+std::vector<double> sample_region_masses(const Dataset& data, const Matrix<double>& x);
+
+/// The mean distance of the rows of x to the data's support: the same number
+/// for exact samples is the floor, and blur raises it.
+double mean_support_distance(const Dataset& data, const Matrix<double>& x);
 
 /// Total variation ½ Σ|p - q| h² and KL(p ‖ q) = Σ p log(p/q) h² between two grids of cell width h.
 double total_variation(const Matrix<double>& p, const Matrix<double>& q, double cell_area);
