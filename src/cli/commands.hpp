@@ -21,20 +21,23 @@ namespace wengert::cli {
 
 struct DataChoice {
   std::string source = "ring8";  // a built-in name or a CSV file
-  std::size_t samples = 20000;   // drawn from a built-in set
+  std::size_t samples = 20000;   // drawn from a built-in set; 0: fresh samples every step (training only)
   std::uint64_t seed = 1;
+  double noise = 0;  // a built-in's noise (ring8's standard deviation); 0: the set's own
 };
 
-/// The rows, and for a built-in set the set itself (its true score and density).
+/// The rows (none for a stream of fresh samples), and for a built-in set the
+/// set itself (its true score, density, regions).
 struct Data {
   Matrix<double> x;
   std::optional<score::Dataset> truth;
+  bool stream() const { return x.rows() == 0; }
 };
 
-/// A built-in set's samples, or a CSV file's rows; a name that is neither is
-/// refused naming both possibilities.
-Data load_data(const DataChoice& choice);
-/// The --data and --samples flags (and --seed where the command has no other).
+/// A built-in set's samples (or its stream, for samples = 0 when `stream_allowed`),
+/// or a CSV file's rows; a name that is neither is refused naming both possibilities.
+Data load_data(const DataChoice& choice, bool stream_allowed = false);
+/// The --data, --samples and --noise flags (and --seed where the command has no other).
 void add_data_options(CLI::App& cmd, DataChoice& choice, bool with_seed);
 
 /// UsageError when writing `out` would overwrite the input `in` (the same file,
@@ -49,11 +52,13 @@ void check_dimension(const std::string& model, const nn::Potential& phi, const s
 struct TrainCommand {
   bool demo = false;  // demo: the main job, with metrics and pictures in a folder
   DataChoice data;
-  std::string widths = "2,64,64,1", activation = "softplus", loss = "exact", probe = "rademacher";
-  double confinement = 0.01;
+  std::string model = "mlp", widths = "2,64,64,1", activation = "tanh", loss = "exact", probe = "rademacher";
+  std::string keep = "last", schedule = "cosine";
+  double confinement = 0;
   std::string out = "model.wgt";  // train: the model file; demo: the folder
   score::TrainOptions options;
-  TrainCommand();
+  /// The defaults of train, or of the demo (the settings that measured best for each; train.cpp says how).
+  explicit TrainCommand(bool demo);
 };
 void add_train_options(CLI::App& cmd, TrainCommand& c);
 int run_train(TrainCommand& c);
@@ -71,11 +76,16 @@ void check_plain_model(const std::string& path, const nn::Potential& phi, const 
 
 /// What train, demo and eval print about a model against its data.
 struct Metrics {
-  double holdout_loss = NAN, fisher = NAN, tv = NAN, kl = NAN;
+  double holdout_loss = NAN, fisher = NAN, tv = NAN,
+         kl = NAN;                          ///< TV and KL on the grid (plot.hpp) against the exact density
+  std::vector<double> masses, true_masses;  ///< per region of the data (its modes, rings, moons)
 };
 Metrics measure(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& held,
                 const std::optional<score::Dataset>& truth);
 void print_metrics(const std::string& label, const Metrics& m);
+/// A quadratic model's Gaussian, and how far its moments are from those of the data's rows (if any).
+void print_gaussian(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& data);
+void print_masses(const std::string& label, const std::vector<double>& masses, const std::vector<double>& truth);
 
 // ---- map (map.cpp) ---------------------------------------------------------------
 

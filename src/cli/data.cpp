@@ -15,14 +15,20 @@ namespace {
 constexpr std::size_t most_samples = std::size_t(1) << 32;
 }
 
-Data load_data(const DataChoice& c) {
+Data load_data(const DataChoice& c, bool stream_allowed) {
   std::error_code error;
   const std::vector<std::string> names = score::dataset_names();
   const bool built_in = std::find(names.begin(), names.end(), c.source) != names.end();
   // A file of that name wins; a name that looks like a path is a file, even a missing one.
-  if (std::filesystem::exists(c.source, error) || (!built_in && c.source.find_first_of("/.") != std::string::npos))
+  if (std::filesystem::exists(c.source, error) || (!built_in && c.source.find_first_of("/.") != std::string::npos)) {
+    if (c.noise > 0) throw UsageError(fmt::format("--noise sets a built-in set's noise; '{}' is a file", c.source));
     return {io::load_csv(c.source), std::nullopt};
-  score::Dataset set = score::dataset(c.source);
+  }
+  score::Dataset set = score::dataset(c.source, c.noise > 0 ? std::optional<double>(c.noise) : std::nullopt);
+  if (c.samples == 0) {
+    if (!stream_allowed) throw UsageError("--samples 0 (fresh samples every step) is for training; give a count");
+    return {Matrix<double>(), set};
+  }
   detail::check_fits_in_memory(fmt::format("--samples {}", c.samples), double(c.samples) * double(set.dim) * 8 * 4,
                                "draw fewer samples");
   return {set.sample(c.samples, c.seed), set};
@@ -31,7 +37,11 @@ Data load_data(const DataChoice& c) {
 void add_data_options(CLI::App& cmd, DataChoice& c, bool with_seed) {
   add_text(cmd, "--data", c.source,
            "built-in data set (" + fmt::format("{}", fmt::join(score::dataset_names(), ", ")) + ") or a CSV file");
-  add_count(cmd, "--samples", c.samples, 1, most_samples, "samples drawn from a built-in set");
+  add_count(cmd, "--samples", c.samples, 0, most_samples,
+            c.samples == 0 ? "samples of a built-in set: 0 draws fresh ones every step, a count draws a fixed set"
+                           : "samples drawn from a built-in set");
+  add_real(cmd, "--noise", c.noise, 0, 1e6, false,
+           "a built-in set's noise (ring8: the modes' standard deviation); 0 keeps the set's own");
   if (with_seed) add_seed(cmd, "--seed", c.seed, "seed of everything random");
 }
 

@@ -1,11 +1,13 @@
 // wengert eval: a model file measured against data, and the metrics that
 // train and demo print too.
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
 #include "cli/plot.hpp"
 #include "wengert/error.hpp"
 #include "wengert/nn/model_file.hpp"
+#include "wengert/score/gaussian.hpp"
 
 namespace wengert::cli {
 
@@ -25,7 +27,22 @@ int run_eval(EvalCommand& c) {
   const Data data = load_data(c.data);
   check_dimension(c.model, phi, c.data.source, data.x.cols());
   print_metrics(c.model, measure(phi, theta, data.x, data.truth));
+  if (phi.kind == "quadratic") print_gaussian(phi, theta, data.x);
   return 0;
+}
+
+void print_gaussian(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& data) {
+  const score::Moments model = score::quadratic_moments(phi, theta);
+  auto row = [&](std::size_t a) {
+    return fmt::format("{:.6g}", fmt::join(model.covariance.data() + a * model.mean.size(),
+                                           model.covariance.data() + (a + 1) * model.mean.size(), " "));
+  };
+  fmt::print("the Gaussian exp(-phi): mean {:.6g}\n", fmt::join(model.mean, " "));
+  for (std::size_t a = 0; a < model.mean.size(); ++a) fmt::print("  covariance row {}: {}\n", a + 1, row(a));
+  if (data.rows() == 0) return;
+  const score::MomentGap gap = score::moment_gap(model, score::sample_moments(data));
+  fmt::print("largest difference from the data's sample moments (the exact optimum): mean {:.2e}, covariance {:.2e}\n",
+             gap.mean, gap.covariance);
 }
 
 void check_plain_model(const std::string& path, const nn::Potential& phi, const std::string& instead) {
@@ -45,6 +62,10 @@ Metrics measure(const nn::Potential& phi, const std::vector<double>& theta, cons
     const Matrix<double> q = score::density_grid(phi, theta, lo, hi, grid_cells);
     m.tv = score::total_variation(p, q, cell);
     m.kl = score::kl_divergence(p, q, cell);
+    if (truth->region) {
+      m.masses = score::grid_region_masses(*truth, q, lo, hi);
+      m.true_masses = truth->region_mass;
+    }
   }
   // A model whose numbers are not finite (a corrupt or crafted file, a diverged training) is refused, not printed.
   const bool with_fisher = truth && truth->score, with_grid = truth && phi.dim() == 2;
@@ -61,6 +82,16 @@ void print_metrics(const std::string& label, const Metrics& m) {
   };
   fmt::print("{:<18} held-out loss {:>+9.4f}   Fisher divergence {:>8}   TV {:>7}   KL {:>7}\n", label, m.holdout_loss,
              shown(m.fisher), shown(m.tv), shown(m.kl));
+  if (!m.masses.empty()) print_masses("", m.masses, m.true_masses);
+}
+
+void print_masses(const std::string& label, const std::vector<double>& masses, const std::vector<double>& truth) {
+  const auto [true_low, true_high] = std::minmax_element(truth.begin(), truth.end());
+  std::string shown;
+  for (double m : masses) shown += fmt::format(" {:.3f}", m);
+  fmt::print(
+      "{:<18} mass per region{} (true {})\n", label, shown,
+      *true_low == *true_high ? fmt::format("{:.3f} each", *true_low) : fmt::format("{}", fmt::join(truth, " ")));
 }
 
 }  // namespace wengert::cli

@@ -26,10 +26,7 @@ int main(int argc, char** argv) {
   CLI::App app{"wengert: automatic differentiation on tapes, and score matching on top of it"};
   app.require_subcommand(1);
 
-  cli::TrainCommand train, demo;
-  demo.demo = true;
-  demo.options.steps = 3000;
-  demo.out = "demo";
+  cli::TrainCommand train(false), demo(true);
   cli::EvalCommand eval;
   cli::MapCommand map;
   cli::SampleCommand sample;

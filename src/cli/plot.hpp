@@ -16,7 +16,7 @@ namespace wengert::cli {
 
 /// The grid on which 2-D densities are compared and drawn: [-extent, extent]², cells x cells.
 inline constexpr double grid_extent = 4.0;
-inline constexpr std::size_t grid_cells = 120;
+inline constexpr std::size_t grid_cells = 256;
 
 /// Writes `rows` as whitespace-separated columns to path (for gnuplot).
 void write_table(const std::string& path, const Matrix<double>& rows);

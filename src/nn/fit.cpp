@@ -8,6 +8,7 @@
 #include <numbers>
 #include <fmt/format.h>
 
+#include "support/names.hpp"
 #include "wengert/ad.hpp"
 #include "wengert/error.hpp"
 #include "wengert/nn/optimizer.hpp"
@@ -37,10 +38,31 @@ Program<double> gradient_program(const Potential& phi, const Tape& loss, int thr
   return Program<double>(grad(loss, wrt, "J"), outputs, {.threads = threads});
 }
 
+constexpr detail::Names<Keep, 3> keeps{"keep", {{{Keep::last, "last"}, {Keep::ema, "ema"}, {Keep::best, "best"}}}};
+constexpr detail::Names<Schedule, 2> schedules{"schedule",
+                                               {{{Schedule::cosine, "cosine"}, {Schedule::constant, "constant"}}}};
+
 double scheduled_rate(const FitOptions& options, std::size_t step) {
-  if (!options.cosine_schedule) return options.learning_rate;
-  return options.learning_rate * 0.5 * (1 + std::cos(std::numbers::pi * double(step - 1) / double(options.steps)));
+  if (step <= options.warmup) return options.learning_rate * double(step) / double(options.warmup + 1);
+  if (options.schedule == Schedule::constant) return options.learning_rate;
+  const double done = double(step - 1 - options.warmup), total = double(options.steps - options.warmup);
+  return options.learning_rate * 0.5 * (1 + std::cos(std::numbers::pi * done / total));
 }
+
+// The running average of the iterates (Keep::ema).
+class Average {
+ public:
+  Average(double decay, std::span<const double> theta) : decay_(decay), mean_(theta.begin(), theta.end()) {}
+  void add(std::span<const double> theta, std::size_t step) {
+    const double decay = std::min(decay_, (1.0 + double(step)) / (10.0 + double(step)));
+    for (std::size_t i = 0; i < mean_.size(); ++i) mean_[i] = decay * mean_[i] + (1 - decay) * theta[i];
+  }
+  const std::vector<double>& mean() const { return mean_; }
+
+ private:
+  double decay_;
+  std::vector<double> mean_;
+};
 
 // Divergence, seen before it reaches NaN: a loss that grows by orders of
 // magnitude beyond where it started, or parameters whose norm explodes. Either
@@ -140,8 +162,33 @@ void check(const Potential& phi, const std::vector<double>& theta, const FitOpti
         fmt::format("fit: batch = {} and steps = {}; both must be positive", options.batch, options.steps));
   if (options.keep == Keep::best && options.eval_every == 0)
     throw UsageError("fit: keeping the best parameters needs evaluations; set eval_every");
+  if (!(options.ema_decay >= 0 && options.ema_decay < 1))
+    throw UsageError(fmt::format("fit: ema_decay = {}; use a number in [0, 1)", options.ema_decay));
+  if (options.warmup >= options.steps)
+    throw UsageError(fmt::format("fit: warmup = {} leaves none of the {} steps to train at the rate", options.warmup,
+                                 options.steps));
   if (!(options.learning_rate > 0) || !std::isfinite(options.learning_rate))
     throw UsageError(fmt::format("fit: learning rate {}; use a positive, finite rate", options.learning_rate));
+}
+
+}  // namespace
+
+std::string to_string(Keep keep) { return keeps.name(keep); }
+Keep keep_from(const std::string& name) { return keeps.parse(name); }
+std::string to_string(Schedule schedule) { return schedules.name(schedule); }
+Schedule schedule_from(const std::string& name) { return schedules.parse(name); }
+
+namespace {
+
+// The batch's matrices, bound afresh each step: a source may assign a new matrix
+// (moving its storage) but not change the batch's shape.
+void bind_batch(Program<double>& program, const Batch& rows) {
+  for (const auto& [name, m] : rows.inputs()) {
+    if (m.rows() != rows.rows())
+      throw UsageError(fmt::format("fit: the batch source gave '{}' {} rows; the batch has {} (FitOptions::batch)",
+                                   name, m.rows(), rows.rows()));
+    if (program.tape().has_input(name)) program.set(name, m);
+  }
 }
 
 }  // namespace
@@ -151,15 +198,15 @@ FitResult fit(const Potential& phi, const Tape& loss, std::vector<double> theta,
   check(phi, theta, options);
   Program<double> program = gradient_program(phi, loss, options.threads);
   Batch rows(loss, options.batch);
-  for (const auto& [name, m] : rows.inputs())
-    if (program.tape().has_input(name)) program.set(name, m);
   phi.bind(program, std::span<const double>(theta));
-  std::unique_ptr<Optimizer> optimizer = make_optimizer(options.optimizer);
+  std::unique_ptr<Optimizer> optimizer = make_optimizer(options.optimizer, options.adam_epsilon);
   std::vector<double> g(theta.size());
   Monitor monitor(options, callbacks, theta);
   DivergenceWatch watch(options.learning_rate, theta);
+  Average average(options.ema_decay, theta);
   for (std::size_t step = 1; step <= options.steps; ++step) {
     source(rows, step);
+    bind_batch(program, rows);
     program.run();
     const double j = program.get("J")(0, 0);
     watch.loss(j, step, "training");
@@ -167,9 +214,11 @@ FitResult fit(const Potential& phi, const Tape& loss, std::vector<double> theta,
     phi.gather_gradient(program, g);
     optimizer->step(theta, g, scheduled_rate(options, step));
     watch.parameters(theta, step);
-    if (monitor.due(step) && !monitor.report(step, theta, watch)) break;
+    if (options.keep == Keep::ema) average.add(theta, step);
+    if (monitor.due(step) && !monitor.report(step, options.keep == Keep::ema ? average.mean() : theta, watch)) break;
   }
   if (options.keep == Keep::last) monitor.result.theta = theta;
+  if (options.keep == Keep::ema) monitor.result.theta = average.mean();
   return std::move(monitor.result);
 }
 

@@ -27,8 +27,10 @@ void Adam::step(std::span<double> theta, std::span<const double> gradient, doubl
   }
 }
 
-std::unique_ptr<Optimizer> make_optimizer(const std::string& name) {
-  if (name == "adam") return std::make_unique<Adam>();
+std::unique_ptr<Optimizer> make_optimizer(const std::string& name, double adam_epsilon) {
+  if (!(adam_epsilon > 0) || !std::isfinite(adam_epsilon))
+    throw UsageError(fmt::format("make_optimizer: Adam's epsilon {} must be positive", adam_epsilon));
+  if (name == "adam") return std::make_unique<Adam>(0.9, 0.999, adam_epsilon);
   if (name == "sgd") return std::make_unique<Sgd>();
   throw UsageError(fmt::format("optimizer '{}' is not known; use adam or sgd", name));
 }

@@ -184,34 +184,4 @@ double sliced_wasserstein(const Matrix<double>& x, const Matrix<double>& y, std:
   return total / double(projections);
 }
 
-Matrix<double> fitted_gaussian(const Matrix<double>& data, std::size_t n, std::uint64_t seed) {
-  const std::size_t d = data.cols(), rows = data.rows();
-  std::vector<double> mean(d, 0.0);
-  for (std::size_t i = 0; i < rows; ++i)
-    for (std::size_t j = 0; j < d; ++j) mean[j] += data(i, j) / double(rows);
-  Matrix<double> cov(d, d), l(d, d);
-  for (std::size_t i = 0; i < rows; ++i)
-    for (std::size_t a = 0; a < d; ++a)
-      for (std::size_t b = 0; b < d; ++b) cov(a, b) += (data(i, a) - mean[a]) * (data(i, b) - mean[b]) / double(rows);
-  for (std::size_t i = 0; i < d; ++i)  // Cholesky: cov = L Lᵀ
-    for (std::size_t j = 0; j <= i; ++j) {
-      double s = cov(i, j);
-      for (std::size_t k = 0; k < j; ++k) s -= l(i, k) * l(j, k);
-      l(i, j) = i == j ? std::sqrt(std::max(s, 1e-300)) : s / l(j, j);
-    }
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> normal;
-  Matrix<double> out(n, d);
-  std::vector<double> z(d);
-  for (std::size_t i = 0; i < n; ++i) {
-    for (double& e : z) e = normal(rng);
-    for (std::size_t a = 0; a < d; ++a) {
-      double v = mean[a];
-      for (std::size_t k = 0; k <= a; ++k) v += l(a, k) * z[k];
-      out(i, a) = v;
-    }
-  }
-  return out;
-}
-
 }  // namespace wengert::score

@@ -123,24 +123,18 @@ double evaluate_loss(const nn::Potential& phi, const std::vector<double>& theta,
   return Evaluation(phi, theta, x, loss, seed, nullptr).loss(theta);
 }
 
-TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Matrix<double>& data,
-                  const TrainOptions& options, const Dataset* truth) {
-  check(phi, data, options);
-  std::mt19937_64 rng(options.seed);
-  Split rows = split(data, options.holdout, rng);
-  const std::size_t copies =
-      needs_z(options.loss.kind) && options.loss.kind != Loss::denoising ? options.loss.probes : 1;
-  std::size_t cursor = 0;
-  auto source = [&](nn::Batch& batch, std::size_t) {  // minibatches of shuffled rows, a new order each epoch
-    if (cursor + options.batch > rows.train_rows.size()) {
-      std::shuffle(rows.train_rows.begin(), rows.train_rows.end(), rng);
-      cursor = 0;
-    }
-    gather(data, rows.train_rows, cursor, options.batch, copies, batch["x"]);
-    cursor += options.batch;
-    if (needs_z(options.loss.kind)) draw_z(batch["z"], options.loss, rng);
-  };
-  Evaluation held_out(phi, theta, rows.holdout, options.loss, options.seed + 1, truth);
+namespace {
+
+// Rows per sample: the estimated losses repeat each sample once per probe.
+std::size_t copies_of(const LossOptions& loss) {
+  return needs_z(loss.kind) && loss.kind != Loss::denoising ? loss.probes : 1;
+}
+
+// The training core on a batch source, evaluating on `held` rows.
+TrainResult fit_scores(const nn::Potential& phi, std::vector<double> theta, const nn::BatchSource& source,
+                       const Matrix<double>& held, const Dataset* truth, const TrainOptions& options) {
+  const std::size_t copies = copies_of(options.loss);
+  Evaluation held_out(phi, theta, held, options.loss, options.seed + 1, truth);
   TrainResult result;
   nn::FitCallbacks callbacks;
   callbacks.evaluate = [&](std::span<const double> at) { return held_out.loss(at); };
@@ -154,14 +148,63 @@ TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Mat
     result.history.push_back(p);
     if (options.report) options.report(p);
   };
-  const nn::FitOptions fit{options.optimizer,  options.learning_rate,  options.cosine_schedule,
-                           options.steps,      options.batch * copies, options.threads,
-                           options.eval_every, options.patience,       nn::Keep::best};
+  nn::FitOptions fit;
+  fit.optimizer = options.optimizer;
+  fit.adam_epsilon = options.adam_epsilon;
+  fit.learning_rate = options.learning_rate;
+  fit.schedule = options.schedule;
+  fit.warmup = options.warmup;
+  fit.steps = options.steps;
+  fit.batch = options.batch * copies;
+  fit.threads = options.threads;
+  fit.eval_every = options.eval_every;
+  fit.patience = options.patience;
+  fit.keep = options.keep;
+  fit.ema_decay = options.ema_decay;
   nn::FitResult fitted = nn::fit(phi, loss_tape(phi, options.loss), std::move(theta), source, fit, callbacks);
   result.theta = std::move(fitted.theta);
   result.best_step = fitted.best_step;
   result.stopped_early = fitted.stopped_early;
   return result;
+}
+
+}  // namespace
+
+TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Matrix<double>& data,
+                  const TrainOptions& options, const Dataset* truth) {
+  check(phi, data, options);
+  std::mt19937_64 rng(options.seed);
+  Split rows = split(data, options.holdout, rng);
+  const std::size_t copies = copies_of(options.loss);
+  std::size_t cursor = 0;
+  auto source = [&](nn::Batch& batch, std::size_t) {  // minibatches of shuffled rows, a new order each epoch
+    if (cursor + options.batch > rows.train_rows.size()) {
+      std::shuffle(rows.train_rows.begin(), rows.train_rows.end(), rng);
+      cursor = 0;
+    }
+    gather(data, rows.train_rows, cursor, options.batch, copies, batch["x"]);
+    cursor += options.batch;
+    if (needs_z(options.loss.kind)) draw_z(batch["z"], options.loss, rng);
+  };
+  return fit_scores(phi, std::move(theta), source, rows.holdout, truth, options);
+}
+
+TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Dataset& data,
+                  const TrainOptions& options) {
+  if (data.dim != static_cast<std::size_t>(phi.dim()))
+    throw ShapeError(
+        fmt::format("train: '{}' is in R^{}; the potential takes x in R^{}", data.name, data.dim, phi.dim()));
+  if (options.evaluation_rows == 0) throw UsageError("train: evaluation_rows must be positive");
+  std::mt19937_64 rng(options.seed);
+  const std::size_t copies = copies_of(options.loss);
+  std::vector<std::size_t> order(options.batch);
+  std::iota(order.begin(), order.end(), 0);
+  auto source = [&](nn::Batch& batch, std::size_t) {  // fresh exact samples every step
+    gather(data.sample(options.batch, rng()), order, 0, options.batch, copies, batch["x"]);
+    if (needs_z(options.loss.kind)) draw_z(batch["z"], options.loss, rng);
+  };
+  const Matrix<double> held = data.sample(options.evaluation_rows, options.seed ^ 0x5DEECE66Dull);
+  return fit_scores(phi, std::move(theta), source, held, &data, options);
 }
 
 }  // namespace wengert::score

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <wengert/score/gaussian.hpp>
 #include <wengert/score/train.hpp>
 
 #include "support/harness.hpp"
@@ -12,42 +13,56 @@
 using namespace wengert;
 using namespace wengert::testing;
 
-TEST_CASE("quadratic model, exact loss: training recovers the sample mean and inverse covariance") {
-  score::Dataset truth = score::gaussian_mixture("skewed", Matrix<double>{{1.0, -2.0}}, {1.0}, {1.0});
+TEST_CASE("quadratic model, exact loss: training recovers the sample mean and covariance") {
+  score::Dataset truth = score::gaussian_mixture("skewed", Matrix<double>{{1.0, -2.0, 0.5}}, {1.0}, {1.0});
   Matrix<double> data = truth.sample(2000, 3);
-  for (std::size_t i = 0; i < data.rows(); ++i) data(i, 1) = 0.5 * data(i, 1) + 0.3 * data(i, 0);  // correlated
-  // The sample mean and covariance (1/N), and Σ̂⁻¹.
-  double m[2] = {0, 0}, c[2][2] = {{0, 0}, {0, 0}};
-  const double n = double(data.rows());
-  for (std::size_t i = 0; i < data.rows(); ++i) {
-    m[0] += data(i, 0) / n;
-    m[1] += data(i, 1) / n;
+  for (std::size_t i = 0; i < data.rows(); ++i) {  // correlated, of unequal scales
+    data(i, 1) = 0.5 * data(i, 1) + 0.3 * data(i, 0);
+    data(i, 2) = 2.0 * data(i, 2) - 0.7 * data(i, 1);
   }
-  for (std::size_t i = 0; i < data.rows(); ++i)
-    for (int a = 0; a < 2; ++a)
-      for (int b = 0; b < 2; ++b) c[a][b] += (data(i, a) - m[a]) * (data(i, b) - m[b]) / n;
-  const double det = c[0][0] * c[1][1] - c[0][1] * c[1][0];
-  const double inv[2][2] = {{c[1][1] / det, -c[0][1] / det}, {-c[1][0] / det, c[0][0] / det}};
-
-  nn::Potential phi = nn::quadratic(2);
+  nn::Potential phi = nn::quadratic(3);
   score::TrainOptions options;
   options.batch = data.rows();  // full batch: the exact optimum of the sample loss
-  options.holdout = 0;
-  options.steps = 4000;
-  options.learning_rate = 0.05;
+  options.steps = 6000;
+  options.learning_rate = 0.03;
   options.eval_every = 1000;
   score::TrainResult r = score::train(phi, nn::initial_parameters(phi, 1), data, options);
-  const double* mu = r.theta.data();
-  const double* L = r.theta.data() + 2;
-  for (int a = 0; a < 2; ++a) {
-    CHECK(mu[a] == doctest::Approx(m[a]).epsilon(1e-3));
-    for (int b = 0; b < 2; ++b) {
-      const double p = L[a * 2 + 0] * L[b * 2 + 0] + L[a * 2 + 1] * L[b * 2 + 1];  // P = L Lᵀ
-      CHECK(p == doctest::Approx(inv[a][b]).epsilon(1e-3).scale(inv[0][0]));
-    }
-  }
-  const double optimum = score::evaluate_loss(phi, r.theta, data, {});
-  CHECK(optimum == doctest::Approx(-0.5 * (inv[0][0] + inv[1][1])).epsilon(1e-6));
+  const score::Moments sample = score::sample_moments(data), model = score::quadratic_moments(phi, r.theta);
+  const score::MomentGap gap = score::moment_gap(model, sample);
+  CHECK(gap.mean < 1e-9);
+  CHECK(gap.covariance < 1e-9);
+  // At the optimum the loss is -½ tr(Σ̂⁻¹); with Σ̂ = C Cᵀ, tr(Σ̂⁻¹) = ‖C⁻¹‖²_F.
+  double trace_of_inverse = 0;
+  const score::Moments unit = score::quadratic_moments(phi, nn::initial_parameters(phi, 1));
+  CHECK(score::moment_gap(unit, {{0, 0, 0}, Matrix<double>{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}}).covariance == 0);
+  const std::size_t l_offset = 3;  // theta = [mu, L]; P = L Lᵀ = Σ̂⁻¹ at the optimum
+  for (std::size_t i = 0; i < 9; ++i) trace_of_inverse += r.theta[l_offset + i] * r.theta[l_offset + i];
+  CHECK(score::evaluate_loss(phi, r.theta, data, {}) == doctest::Approx(-0.5 * trace_of_inverse).epsilon(1e-12));
+}
+
+TEST_CASE("Gaussian moments: of data, of a quadratic potential, and the refusals") {
+  const Matrix<double> data{{1, 2}, {3, 2}, {2, 5}, {2, 3}};
+  const score::Moments m = score::sample_moments(data);
+  CHECK(m.mean == std::vector<double>{2, 3});
+  CHECK(m.covariance(0, 0) == doctest::Approx(0.5));  // (1 + 1 + 0 + 0) / 4
+  CHECK(m.covariance(1, 1) == doctest::Approx(1.5));  // (1 + 1 + 4 + 0) / 4
+  CHECK(m.covariance(0, 1) == doctest::Approx(0.0));  // (-1·-1 + 1·-1 + 0 + 0) / 4
+  nn::Potential phi = nn::quadratic(2);
+  std::vector<double> theta{0.5, -1, 2, 0, 1, 1};  // mu = (0.5, -1); L = [[2, 0], [1, 1]]: P = [[4, 2], [2, 2]]
+  const score::Moments q = score::quadratic_moments(phi, theta);
+  CHECK(q.mean == std::vector<double>{0.5, -1});
+  CHECK(q.covariance(0, 0) == doctest::Approx(0.5));  // P⁻¹ = [[2, -2], [-2, 4]] / 4
+  CHECK(q.covariance(0, 1) == doctest::Approx(-0.5));
+  CHECK(q.covariance(1, 1) == doctest::Approx(1.0));
+  theta = {0, 0, 1, 2, 2, 4};  // L of rank 1: no density
+  CHECK_THROWS_WITH_AS(score::quadratic_moments(phi, theta), doctest::Contains("not positive definite"),
+                       NonFiniteError);
+  CHECK_THROWS_AS(score::quadratic_moments(nn::mlp({2, 3, 1}, nn::Activation::tanh), theta), UsageError);
+  CHECK_THROWS_AS(score::sample_moments(Matrix<double>(0, 2)), UsageError);
+  // The fitted Gaussian's samples have the data's moments, even for data on a line.
+  const Matrix<double> line{{0, 1}, {1, 3}, {2, 5}};
+  CHECK(score::moment_gap(score::sample_moments(score::fitted_gaussian(line, 200000, 5)), score::sample_moments(line))
+            .mean < 0.01);
 }
 
 TEST_CASE("every loss: the theta-gradient equals finite differences of the loss") {

@@ -16,4 +16,5 @@
 #include "wengert/diffusion/laws.hpp"
 #include "wengert/diffusion/sample.hpp"
 #include "wengert/diffusion/train.hpp"
+#include "wengert/score/gaussian.hpp"
 #include "wengert/score/metrics.hpp"

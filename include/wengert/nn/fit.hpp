@@ -42,19 +42,35 @@ using BatchSource = std::function<void(Batch& batch, std::size_t step)>;
 /// Which parameters training returns.
 enum class Keep {
   last,  ///< the last iterate
+  ema,   ///< an exponential moving average of the iterates (Polyak averaging)
   best,  ///< the iterate with the lowest evaluation (needs FitCallbacks::evaluate)
 };
+std::string to_string(Keep keep);
+Keep keep_from(const std::string& name);  ///< last, ema or best
+
+/// How the learning rate moves over the steps, after a linear warm-up from 0.
+enum class Schedule {
+  cosine,    ///< from the rate to 0 along half a cosine
+  constant,  ///< the rate throughout
+};
+std::string to_string(Schedule schedule);
+Schedule schedule_from(const std::string& name);  ///< cosine or constant
 
 struct FitOptions {
   std::string optimizer = "adam";  ///< adam or sgd (nn/optimizer.hpp)
+  double adam_epsilon = 1e-8;
   double learning_rate = 1e-3;
-  bool cosine_schedule = true;  ///< the rate falls from learning_rate to 0 along half a cosine
+  Schedule schedule = Schedule::cosine;
+  std::size_t warmup = 0;  ///< steps of linear warm-up from 0 to the rate
   std::size_t steps = 2000;
   std::size_t batch = 256;  ///< rows of every matrix of the batch
   int threads = 1;
   std::size_t eval_every = 0;  ///< evaluate (and report) every this many steps and at the last; 0: never
   std::size_t patience = 0;    ///< stop after this many evaluations without a better one; 0: never
   Keep keep = Keep::last;
+  /// Keep::ema: θ̄ ← decay θ̄ + (1 - decay) θ after each step, the decay ramping up as
+  /// min(decay, (1 + step) / (10 + step)) so that early steps do not linger.
+  double ema_decay = 0.999;
 };
 
 /// One report: where training is, and how fast.

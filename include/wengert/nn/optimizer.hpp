@@ -40,7 +40,10 @@ class Adam : public Optimizer {
   long t_ = 0;
 };
 
-/// "adam" or "sgd"; throws UsageError naming the choices.
-std::unique_ptr<Optimizer> make_optimizer(const std::string& name);
+/// "adam" or "sgd"; throws UsageError naming the choices. Adam divides each step by
+/// sqrt(v) + epsilon: a larger epsilon damps the steps of parameters whose
+/// gradients are small and noisy (for score matching, the ones that set how mass
+/// is shared between separated modes, which the loss hardly sees).
+std::unique_ptr<Optimizer> make_optimizer(const std::string& name, double adam_epsilon = 1e-8);
 
 }  // namespace wengert::nn

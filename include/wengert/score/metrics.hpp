@@ -68,7 +68,4 @@ double energy_distance(const Matrix<double>& x, const Matrix<double>& y);
 double sliced_wasserstein(const Matrix<double>& x, const Matrix<double>& y, std::size_t projections = 200,
                           std::uint64_t seed = 1);
 
-/// n samples of the Gaussian with the mean and covariance of `data` (a reference).
-Matrix<double> fitted_gaussian(const Matrix<double>& data, std::size_t n, std::uint64_t seed);
-
 }  // namespace wengert::score

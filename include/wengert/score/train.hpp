@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "wengert/nn/fit.hpp"
 #include "wengert/nn/potential.hpp"
 #include "wengert/score/data.hpp"
 #include "wengert/score/loss.hpp"
@@ -26,12 +27,21 @@ struct Progress {
 struct TrainOptions {
   LossOptions loss;
   std::string optimizer = "adam";
+  double adam_epsilon = 1e-8;
   double learning_rate = 1e-3;
-  bool cosine_schedule = true;  ///< the rate falls from learning_rate to 0 along half a cosine
+  nn::Schedule schedule = nn::Schedule::cosine;
+  std::size_t warmup = 0;  ///< steps of linear warm-up
   std::size_t steps = 2000, batch = 256;
   std::uint64_t seed = 1;
   int threads = 1;
-  double holdout = 0.1;  ///< the share of the data held out
+  /// What training returns: the last iterate, the average of the iterates, or the one
+  /// with the best held-out loss (which cannot see how mass is shared between modes).
+  nn::Keep keep = nn::Keep::last;
+  double ema_decay = 0.999;  ///< nn::Keep::ema
+  /// Rows of data: the share held out for evaluation (0: every row trains, and
+  /// evaluation sees training rows). A data stream: the rows drawn once to evaluate on.
+  double holdout = 0;
+  std::size_t evaluation_rows = 2000;
   std::size_t eval_every = 100;
   std::size_t patience = 0;  ///< stop after this many evaluations without a better held-out loss; 0 never stops
   std::string checkpoint;    ///< a model file written (atomically) at each better evaluation; empty: none
@@ -39,9 +49,9 @@ struct TrainOptions {
 };
 
 struct TrainResult {
-  std::vector<double> theta;  ///< the parameters with the best held-out loss
+  std::vector<double> theta;  ///< as TrainOptions::keep says
   std::vector<Progress> history;
-  std::size_t best_step = 0;
+  std::size_t best_step = 0;  ///< of the best held-out loss
   bool stopped_early = false;
 };
 
@@ -49,6 +59,11 @@ struct TrainResult {
 /// `truth` (optional) supplies the true score for the Fisher divergence.
 TrainResult train(const nn::Potential& phi, std::vector<double> theta0, const Matrix<double>& data,
                   const TrainOptions& options, const Dataset* truth = nullptr);
+
+/// The same on a stream: every step draws fresh exact samples from `data`, so
+/// nothing can be overfitted; evaluation uses `evaluation_rows` samples drawn once.
+TrainResult train(const nn::Potential& phi, std::vector<double> theta0, const Dataset& data,
+                  const TrainOptions& options);
 
 /// The loss of theta over all rows of x (one probe or noise per row from the seed).
 double evaluate_loss(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x,
