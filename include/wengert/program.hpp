@@ -37,6 +37,8 @@ class Program {
   /// Binds an input by name. The view must stay valid until run() returns.
   /// Throws UsageError for an unknown name, ShapeError for a wrong shape.
   void set(std::string_view input, MatrixView<const T> value);
+  /// A temporary matrix would be gone before run(): refused at compile time.
+  void set(std::string_view input, Matrix<T>&& value) = delete;
   /// Runs on the bound inputs. Throws UsageError naming a missing input.
   void run();
   /// An output of the last run, valid until the next run.

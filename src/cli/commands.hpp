@@ -68,6 +68,9 @@ int run_train(TrainCommand& c);
 struct EvalCommand {
   std::string model = "model.wgt";
   DataChoice data;
+  // A time-conditioned model: its likelihood along the probability-flow ODE.
+  std::size_t likelihood_rows = 2000, ode_steps = 64, probes = 8;
+  int threads = 2;
 };
 void add_eval_options(CLI::App& cmd, EvalCommand& c);
 int run_eval(EvalCommand& c);
@@ -101,12 +104,20 @@ int run_map(const MapCommand& c);
 
 // ---- sample (sample.cpp) -----------------------------------------------------------
 
+// The noise levels a diffusion model is trained on and sampled from: from sigma = 0.002,
+// far below any feature of the data, to 5 times the data's scale s, where the data is a
+// speck (the law of y there is N(0, (sigma² + s²) I) to within 1e-3). The model knows
+// nothing beyond: its likelihood is integrated up to the same level.
+inline constexpr double lowest_noise = 0.002, highest_noise = 5;
+
 struct SampleCommand {
   DataChoice data;
-  std::string model, out = "samples.csv", sampler = "sde", loss = "denoising";
-  std::size_t n = 2000, levels = 300, train_steps = 6000, width = 128;
-  bool retrain = false;
+  std::string model, out = "samples.csv", sampler = "sde", loss = "denoising", keep = "ema";
+  std::size_t n = 50000, evaluations = 50, train_steps = 20000, batch = 512, width = 128;
+  double learning_rate = 2e-2;
+  bool retrain = false, exact_score = false;
   int threads = 2;
+  SampleCommand() { data.samples = 0; }  // fresh samples every training step
 };
 void add_sample_options(CLI::App& cmd, SampleCommand& c);
 int run_sample(SampleCommand& c);

@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/plot.hpp"
+#include "wengert/diffusion/likelihood.hpp"
 #include "wengert/error.hpp"
 #include "wengert/nn/model_file.hpp"
 #include "wengert/score/gaussian.hpp"
@@ -12,24 +13,99 @@
 namespace wengert::cli {
 
 namespace {
+
 constexpr std::uint64_t fresh_seed = 99;  // fresh samples, not the training draw
+
+// The mean of n values and its standard error.
+std::pair<double, double> mean_and_error(const double* v, std::size_t n) {
+  double mean = 0, spread = 0;
+  for (std::size_t i = 0; i < n; ++i) mean += v[i] / double(n);
+  for (std::size_t i = 0; i < n; ++i) spread += (v[i] - mean) * (v[i] - mean);
+  return {mean, n > 1 ? std::sqrt(spread / double(n - 1) / double(n)) : NAN};
 }
+std::pair<double, double> mean_and_error(const std::vector<double>& v) { return mean_and_error(v.data(), v.size()); }
+
+void print_likelihood(const EvalCommand& c, const nn::Potential& phi, const std::vector<double>& theta,
+                      const Data& data);
+
+}  // namespace
 
 void add_eval_options(CLI::App& cmd, EvalCommand& c) {
   add_text(cmd, "--model", c.model, "the model file");
   add_data_options(cmd, c.data, false);
+  add_count(cmd, "--likelihood-rows", c.likelihood_rows, 1, 100'000'000,
+            "time-conditioned model: rows whose log-likelihood is computed");
+  add_count(cmd, "--ode-steps", c.ode_steps, 1, 1'000'000,
+            "time-conditioned model: Runge-Kutta steps along the probability-flow ODE");
+  add_count(cmd, "--probes", c.probes, 0, 1'000'000,
+            "time-conditioned model: Hutchinson probes for the estimate beside the exact likelihood");
+  add_int(cmd, "--threads", c.threads, 1, 256, "time-conditioned model: threads for the likelihood");
 }
 
 int run_eval(EvalCommand& c) {
   auto [phi, theta] = nn::load_model(c.model);
-  check_plain_model(c.model, phi, "evaluate it with wengert sample");
   c.data.seed = fresh_seed;
   const Data data = load_data(c.data);
   check_dimension(c.model, phi, c.data.source, data.x.cols());
+  if (phi.tape.has_input("t")) {
+    print_likelihood(c, phi, theta, data);
+    return 0;
+  }
   print_metrics(c.model, measure(phi, theta, data.x, data.truth));
   if (phi.kind == "quadratic") print_gaussian(phi, theta, data.x);
   return 0;
 }
+
+namespace {
+
+void print_likelihood(const EvalCommand& c, const nn::Potential& phi, const std::vector<double>& theta,
+                      const Data& data) {
+  // Up to the highest level the model was trained at (an edm_mlp's data scale says where that was):
+  // beyond it the network's values are not learned, and the likelihood would integrate them.
+  const double top = phi.sigma_data > 0 ? highest_noise * phi.sigma_data : 80;
+  const diffusion::LikelihoodOptions options{.steps = c.ode_steps,
+                                             .sigma_min = lowest_noise,
+                                             .sigma_max = top,
+                                             .data_scale = phi.sigma_data,
+                                             .probes = c.probes,
+                                             .seed = fresh_seed,
+                                             .threads = c.threads};
+  const std::size_t rows = std::min(c.likelihood_rows, data.x.rows());
+  Matrix<double> x(rows, data.x.cols());
+  std::copy_n(data.x.data(), x.rows() * x.cols(), x.data());
+  const diffusion::Likelihood l = diffusion::log_likelihood(phi, theta, x, options);
+  const auto [mean, error] = mean_and_error(l.log_density);
+  fmt::print(
+      "mean log-likelihood of {} rows (probability-flow ODE from sigma {} to {:.3g}, {} Runge-Kutta steps, "
+      "exact divergence): {:.4f} +- {:.4f}\n",
+      rows, lowest_noise, top, c.ode_steps, mean, error);
+  if (data.truth && data.truth->log_density) {
+    const auto [ideal, ideal_error] = mean_and_error(data.truth->log_density(x).data(), rows);
+    fmt::print("  the data's exact log-density on the same rows: {:.4f} +- {:.4f}\n", ideal, ideal_error);
+  }
+  if (c.probes > 0) {
+    std::vector<double> difference(rows);
+    double variance = 0;
+    for (std::size_t i = 0; i < rows; ++i) {
+      difference[i] = l.hutchinson[i] - l.log_density[i];
+      variance += l.hutchinson_error[i] * l.hutchinson_error[i] / double(rows * rows);
+    }
+    fmt::print(
+        "  Hutchinson's estimate with {} probes on the same path: mean {:.4f}, its difference from the exact "
+        "{:+.4f} (standard error {:.4f})\n",
+        c.probes, mean_and_error(l.hutchinson).first, mean_and_error(difference).first, std::sqrt(variance));
+  }
+  if (!data.truth || phi.dim() != 2) return;
+  const double lo = -grid_extent, hi = grid_extent, cell = std::pow((hi - lo) / double(grid_cells), 2);
+  double mass = 0;
+  const Matrix<double> q = diffusion::likelihood_grid(phi, theta, lo, hi, grid_cells, options, &mass);
+  const Matrix<double> p = score::reference_grid(*data.truth, lo, hi, grid_cells);
+  fmt::print("density grid {}² by the ODE likelihood: mass {:.4f} on [{}, {}]², TV {:.4f}, KL {:.4f}\n", grid_cells,
+             mass, lo, hi, score::total_variation(p, q, cell), score::kl_divergence(p, q, cell));
+  if (data.truth->region) print_masses("", score::grid_region_masses(*data.truth, q, lo, hi), data.truth->region_mass);
+}
+
+}  // namespace
 
 void print_gaussian(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& data) {
   const score::Moments model = score::quadratic_moments(phi, theta);

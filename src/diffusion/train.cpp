@@ -1,7 +1,8 @@
 // Learning a time-conditioned score: the losses of score/loss.cpp at x_t,
-// weighted by the noise variance 1 - t, on the training core.
+// weighted across the levels, on the training core.
 #include "wengert/diffusion/train.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <fmt/format.h>
@@ -42,59 +43,95 @@ Tape loss_tape(const nn::Potential& phi, Loss kind) {
       per_sample = score::per_sample_loss(rec, phi, args, score::Loss::hutchinson, xt, rec.data("v", d));
       break;
   }
-  rec.output("J", mean_rows((1.0 - t) * per_sample));
+  Var weight = 1.0 - t;
+  if (phi.kind == "edm_mlp") {  // times EDM's 1/c_out² (in x_t's units): ‖F - F_target‖², unit scale at every level
+    const double s2 = phi.sigma_data * phi.sigma_data;
+    weight = weight * (1.0 + (1.0 - t) / (t * s2));
+  }
+  rec.output("J", mean_rows(weight * per_sample));
   return rec.finish();
 }
 
 namespace {
 
-void check(const nn::Potential& phi, const Matrix<double>& data, const TrainOptions& options) {
+void check(const nn::Potential& phi, std::size_t data_dim, const TrainOptions& options) {
   if (!phi.tape.has_input("t"))
-    throw UsageError("diffusion::train: the potential has no time input \"t\"; use nn::time_mlp");
-  if (data.cols() != static_cast<std::size_t>(phi.dim()))
+    throw UsageError("diffusion::train: the potential has no time input \"t\"; use nn::edm_mlp or nn::time_mlp");
+  if (data_dim != static_cast<std::size_t>(phi.dim()))
     throw ShapeError(
-        fmt::format("diffusion::train: the data has {} columns; the potential is on R^{}", data.cols(), phi.dim()));
-  if (!(options.t_min > 0 && options.t_min < options.t_max && options.t_max < 1))
-    throw UsageError(fmt::format("diffusion::train: levels [{}, {}] must satisfy 0 < t_min < t_max < 1", options.t_min,
-                                 options.t_max));
+        fmt::format("diffusion::train: the data is in R^{}; the potential is on R^{}", data_dim, phi.dim()));
+  if (!(options.sigma_min > 0 && options.sigma_min < options.sigma_max && std::isfinite(options.sigma_max)))
+    throw UsageError(fmt::format("diffusion::train: noise scales [{}, {}] must satisfy 0 < sigma_min < sigma_max",
+                                 options.sigma_min, options.sigma_max));
+  if (options.keep == nn::Keep::best)
+    throw UsageError("diffusion::train: keep last or ema; there is no held-out loss to choose the best by");
+}
+
+// Every step: data rows from `draw`, fresh noise, levels log-uniform in sigma.
+std::vector<double> fit_levels(const nn::Potential& phi, std::vector<double> theta,
+                               const std::function<void(Matrix<double>&, std::mt19937_64&)>& draw,
+                               const TrainOptions& options) {
+  std::mt19937_64 rng(options.seed);
+  std::uniform_real_distribution<double> log_sigma(std::log(options.sigma_min), std::log(options.sigma_max));
+  std::normal_distribution<double> normal;
+  auto source = [&](nn::Batch& batch, std::size_t) {
+    draw(batch["x"], rng);
+    Matrix<double>&z = batch["z"], &t = batch["t"];
+    for (std::size_t i = 0; i < batch.rows(); ++i) {
+      for (std::size_t j = 0; j < z.cols(); ++j) z(i, j) = normal(rng);
+      const double sigma = std::exp(log_sigma(rng));
+      t(i, 0) = 1 / (1 + sigma * sigma);
+    }
+    if (options.loss == Loss::hutchinson)
+      batch["v"] = estimators::make_probes(estimators::Probe::rademacher, batch.rows(), z.cols(), rng());
+  };
+  nn::FitCallbacks callbacks;
+  if (options.report)
+    callbacks.report = [&](const nn::FitStep& s, std::span<const double>) { options.report(s.step, s.train_loss); };
+  nn::FitOptions fit{.learning_rate = options.learning_rate,
+                     .schedule = options.schedule,
+                     .warmup = options.warmup,
+                     .steps = options.steps,
+                     .batch = options.batch,
+                     .threads = options.threads,
+                     .eval_every = options.report ? options.report_every : 0,
+                     .keep = options.keep,
+                     .ema_decay = options.ema_decay};
+  return nn::fit(phi, loss_tape(phi, options.loss), std::move(theta), source, fit, callbacks).theta;
 }
 
 }  // namespace
 
 std::vector<double> train(const nn::Potential& phi, std::vector<double> theta, const Matrix<double>& data,
                           const TrainOptions& options) {
-  check(phi, data, options);
-  std::mt19937_64 rng(options.seed);
+  check(phi, data.cols(), options);
+  if (data.rows() == 0) throw UsageError("diffusion::train: the data has no rows");
   std::uniform_int_distribution<std::size_t> row(0, data.rows() - 1);
-  // Levels: the noise scale sqrt(1 - t) log-uniform, so that the nearly clean levels, where the
-  // score is sharp and the samplers end, are trained as often as the noisy ones.
-  std::uniform_real_distribution<double> log_scale(0.5 * std::log(1 - options.t_max),
-                                                   0.5 * std::log(1 - options.t_min));
-  std::normal_distribution<double> normal;
-  auto source = [&](nn::Batch& batch, std::size_t) {  // rows drawn with replacement, fresh noise and levels
-    Matrix<double>&x = batch["x"], &z = batch["z"], &t = batch["t"];
-    for (std::size_t i = 0; i < batch.rows(); ++i) {
-      const std::size_t r = row(rng);
-      for (std::size_t j = 0; j < data.cols(); ++j) {
-        x(i, j) = data(r, j);
-        z(i, j) = normal(rng);
-      }
-      const double sigma = std::exp(log_scale(rng));
-      t(i, 0) = 1 - sigma * sigma;
-    }
-    if (options.loss == Loss::hutchinson)
-      batch["v"] = estimators::make_probes(estimators::Probe::rademacher, batch.rows(), data.cols(), rng());
+  auto draw = [&](Matrix<double>& x, std::mt19937_64& rng) {  // rows with replacement
+    for (std::size_t i = 0; i < x.rows(); ++i) std::copy_n(&data(row(rng), 0), data.cols(), &x(i, 0));
   };
-  constexpr std::size_t report_every = 500;
-  nn::FitCallbacks callbacks;
-  if (options.report)
-    callbacks.report = [&](const nn::FitStep& s, std::span<const double>) { options.report(s.step, s.train_loss); };
-  const nn::FitOptions fit{.learning_rate = options.learning_rate,
-                           .steps = options.steps,
-                           .batch = options.batch,
-                           .threads = options.threads,
-                           .eval_every = options.report ? report_every : 0};
-  return nn::fit(phi, loss_tape(phi, options.loss), std::move(theta), source, fit, callbacks).theta;
+  return fit_levels(phi, std::move(theta), draw, options);
+}
+
+std::vector<double> train(const nn::Potential& phi, std::vector<double> theta, const score::Dataset& data,
+                          const TrainOptions& options) {
+  check(phi, data.dim, options);
+  auto draw = [&](Matrix<double>& x, std::mt19937_64& rng) { x = data.sample(x.rows(), rng()); };
+  return fit_levels(phi, std::move(theta), draw, options);
+}
+
+double data_scale(const Matrix<double>& data) {
+  if (data.rows() < 2) throw UsageError(fmt::format("data_scale: {} rows; a scale needs two", data.rows()));
+  double total = 0;
+  for (std::size_t j = 0; j < data.cols(); ++j) {
+    double mean = 0, square = 0;
+    for (std::size_t i = 0; i < data.rows(); ++i) mean += data(i, j) / double(data.rows());
+    for (std::size_t i = 0; i < data.rows(); ++i) square += std::pow(data(i, j) - mean, 2) / double(data.rows());
+    total += square / double(data.cols());
+  }
+  if (!(total > 0 && std::isfinite(total)))
+    throw UsageError(fmt::format("data_scale: the data's variance is {}; it needs spread and finite values", total));
+  return std::sqrt(total);
 }
 
 }  // namespace wengert::diffusion

@@ -1,11 +1,12 @@
 // The model file format, version 1 (text, one item per line):
 //
 //   wengert-model 1
-//   kind mlp                      (or quadratic, time_mlp)
+//   kind mlp                      (or quadratic, time_mlp, edm_mlp)
 //   widths 2 64 64 1
 //   activation softplus
 //   confinement 0
-//   time_features 4              (time_mlp only)
+//   time_features 4              (time_mlp and edm_mlp only)
+//   sigma_data 1.43              (edm_mlp only)
 //   parameters 4353
 //   <one parameter per line, %.17g: exact round trip>
 //   checksum <FNV-1a 64 of every byte above this line, hex>
@@ -38,12 +39,15 @@ namespace {
 constexpr std::size_t max_model_bytes = std::size_t(1) << 30;  // 1 GiB: about 40 million parameters
 constexpr std::size_t max_layers = 64;
 constexpr std::uint64_t max_time_features = 4096;
+constexpr double max_sigma_data = 1e100;  // the data's scale: the loss checks the data's own values against the same
+
+bool time_conditioned(std::string_view kind) { return kind == "time_mlp" || kind == "edm_mlp"; }
 
 // The header lines, each key at most once, read up to and including "parameters".
 struct Header {
   std::string kind, activation = "tanh";
   std::vector<Dim> widths;
-  double confinement = 0;
+  double confinement = 0, sigma_data = 0;
   std::uint64_t time_features = 0, count = 0;
   std::map<std::string, std::size_t, std::less<>> line;  // where each key was
   std::size_t line_of(std::string_view key) const {
@@ -86,6 +90,8 @@ Header read_header(io::TextReader& r) {
       h.activation = std::string(w[1]);
     else if (key == "confinement")
       h.confinement = r.number(w[1], "confinement");
+    else if (key == "sigma_data")
+      h.sigma_data = r.number(w[1], "sigma_data");
     else if (key == "time_features")
       h.time_features = r.whole_number(w[1], "time_features");
     else if (key == "parameters") {
@@ -109,13 +115,13 @@ std::optional<std::uint64_t> times(std::uint64_t a, std::uint64_t b) {
 }
 
 // The parameter count of the architecture the header describes, computed as
-// nn::mlp, time_mlp and quadratic lay out their blocks.
+// nn::mlp, time_mlp, edm_mlp and quadratic lay out their blocks.
 std::optional<std::uint64_t> architecture_count(const Header& h) {
   const std::vector<Dim>& w = h.widths;
   if (h.kind == "quadratic") return add(times(std::uint64_t(w[0]), std::uint64_t(w[0])), std::uint64_t(w[0]));
   std::optional<std::uint64_t> total = 0;
   std::uint64_t in = std::uint64_t(w[0]);
-  if (h.kind == "time_mlp") in += 1 + 2 * h.time_features;  // x, tau and its Fourier features
+  if (time_conditioned(h.kind)) in += 1 + 2 * h.time_features;  // x, tau and its Fourier features
   for (std::size_t l = 0; l + 1 < w.size(); ++l) {
     const auto out = std::uint64_t(w[l + 1]);
     const auto weights = times(in, out);
@@ -127,9 +133,10 @@ std::optional<std::uint64_t> architecture_count(const Header& h) {
 }
 
 void check_header(const io::TextReader& r, const Header& h) {
-  if (h.kind != "mlp" && h.kind != "time_mlp" && h.kind != "quadratic")
-    r.bad_at(h.line_of("kind"),
-             fmt::format("describes an unknown potential '{}'; kinds are mlp, time_mlp and quadratic", h.kind));
+  if (h.kind != "mlp" && h.kind != "quadratic" && !time_conditioned(h.kind))
+    r.bad_at(
+        h.line_of("kind"),
+        fmt::format("describes an unknown potential '{}'; kinds are mlp, quadratic, time_mlp and edm_mlp", h.kind));
   if (h.widths.empty()) r.bad("has no 'widths' line");
   const std::size_t widths_line = h.line_of("widths");
   if (h.kind == "quadratic" && h.widths.size() != 1)
@@ -138,9 +145,15 @@ void check_header(const io::TextReader& r, const Header& h) {
     r.bad_at(widths_line, "describes an MLP whose widths do not end with 1");
   if (!(h.confinement >= 0))
     r.bad_at(h.line_of("confinement"), fmt::format("has confinement {}; it must be >= 0", h.confinement));
-  if (h.time_features > max_time_features || (h.kind != "time_mlp" && h.time_features > 0))
-    r.bad_at(h.line_of("time_features"), fmt::format("has time_features {}; only a time_mlp has them, at most {}",
-                                                     h.time_features, max_time_features));
+  if (h.time_features > max_time_features || (!time_conditioned(h.kind) && h.time_features > 0))
+    r.bad_at(h.line_of("time_features"),
+             fmt::format("has time_features {}; only a time_mlp or edm_mlp has them, at most {}", h.time_features,
+                         max_time_features));
+  if ((h.kind == "edm_mlp") != h.line.count("sigma_data") ||
+      (h.kind == "edm_mlp" && !(h.sigma_data > 0 && h.sigma_data <= max_sigma_data)))
+    r.bad_at(h.line_of(h.line.count("sigma_data") ? "sigma_data" : "kind"),
+             fmt::format("has sigma_data {}; an edm_mlp needs one in (0, {:g}], other kinds none", h.sigma_data,
+                         max_sigma_data));
   const std::optional<std::uint64_t> expected = architecture_count(h);
   if (!expected) r.bad_at(widths_line, "describes an architecture whose parameter count overflows");
   if (*expected != h.count) r.bad(fmt::format("lists {} parameters; its architecture has {}", h.count, *expected));
@@ -151,6 +164,7 @@ Potential build(const io::TextReader& r, const Header& h) {
     if (h.kind == "quadratic") return quadratic(h.widths[0]);
     const Activation a = activation_from(h.activation);
     if (h.kind == "mlp") return mlp(h.widths, a, h.confinement, false);
+    if (h.kind == "edm_mlp") return edm_mlp(h.widths, a, h.time_features, h.sigma_data);
     return time_mlp(h.widths, a, h.time_features, h.confinement);
   } catch (const UsageError& e) {
     r.bad_at(h.line_of("activation"), e.what());  // the architecture was checked: the activation is what is left
@@ -171,7 +185,8 @@ void save_model(const std::string& path, const Potential& phi, const std::vector
           fmt::format("save_model: parameter {} is {}; a model with non-finite parameters is not saved", i, theta[i]));
   std::string body = fmt::format("wengert-model 1\nkind {}\nwidths {}\nactivation {}\nconfinement {:.17g}\n", phi.kind,
                                  fmt::join(phi.widths, " "), to_string(phi.activation), phi.confinement);
-  if (phi.kind == "time_mlp") body += fmt::format("time_features {}\n", phi.time_features);
+  if (time_conditioned(phi.kind)) body += fmt::format("time_features {}\n", phi.time_features);
+  if (phi.kind == "edm_mlp") body += fmt::format("sigma_data {:.17g}\n", phi.sigma_data);
   body += fmt::format("parameters {}\n", theta.size());
   for (double v : theta) body += fmt::format("{:.17g}\n", v);
   body += fmt::format("checksum {:016x}\n", io::fnv1a(body));

@@ -1,4 +1,5 @@
-// MLP and quadratic potentials as tapes, and their parameter vectors.
+// MLP and quadratic potentials as tapes, and their parameter vectors (the
+// time-conditioned ones are in time_potentials.cpp).
 #include "wengert/nn/potential.hpp"
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <random>
 #include <fmt/format.h>
 
+#include "nn/layers.hpp"
 #include "support/names.hpp"
 #include "wengert/ad.hpp"
 #include "wengert/error.hpp"
@@ -77,108 +79,11 @@ Matrix<double> ScoreProgram::operator()(const Matrix<double>& x, double t) {
 template void Potential::bind<double>(Program<double>&, std::span<const double>) const;
 template void Potential::bind<float>(Program<float>&, std::span<const float>) const;
 
-namespace {
-Var activate(Activation a, Var z) {
-  switch (a) {
-    case Activation::tanh: return tanh(z);
-    case Activation::softplus: return softplus(z);
-    case Activation::silu: return silu(z);
-    case Activation::relu: return relu(z);
-  }
-  return z;
-}
-
-void add_block(Potential& phi, const std::string& name, Dim rows, Dim cols) {
-  const std::size_t offset = phi.parameter_count();
-  phi.blocks.push_back({name, static_cast<std::size_t>(rows), static_cast<std::size_t>(cols), offset});
-}
-}  // namespace
-
-namespace {
-// The layers of an MLP on `h`, recording its blocks into phi: hidden layers with
-// bias and activation, a linear output layer.
-Var mlp_layers(Recorder& rec, Potential& phi, Var h, const std::vector<Dim>& widths, Dim first_width) {
-  Dim in = first_width;
-  for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
-    const std::string w = fmt::format("W{}", l + 1), b = fmt::format("b{}", l + 1);
-    Var z = matmul(h, rec.parameter(w, in, widths[l + 1]));
-    add_block(phi, w, in, widths[l + 1]);
-    if (l + 2 < widths.size()) {
-      z = z + rec.parameter(b, 1, widths[l + 1]);
-      add_block(phi, b, 1, widths[l + 1]);
-      z = activate(phi.activation, z);
-    }
-    h = z;
-    in = widths[l + 1];
-  }
-  return h;
-}
-
-void check_mlp(const char* who, const std::vector<Dim>& widths, Activation activation, double confinement,
-               bool second_order) {
-  if (widths.size() < 2 || widths.back() != 1)
-    throw UsageError(fmt::format("{}: widths [{}] must start with the dimension d and end with 1, e.g. [2, 64, 64, 1]",
-                                 who, fmt::join(widths, ", ")));
-  for (Dim w : widths)
-    if (w < 1) throw UsageError(fmt::format("{}: width {} in [{}] is not positive", who, w, fmt::join(widths, ", ")));
-  if (activation == Activation::relu && second_order)
-    throw UsageError(
-        fmt::format("{}: relu has no second derivative (its Laplacian is zero almost everywhere), so a "
-                    "score-matching loss would see no curvature; use softplus, silu or tanh",
-                    who));
-  if (!(confinement >= 0)) throw UsageError(fmt::format("{}: confinement {} must be >= 0", who, confinement));
-}
-
-// The common end of both MLPs: the confining term, the output, the tape.
-void finish_potential(Recorder& rec, Potential& phi, Var x, Var h) {
-  if (phi.confinement > 0) h = h + (0.5 * phi.confinement) * sum_cols(square(x));
-  rec.output("phi", h);
-  phi.tape = rec.finish();
-}
-
-// A checked MLP potential's description, before its tape is recorded.
-Potential described_mlp(const char* kind, const std::vector<Dim>& widths, Activation activation, double confinement,
-                        bool second_order) {
-  check_mlp(kind, widths, activation, confinement, second_order);
-  Potential phi;
-  phi.kind = kind;
-  phi.widths = widths;
-  phi.activation = activation;
-  phi.confinement = confinement;
-  return phi;
-}
-
-}  // namespace
-
 Potential mlp(const std::vector<Dim>& widths, Activation activation, double confinement, bool second_order) {
-  Potential phi = described_mlp("mlp", widths, activation, confinement, second_order);
+  Potential phi = detail::described_mlp("mlp", widths, activation, confinement, second_order);
   Recorder rec;
   Var x = rec.data("x", widths.front());
-  finish_potential(rec, phi, x, mlp_layers(rec, phi, x, widths, widths.front()));
-  return phi;
-}
-
-namespace {
-// The smallest noise variance time_mlp tells apart: tau = log(1 - t + floor) / log(floor) is 1 at t = 1.
-constexpr double variance_floor = 1e-4;
-}  // namespace
-
-Potential time_mlp(const std::vector<Dim>& widths, Activation activation, std::size_t frequencies, double confinement) {
-  Potential phi = described_mlp("time_mlp", widths, activation, confinement, false);
-  phi.time_features = frequencies;
-  Recorder rec;
-  Var x = rec.data("x", widths.front());
-  Var t = rec.data("t", 1);
-  // Time as tau = log(1 - t + floor) / log(floor), the log of the noise variance scaled to [0, 1]:
-  // the score changes fastest near t = 1, where the noise vanishes, and tau spreads that end out.
-  Var tau = log(1.0 + variance_floor - t) * (1.0 / std::log(variance_floor));
-  Var features = concat_cols(x, tau);  // [x, tau, sin πk tau, cos πk tau, ...]
-  for (std::size_t k = 1; k <= frequencies; ++k) {
-    Var angle = tau * (std::numbers::pi * double(k));
-    features = concat_cols(concat_cols(features, sin(angle)), cos(angle));
-  }
-  const Dim width = widths.front() + 1 + 2 * static_cast<Dim>(frequencies);
-  finish_potential(rec, phi, x, mlp_layers(rec, phi, features, widths, width));
+  detail::finish_potential(rec, phi, x, detail::mlp_layers(rec, phi, x, widths, widths.front()));
   return phi;
 }
 
@@ -190,8 +95,8 @@ Potential quadratic(Dim d) {
   Recorder rec;
   Var x = rec.data("x", d);
   Var mu = rec.parameter("mu", 1, d), L = rec.parameter("L", d, d);
-  add_block(phi, "mu", 1, d);
-  add_block(phi, "L", d, d);
+  detail::add_block(phi, "mu", 1, d);
+  detail::add_block(phi, "L", d, d);
   Var z = matmul(x - mu, L);  // ½‖(x - mu) L‖² = ½ (x - mu)ᵀ L Lᵀ (x - mu)
   rec.output("phi", 0.5 * dot(z, z));
   phi.tape = rec.finish();
@@ -208,10 +113,11 @@ Potential custom_potential(Tape tape) {
   phi.kind = "custom";
   phi.widths = {tape.inputs()[tape.input_index("x")].shape.cols};
   for (const Input& in : tape.inputs()) {
-    if (in.name == "x") continue;
+    if (in.name == "x" || (in.name == "t" && in.shape.cols == 1)) continue;  // t: a time-conditioned potential
     if (in.shape.rows == batch)
-      throw UsageError(fmt::format("custom_potential: input '{}' has a row per sample; only \"x\" may", in.name));
-    add_block(phi, in.name, in.shape.rows, in.shape.cols);
+      throw UsageError(fmt::format(
+          "custom_potential: input '{}' has a row per sample; only \"x\" and the level \"t\" (B, 1) may", in.name));
+    detail::add_block(phi, in.name, in.shape.rows, in.shape.cols);
   }
   phi.tape = std::move(tape);
   return phi;
@@ -228,6 +134,8 @@ std::vector<double> initial_parameters(const Potential& phi, std::uint64_t seed)
       continue;
     }
     if (b.name[0] != 'W') continue;  // biases start at zero
+    // edm_mlp's output layer starts at zero: the model starts as the Gaussian of the data's scale.
+    if (phi.kind == "edm_mlp" && &b == &phi.blocks.back()) continue;
     const double scale = 1.0 / std::sqrt(double(b.rows));
     for (std::size_t i = 0; i < b.rows * b.cols; ++i) theta[b.offset + i] = scale * normal(rng);
   }

@@ -184,4 +184,24 @@ double sliced_wasserstein(const Matrix<double>& x, const Matrix<double>& y, std:
   return total / double(projections);
 }
 
+SampleQuality judge_samples(const Dataset& truth, const Matrix<double>& x, std::uint64_t seed, std::size_t cells,
+                            double extent) {
+  if (truth.dim != 2 || x.cols() != 2)
+    throw ShapeError(fmt::format("judge_samples: '{}' is in R^{} and the samples in R^{}; both must be in R^2",
+                                 truth.name, truth.dim, x.cols()));
+  constexpr std::size_t subcells = 8;  // the exact density averaged over each cell, as a histogram averages
+  const Matrix<double> p = reference_grid(truth, -extent, extent, cells, 2000000, subcells);
+  const Matrix<double> exact = truth.sample(x.rows(), seed);
+  const double area = std::pow(2 * extent / double(cells), 2);
+  SampleQuality q;
+  q.histogram_tv = total_variation(p, histogram_grid(x, -extent, extent, cells), area);
+  q.floor_tv = total_variation(p, histogram_grid(exact, -extent, extent, cells), area);
+  if (truth.support_distance) {
+    q.support_distance = mean_support_distance(truth, x);
+    q.floor_support_distance = mean_support_distance(truth, exact);
+  }
+  if (truth.region) q.masses = sample_region_masses(truth, x);
+  return q;
+}
+
 }  // namespace wengert::score

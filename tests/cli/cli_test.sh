@@ -24,10 +24,14 @@ printf 'wengert-model 1\nkind mlp\n' > "$scratch/broken.wgt"
 expect_error "truncated" "$wengert" eval --model "$scratch/broken.wgt"
 printf '1,2\n3,x\n' > "$scratch/bad.csv"
 expect_error "bad.csv:2: column 2" "$wengert" train --data "$scratch/bad.csv" --steps 10 --out "$scratch/m.wgt"
-"$wengert" sample --data ring8 --train-steps 200 --width 16 --n 300 --levels 50 --model "$scratch/diff.wgt" --out "$scratch/samples.csv" | grep -q "fitted Gaussian"
+"$wengert" sample --data ring8 --train-steps 200 --width 16 --n 300 --nfe 20 --model "$scratch/diff.wgt" --out "$scratch/samples.csv" > "$scratch/sample.log"
+grep -q "histogram TV" "$scratch/sample.log"
+grep -q "mass per region" "$scratch/sample.log"
 test "$(wc -l < "$scratch/samples.csv")" -eq 300
-"$wengert" sample --data ring8 --model "$scratch/diff.wgt" --sampler ode --n 100 --levels 20 --out "$scratch/s2.csv" | grep -q "ode sampler"
-"$wengert" sample --data ring8 --loss exact --train-steps 50 --width 8 --n 50 --levels 10 --out "$scratch/s3.csv" | grep -q "exact loss"
+"$wengert" sample --data ring8 --model "$scratch/diff.wgt" --sampler heun --n 100 --nfe 20 --out "$scratch/s2.csv" | grep -q "heun sampler"
+"$wengert" sample --data ring8 --exact-score --sampler dpm --n 100 --nfe 10 --out "$scratch/s4.csv" | grep -q "dpm sampler"
+"$wengert" sample --data ring8 --loss exact --train-steps 50 --width 8 --n 50 --nfe 10 --out "$scratch/s3.csv" | grep -q "exact loss"
+expect_error "use heun, dpm, sde or langevin" "$wengert" sample --data ring8 --exact-score --sampler ode --n 10
 expect_error "is a mlp potential, not time-conditioned" "$wengert" sample --model "$scratch/demo/model.wgt" --n 10
 printf '1,2,3\n' > "$scratch/wide.csv"
 expect_error "has 3 columns; the identity operator on R^2 observes 2" "$wengert" map --prior "$scratch/demo/model.wgt" --in "$scratch/wide.csv"

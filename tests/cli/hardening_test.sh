@@ -41,7 +41,7 @@ model 'wengert-model 1\nkind mlp\nwidths 2 75000000 1\nactivation tanh\nparamete
 refused "ends before all its parameters" "$wengert" eval --model "$scratch/short.wgt"
 case_name="crafted time features are bounded before building"
 model 'wengert-model 1\nkind time_mlp\nwidths 2 8 1\nactivation tanh\ntime_features 3000000\nparameters 1\n0\n' tf.wgt
-refused "only a time_mlp has them, at most 4096" "$wengert" sample --model "$scratch/tf.wgt" --n 10
+refused "only a time_mlp or edm_mlp has them, at most 4096" "$wengert" sample --model "$scratch/tf.wgt" --n 10
 model 'wengert-model 1\nkind time_mlp\nwidths 2 8 1\ntime_features 92233720368547758078\nparameters 1\n0\n' tf2.wgt
 refused "is not a whole number in range" "$wengert" sample --model "$scratch/tf2.wgt" --n 10
 case_name="crafted numbers, versions and keys are read strictly"
@@ -104,16 +104,16 @@ refused "--lr: '-1': use a number above 0" "$wengert" train --lr -1 --out "$scra
 
 case_name="data of the wrong dimension for a model is refused up front"
 printf '1,2,3\n4,5,6\n7,8,9\n' > "$scratch/wide.csv"
-"$wengert" sample --data ring8 --train-steps 20 --width 8 --n 20 --levels 5 --model "$scratch/t.wgt" --out "$scratch/s.csv" > /dev/null 2>&1
+"$wengert" sample --data ring8 --train-steps 20 --width 8 --n 20 --nfe 5 --model "$scratch/t.wgt" --out "$scratch/s.csv" > /dev/null 2>&1
 refused "has 3 columns, but the model" "$wengert" sample --model "$scratch/t.wgt" --data "$scratch/wide.csv" --out "$scratch/s2.csv"
-"$wengert" sample --data "$scratch/wide.csv" --train-steps 20 --width 8 --n 20 --levels 5 --model "$scratch/t3.wgt" --out "$scratch/s3.csv" > /dev/null 2>&1
+"$wengert" sample --data "$scratch/wide.csv" --train-steps 20 --width 8 --n 20 --nfe 5 --model "$scratch/t3.wgt" --out "$scratch/s3.csv" > /dev/null 2>&1
 rm -f "$scratch/s4.csv"
 refused "has 2 columns, but the model" "$wengert" sample --model "$scratch/t3.wgt" --data ring8 --out "$scratch/s4.csv"
 check "no samples written" test ! -e "$scratch/s4.csv"
 refused "has 3 columns, but the model" "$wengert" eval --model "$scratch/m.wgt" --data "$scratch/wide.csv"
 case_name="time-conditioned models are refused where a plain one is needed"
-refused "is a time-conditioned potential (time_mlp)" "$wengert" eval --model "$scratch/t.wgt"
-refused "is a time-conditioned potential (time_mlp)" "$wengert" map --prior "$scratch/t.wgt" --in "$scratch/d.csv"
+refused "is a time-conditioned potential (edm_mlp)" "$wengert" map --prior "$scratch/t.wgt" --in "$scratch/d.csv"
+check "eval gives a time-conditioned model's likelihood" sh -c "'$wengert' eval --model '$scratch/t.wgt' --likelihood-rows 10 --ode-steps 4 --probes 2 --data gaussian --samples 10 | grep -q 'mean log-likelihood'"
 
 case_name="CSV: a trailing comma, overflow, scale and a byte-order mark"
 printf '1,2,\n3,4,\n' > "$scratch/trail.csv"

@@ -67,7 +67,7 @@ TEST_CASE("crafted model files: sizes are checked against what the file holds be
   refused(mlp_header("2 75000000 1", "300000000"), "ends before all its parameters");
   refused("wengert-model 1\nkind quadratic\nwidths 1000000\nparameters 1000001000000\n", "ends before all its");
   refused("wengert-model 1\nkind time_mlp\nwidths 2 8 1\nactivation tanh\ntime_features 3000000\nparameters 1\n",
-          "time_features 3000000; only a time_mlp has them, at most 4096");
+          "time_features 3000000; only a time_mlp or edm_mlp has them, at most 4096");
   refused("wengert-model 1\nkind time_mlp\nwidths 2 8 1\ntime_features 92233720368547758078\nparameters 1\n",
           "time_features '92233720368547758078' is not a whole number in range");
   refused(mlp_header("2 3 1", "13") + std::string(13, '\n'), "lists 13 parameters; its architecture has 12");
@@ -90,6 +90,24 @@ TEST_CASE("crafted model files: every number, key and version is read strictly")
   refused("wengert-model 1\nkind mlp\nwidths 2 3 1\nconfinement -1\nparameters 12\n" + twelve,
           "crafted.wgt' line 4: has confinement -1");
   refused("wengert-model 1\nkind mlp\nwidths 2 3 1\ncolour blue\nparameters 12\n" + twelve, "unknown line 'colour'");
+}
+
+TEST_CASE("an edm_mlp keeps its data scale through a file, and needs one") {
+  const std::string path = (std::filesystem::temp_directory_path() / "wengert_edm_test.wgt").string();
+  nn::Potential phi = nn::edm_mlp({2, 4, 1}, nn::Activation::silu, 2, 1.0 / 3.0);
+  std::vector<double> theta = nn::initial_parameters(phi, 3);
+  nn::save_model(path, phi, theta);
+  auto [loaded, values] = nn::load_model(path);
+  CHECK(loaded.kind == "edm_mlp");
+  CHECK(loaded.sigma_data == 1.0 / 3.0);  // bit for bit
+  CHECK(loaded.time_features == 2);
+  CHECK(values == theta);
+  std::filesystem::remove(path);
+  const std::string edm = "wengert-model 1\nkind edm_mlp\nwidths 2 3 1\nactivation silu\ntime_features 0\n";
+  const std::string twelve = "0.5\n0.5\n0.5\n0.5\n0.5\n0.5\n0.5\n0.5\n0.5\n0.5\n0.5\n0.5\n";
+  refused(edm + "parameters 15\n", "sigma_data 0; an edm_mlp needs one in (0, 1e+100]");
+  refused(edm + "sigma_data -1\nparameters 15\n", "line 6: has sigma_data -1");
+  refused(mlp_header("2 3 1", "12", "sigma_data 1\n") + twelve, "other kinds none");
 }
 
 TEST_CASE("model files: a device or folder is refused before it is read") {

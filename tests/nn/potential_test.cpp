@@ -64,3 +64,28 @@ TEST_CASE("Adam and SGD with momentum minimise a quadratic bowl") {
   }
   CHECK_THROWS_AS(nn::make_optimizer("lbfgs"), UsageError);
 }
+
+TEST_CASE("an edm_mlp whose network is zero is the exact score of Gaussian data of its scale") {
+  // phi(x, t) = ½‖x‖² / (t (sigma² + s²)) with sigma² = (1 - t)/t: the potential of
+  // x_t ~ N(0, (t s² + 1 - t) I), the law of x_t when x ~ N(0, s² I).
+  const double s = 0.6;
+  nn::Potential phi = nn::edm_mlp({3, 8, 8, 1}, nn::Activation::silu, 4, s);
+  std::vector<double> theta = nn::initial_parameters(phi, 5);  // the output layer starts at zero
+  std::mt19937_64 rng(6);
+  Matrix<double> x = random_matrix(7, 3, rng);
+  Program<double> p(phi.tape);
+  phi.bind(p, std::span<const double>(theta));
+  p.set("x", x);
+  for (double t : {0.01, 0.3, 0.9, 0.999}) {
+    const Matrix<double> level(7, 1, t);  // the program views it: it must outlive run()
+    p.set("t", level);
+    p.run();
+    for (std::size_t i = 0; i < 7; ++i) {
+      double norm2 = 0;
+      for (std::size_t j = 0; j < 3; ++j) norm2 += x(i, j) * x(i, j);
+      CHECK(p.get("phi")(i, 0) == doctest::Approx(0.5 * norm2 / (t * s * s + 1 - t)).epsilon(1e-13));
+    }
+  }
+  CHECK_THROWS_WITH_AS(nn::edm_mlp({2, 4, 1}, nn::Activation::silu, 4, 0), doctest::Contains("sigma_data = 0"),
+                       UsageError);
+}

@@ -10,10 +10,11 @@
 // A score s(x, t) learned at every t turns noise into samples.
 //
 // laws.hpp: the laws of x_t and score fields; train.hpp: learning a score;
-// sample.hpp: the samplers. Sample quality is measured by score/metrics.hpp.
+// sample.hpp: the samplers; likelihood.hpp: the model's exact log-density. Sample quality is measured by score/metrics.hpp.
 #pragma once
 
 #include "wengert/diffusion/laws.hpp"
+#include "wengert/diffusion/likelihood.hpp"
 #include "wengert/diffusion/sample.hpp"
 #include "wengert/diffusion/train.hpp"
 #include "wengert/score/gaussian.hpp"

@@ -8,14 +8,18 @@
 #include <vector>
 
 #include "wengert/matrix.hpp"
+#include "wengert/nn/fit.hpp"
 #include "wengert/nn/potential.hpp"
+#include "wengert/score/data.hpp"
 #include "wengert/tape.hpp"
 
 namespace wengert::diffusion {
 
-/// The loss at each sampled level t, weighted by 1 - t (the noise variance):
-/// denoising score matching, or Hyvärinen's at the law of x_t — exactly (the
-/// forward Laplacian) or with one Rademacher probe (sliced, variance-reduced).
+/// The loss at each sampled level t: denoising score matching, or Hyvärinen's at
+/// the law of x_t — exactly (the forward Laplacian) or with one Rademacher probe
+/// (sliced, variance-reduced). Weighted by the noise variance 1 - t, and for an
+/// edm_mlp by EDM's weight as well, which makes its network's target of unit
+/// scale at every level.
 enum class Loss { denoising, exact, hutchinson };
 std::string to_string(Loss loss);
 Loss loss_from(const std::string& name);  ///< denoising, exact or hutchinson
@@ -24,16 +28,32 @@ struct TrainOptions {
   Loss loss = Loss::denoising;
   std::size_t steps = 4000, batch = 256;
   double learning_rate = 2e-3;
-  double t_min = 1e-3, t_max = 0.999;  ///< levels in [t_min, t_max], the noise scale sqrt(1 - t) log-uniform
+  nn::Schedule schedule = nn::Schedule::cosine;
+  std::size_t warmup = 0;          ///< steps of linear warm-up of the rate
+  nn::Keep keep = nn::Keep::last;  ///< last or ema (there is no held-out loss here)
+  double ema_decay = 0.999;
+  /// The levels: the noise scale sigma = sqrt((1 - t)/t) of x_t / sqrt(t) = x + sigma z,
+  /// log-uniform in [sigma_min, sigma_max], so that the nearly clean levels, where the
+  /// score is sharp and the samplers end, are trained as often as the noisy ones.
+  double sigma_min = 0.002, sigma_max = 80;
   std::uint64_t seed = 1;
   int threads = 1;
-  std::function<void(std::size_t step, double loss)> report;  ///< every 500 steps and at the last
+  std::size_t report_every = 500;
+  std::function<void(std::size_t step, double loss)> report;  ///< every report_every steps and at the last
 };
 
-/// Score matching over t with the weight 1 - t: denoising, E ‖sqrt(1 - t) s(x_t, t) + z‖²,
-/// or Hyvärinen's E (1 - t)(½‖s(x_t, t)‖² - Δ phi(x_t, t)). Returns theta.
+/// Score matching over the levels: denoising, E w(t) ‖sqrt(1 - t) s(x_t, t) + z‖²,
+/// or Hyvärinen's E w(t)(½‖s(x_t, t)‖² - Δ phi(x_t, t)), on the rows of data
+/// (drawn with replacement). Returns theta.
 std::vector<double> train(const nn::Potential& phi, std::vector<double> theta, const Matrix<double>& data,
                           const TrainOptions& options);
+/// The same on fresh exact samples of `data` every step.
+std::vector<double> train(const nn::Potential& phi, std::vector<double> theta, const score::Dataset& data,
+                          const TrainOptions& options);
+
+/// The data's scale for edm_mlp: the root mean square over the coordinates of
+/// each column's standard deviation.
+double data_scale(const Matrix<double>& data);
 
 /// The training loss as a tape: inputs "x" (data), "z" (noise), "t" (levels), "v"
 /// (a probe, hutchinson only) and phi's parameters; output "J", the mean over rows.

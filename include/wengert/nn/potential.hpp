@@ -29,11 +29,12 @@ struct Block {
 };
 
 struct Potential {
-  std::string kind;         ///< "mlp" or "quadratic"
+  std::string kind;         ///< "mlp", "quadratic", "time_mlp", "edm_mlp" or "custom"
   std::vector<Dim> widths;  ///< mlp: [d, h..., 1]; quadratic: [d]
   Activation activation = Activation::tanh;
   double confinement = 0;         ///< alpha: adds alpha ‖x‖² / 2, so exp(-phi) stays normalisable
-  std::size_t time_features = 0;  ///< time_mlp: Fourier frequencies of t (0: not time-conditioned)
+  std::size_t time_features = 0;  ///< time_mlp, edm_mlp: Fourier frequencies of t
+  double sigma_data = 0;          ///< edm_mlp: the data's scale in its noise-level scaling
   Tape tape;                      ///< output "phi", (B, 1)
   std::vector<Block> blocks;
 
@@ -81,15 +82,26 @@ Potential mlp(const std::vector<Dim>& widths, Activation activation, double conf
 Potential time_mlp(const std::vector<Dim>& widths, Activation activation, std::size_t frequencies = 4,
                    double confinement = 0);
 
+/// A time-conditioned potential for diffusion with EDM's noise-level scaling
+/// (Karras et al. 2022), made conservative: with sigma² = (1 - t)/t, y = x/sqrt(t)
+/// and c_in = 1/sqrt(sigma² + sigma_data²),
+///     phi(x, t) = ½ c_in² ‖y‖² - (sigma_data / sigma) G(c_in y, tau),
+/// G an MLP of widths [d, h..., 1] on c_in y and `frequencies` Fourier features of
+/// tau (log sigma scaled to [0, 1] over [1e-3, 1e3]). Its score is that of EDM's
+/// denoiser with F = ∇G, so the network sees inputs and targets of unit scale at
+/// every level. sigma_data: the data's standard deviation (per coordinate).
+Potential edm_mlp(const std::vector<Dim>& widths, Activation activation, std::size_t frequencies, double sigma_data);
+
 /// ½(x - mu)ᵀ P (x - mu) with P = L Lᵀ: a Gaussian N(mu, P⁻¹), the model with a closed-form answer.
 Potential quadratic(Dim d);
 
 /// A potential from any tape with a data input "x" and one output "phi" (B, 1):
-/// its parameter inputs become the blocks, in the tape's order.
+/// its parameter inputs become the blocks, in the tape's order. A data input "t"
+/// (B, 1) makes it time-conditioned, phi(x_t, t), for the diffusion layer.
 Potential custom_potential(Tape phi);
 
 /// Seeded initial parameters: weights N(0, 1/fan_in) (Glorot-like for tanh), biases 0;
-/// quadratic: mu = 0, L = I.
+/// quadratic: mu = 0, L = I; edm_mlp: the output layer 0 (G = 0: the Gaussian of its data scale).
 std::vector<double> initial_parameters(const Potential& phi, std::uint64_t seed);
 
 }  // namespace wengert::nn

@@ -3,6 +3,7 @@
 // against exact samples.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -62,6 +63,19 @@ double kl_divergence(const Matrix<double>& p, const Matrix<double>& q, double ce
 /// Energy distance 2E‖X - Y‖ - E‖X - X'‖ - E‖Y - Y'‖ (Székely; zero iff equal
 /// laws), the unbiased estimate: it can fall below zero near equality.
 double energy_distance(const Matrix<double>& x, const Matrix<double>& y);
+
+/// Samples in R² judged against the exact law: a histogram's TV against the
+/// exact density, which sees blur and mass in the wrong place, beside the same
+/// for as many exact samples (the floor: a histogram is noisy); the mean distance
+/// to the support (blur raises it); the share of each region.
+struct SampleQuality {
+  double histogram_tv = 0, floor_tv = 0;
+  double support_distance = NAN, floor_support_distance = NAN;  ///< NaN when the support is not known
+  std::vector<double> masses;                                   ///< empty when the data has no regions
+};
+/// On a cells² grid over [-extent, extent]²; the exact samples are drawn from `seed`.
+SampleQuality judge_samples(const Dataset& truth, const Matrix<double>& x, std::uint64_t seed, std::size_t cells = 64,
+                            double extent = 4);
 
 /// Sliced Wasserstein-1: the mean over `projections` random directions of the
 /// 1-D Wasserstein distance of the projected samples (equal sample sizes).
