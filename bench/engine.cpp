@@ -16,6 +16,8 @@
 
 #include "bench/mlp.hpp"
 #include "bench/peak.hpp"
+#include "wengert/simd.hpp"
+#include "wengert/version.hpp"
 
 namespace {
 
@@ -116,8 +118,11 @@ int main(int argc, char** argv) {
           benchmark::RegisterBenchmark(key("float", q, d, h, rows, threads).c_str(),
                                        [=](benchmark::State& s) { run_quantity<float>(s, q, d, h, rows, threads); });
         }
-  fmt::print("machine: {}\nISA: {}; compiler: {}; build: {}; hardware threads: {}\n", bench::cpu_name(),
-             bench::isa_name(), __VERSION__, bench::build_type(), std::thread::hardware_concurrency());
+  fmt::print(
+      "machine: {}\nkernels: {} (wengert {}); peak FMA measured with {}; compiler: {}; build: {}; hardware threads: "
+      "{}\n",
+      bench::cpu_name(), wengert::simd_target(), wengert::version(), bench::isa_name(), __VERSION__,
+      bench::build_type(), std::thread::hardware_concurrency());
   Collector collector;
   benchmark::RunSpecifiedBenchmarks(&collector);
 

@@ -37,9 +37,9 @@ Tape hvp(const Tape& f, const std::string& x, const std::string& output = {});
 
 /// The forward Laplacian (src/ad/laplacian.cpp, Li et al. 2023): one forward
 /// sweep carrying each value's d tangents along the basis of x and the sum of its
-/// second derivatives. Outputs y, `<x>_grad` = ∇x y (B, d) and `<x>_laplacian` =
-/// Δx y (B, 1), for an output y with one column. About d + 2 evaluations of y,
-/// against 4d for d HVPs.
+/// second derivatives. Outputs y, `<x>_bar` = ∇x y (B, d) (the gradient, named
+/// as grad and hvp name it) and `<x>_laplacian` = Δx y (B, 1), for an output y
+/// with one column. About d + 2 evaluations of y, against 4d for d HVPs.
 Tape laplacian(const Tape& f, const std::string& x, const std::string& output = {});
 
 }  // namespace wengert

@@ -179,7 +179,7 @@ Tape laplacian(const Tape& f, const std::string& x, const std::string& output) {
     gradient = gradient == no_node ? g : bld.concat_cols(gradient, g);
   }
   bld.output(y.name, primal[index_of(y.node)]);
-  bld.output(x + "_grad", gradient);
+  bld.output(x + "_bar", gradient);  // the gradient, named as grad and hvp name it
   bld.output(x + "_laplacian", out.lap == no_node ? bld.zeros(ys) : out.lap);
   return eliminate_dead_code(bld.tape());
 }

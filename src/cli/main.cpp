@@ -7,6 +7,8 @@
 
 #include "cli/commands.hpp"
 #include "wengert/error.hpp"
+#include "wengert/simd.hpp"
+#include "wengert/version.hpp"
 
 using namespace wengert;
 
@@ -20,11 +22,24 @@ int fail(std::string message) {
   return 2;
 }
 
+// wengert --version: the version, and the kernels this process runs.
+std::string version_text() {
+  std::string kernels;
+  try {
+    kernels = fmt::format("kernels: {} (this build on this CPU: {})", simd_target(), fmt::join(simd_targets(), ", "));
+  } catch (const Error& e) {  // a bad WENGERT_SIMD: say so here too
+    kernels = fmt::format("kernels: none chosen; {}", e.what());
+  }
+  return fmt::format("wengert {}\n{}", version(), kernels);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"wengert: automatic differentiation on tapes, and score matching on top of it"};
   app.require_subcommand(1);
+  app.footer("wengert <command> --help lists a command's options with their defaults");
+  app.set_version_flag("--version", version_text, "the version, and the instruction set of the kernels in use");
 
   cli::TrainCommand train(false), demo(true);
   cli::EvalCommand eval;
@@ -32,17 +47,22 @@ int main(int argc, char** argv) {
   cli::SampleCommand sample;
   CLI::App* train_cmd = app.add_subcommand("train", "learn a potential from samples by score matching");
   cli::add_train_options(*train_cmd, train);
+  train_cmd->footer("example: wengert train --data two_moons --out moons.wgt");
   CLI::App* eval_cmd = app.add_subcommand("eval", "measure a model file against data");
   cli::add_eval_options(*eval_cmd, eval);
+  eval_cmd->footer("example: wengert eval --model moons.wgt --data two_moons");
   CLI::App* demo_cmd =
       app.add_subcommand("demo", "train an MLP on the 8-Gaussian ring, print the metrics, draw pictures");
   cli::add_train_options(*demo_cmd, demo);
+  demo_cmd->footer("example: wengert demo --data two_moons --out demo-moons");
   CLI::App* map_cmd =
       app.add_subcommand("map", "MAP estimates of x from observations b = F(x) + noise, with a learned prior");
   cli::add_map_options(*map_cmd, map);
+  map_cmd->footer("example: wengert map --prior demo/model.wgt --in noisy.csv --sigma 0.3 --out estimates.csv");
   CLI::App* sample_cmd =
       app.add_subcommand("sample", "learn a time-conditioned score along x_t = sqrt(t) x + sqrt(1-t) z and sample");
   cli::add_sample_options(*sample_cmd, sample);
+  sample_cmd->footer("example: wengert sample --data two_moons --model moons-diffusion.wgt --out samples.csv");
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help

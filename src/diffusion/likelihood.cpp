@@ -36,7 +36,7 @@ struct Rates {
 class FlowTerms {
  public:
   FlowTerms(const nn::Potential& phi, const std::vector<double>& theta, std::size_t rows, const LikelihoodOptions& o)
-      : laplacian_(laplacian(phi.tape, "x", "phi"), {"x_grad", "x_laplacian"}, {.threads = o.threads}),
+      : laplacian_(laplacian(phi.tape, "x", "phi"), {"x_bar", "x_laplacian"}, {.threads = o.threads}),
         x_(rows, phi.dim()),
         t_(rows, 1) {
     phi.bind(laplacian_, std::span<const double>(theta));
@@ -56,7 +56,7 @@ class FlowTerms {
     laplacian_.set("x", x_);
     laplacian_.set("t", t_);
     laplacian_.run();
-    const MatrixView<const double> gradient = laplacian_.get("x_grad"), lap = laplacian_.get("x_laplacian");
+    const MatrixView<const double> gradient = laplacian_.get("x_bar"), lap = laplacian_.get("x_laplacian");
     r.drift = Matrix<double>(rows, d);
     for (std::size_t i = 0; i < rows * d; ++i) r.drift.data()[i] = sigma * root * gradient.data[i];
     r.exact.resize(rows);

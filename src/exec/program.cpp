@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "exec/runner.hpp"
+#include "kernels/targets.hpp"
 #include "tape/index.hpp"
 #include "wengert/error.hpp"
 #include "wengert/passes.hpp"
@@ -26,8 +27,8 @@ void check_options(const ProgramOptions& options) {
   if (options.threads < 1 || options.threads > max_threads)
     throw UsageError(fmt::format("Program: threads = {}; use 1 to {}", options.threads, max_threads));
   if (options.chunk_rows < 0 || options.chunk_rows > max_chunk_rows)
-    throw UsageError(fmt::format("Program: chunk_rows = {}; use 1 to {}, or 0 to choose", options.chunk_rows,
-                                 max_chunk_rows));
+    throw UsageError(
+        fmt::format("Program: chunk_rows = {}; use 1 to {}, or 0 to choose", options.chunk_rows, max_chunk_rows));
 }
 
 }  // namespace
@@ -35,6 +36,7 @@ void check_options(const ProgramOptions& options) {
 template <class T>
 Program<T>::Program(const Tape& tape, std::vector<std::string> outputs, ProgramOptions options) {
   check_options(options);
+  if (options.simd) kernels::active_target();  // decided here, on the caller's thread: a bad WENGERT_SIMD throws here
   Tape needed = outputs.empty() ? eliminate_dead_code(tape) : select(tape, outputs);
   impl_ = std::make_unique<Impl>(
       Impl{detail::Runner<T>(detail::make_plan(std::move(needed), options, sizeof(T)), options), options});

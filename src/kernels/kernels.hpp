@@ -1,7 +1,9 @@
 // Kernels: the loops the executor runs. Each SIMD kernel (xsimd, simd.cpp) has
 // a scalar twin (scalar.cpp) computing the same formula one entry at a time;
-// tests/kernels compares them over sizes that exercise every tail. Buffers are
-// dense row-major; `n` counts entries.
+// tests/kernels compares them over sizes that exercise every tail. simd.cpp is
+// compiled once per instruction set; these functions run the copy dispatch.cpp
+// chose for the CPU (targets.hpp), or the twin when `simd` is false. Buffers
+// are dense row-major; `n` counts entries.
 #pragma once
 
 #include <cstddef>

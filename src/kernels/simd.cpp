@@ -1,16 +1,31 @@
 // The SIMD kernels, with xsimd. Each is the scalar twin's loop (scalar.cpp)
 // over whole registers, followed by the same scalar formula for the tail.
+//
+// This file is compiled once per instruction set the build carries (meson's
+// kernel_targets: AVX-512, AVX2 with FMA, SSE2; or once for -march=native),
+// each time with WENGERT_SIMD_TARGET naming it, so that every copy lives in a
+// namespace of its own and exports one table of its kernels; dispatch.cpp picks
+// the table for the CPU at run time.
 // GCC 12 warns inside its own AVX-512 headers (a known false positive, GCC bug 105593).
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
+// xsimd itself goes into a namespace of its own in each copy as well: its
+// non-template helpers (the argument reduction of sin and cos) would otherwise
+// be merged across the copies by the linker, and the AVX-512 build of one could
+// run on a CPU without AVX-512. tests/kernels/isa_check.py checks the library.
+#define WENGERT_XSIMD_NAME_(target) xsimd_##target
+#define WENGERT_XSIMD_NAME(target) WENGERT_XSIMD_NAME_(target)
+#define xsimd WENGERT_XSIMD_NAME(WENGERT_SIMD_TARGET)
 #include <xsimd/xsimd.hpp>
 
-#include "kernels/kernels.hpp"
+#include "kernels/targets.hpp"
 #include "kernels/twins.hpp"
 #include "tape/formulas.hpp"
 
 namespace wengert::formulas {
+inline namespace WENGERT_SIMD_TARGET {
 
 template <class V>
 V select_positive(V a, V yes, V no) {
@@ -22,9 +37,10 @@ V select_negative(V a, V yes, V no) {
   return xsimd::select(a < V(0), yes, no);
 }
 
+}  // namespace WENGERT_SIMD_TARGET
 }  // namespace wengert::formulas
 
-namespace wengert::kernels {
+namespace wengert::kernels::WENGERT_SIMD_TARGET {
 
 namespace {
 
@@ -278,13 +294,13 @@ void pair_dot(std::size_t k, const T* a0, const T* a1, const T* w_rows, std::siz
 
 template <class T>
 void gemm_pair(std::size_t n, std::size_t k, const T* a0, const T* a1, const T* b, std::size_t b_row, std::size_t b_col,
-               T* c0, T* c1, bool simd) {
+               T* c0, T* c1) {
   constexpr std::size_t w = xsimd::batch<T>::size;
   std::size_t j = 0;
-  if (simd && b_col == 1 && b_row != 1) {
+  if (b_col == 1 && b_row != 1) {
     for (; j + 8 * w <= n; j += 8 * w) pair_block<T, 8>(k, a0, a1, b + j, b_row, c0 + j, c1 + j);
     for (; j + w <= n; j += w) pair_block<T, 1>(k, a0, a1, b + j, b_row, c0 + j, c1 + j);
-  } else if (simd && b_row == 1) {
+  } else if (b_row == 1) {
     constexpr int nr = w > 8 ? 8 : static_cast<int>(w);  // one dot product per lane (8 at most: registers)
     for (; j + nr <= n; j += nr) pair_dot<T, nr>(k, a0, a1, b + j * b_col, b_col, c0 + j, c1 + j);
   }
@@ -295,8 +311,7 @@ void gemm_pair(std::size_t n, std::size_t k, const T* a0, const T* a1, const T* 
 }
 
 template <class T>
-void unary(Op op, const T* a, T* y, std::size_t n, T c, bool simd) {
-  if (!simd) return scalar::unary(op, a, y, n, c);
+void unary(Op op, const T* a, T* y, std::size_t n, T c) {
   // clang-format off
   switch (op) {
 #define WENGERT_UNARY(name) \
@@ -316,8 +331,7 @@ void unary(Op op, const T* a, T* y, std::size_t n, T c, bool simd) {
 }
 
 template <class T>
-void binary(Op op, const T* a, const T* b, T* y, std::size_t n, bool simd) {
-  if (!simd) return scalar::binary(op, a, b, y, n);
+void binary(Op op, const T* a, const T* b, T* y, std::size_t n) {
   // clang-format off
   switch (op) {
     case Op::add: return binary_op<T, Op::add>(a, b, y, n);
@@ -337,8 +351,7 @@ void binary(Op op, const T* a, const T* b, T* y, std::size_t n, bool simd) {
 
 template <class T>
 void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col, const T* b,
-          std::size_t b_row, std::size_t b_col, T* c, std::size_t ldc, bool accumulate, bool simd) {
-  if (!simd) return scalar::gemm(m, n, k, a, a_row, a_col, b, b_row, b_col, c, ldc, accumulate);
+          std::size_t b_row, std::size_t b_col, T* c, std::size_t ldc, bool accumulate) {
   // B given by its rows, as Wᵀ (or a single column): dot products along k.
   const bool b_transposed = b_row == 1 && (b_col != 1 || n == 1);
   if (a_col == 1 && b_transposed) return gemm_dot(m, n, k, a, a_row, b, b_col, c, ldc, accumulate);
@@ -357,15 +370,13 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a
 }
 
 template <class T>
-void sum_rows(const T* a, T* y, std::size_t rows, std::size_t cols, bool accumulate, bool simd) {
-  if (!simd) return scalar::sum_rows(a, y, rows, cols, accumulate);
+void sum_rows(const T* a, T* y, std::size_t rows, std::size_t cols, bool accumulate) {
   if (!accumulate) std::fill(y, y + cols, T(0));
   for (std::size_t r = 0; r < rows; ++r) binary_op<T, Op::add>(y, a + r * cols, y, cols);
 }
 
 template <class T>
-void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols, bool simd) {
-  if (!simd) return scalar::sum_cols(a, y, rows, cols);
+void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols) {
   using V = xsimd::batch<T>;
   constexpr std::size_t w = V::size;
   for (std::size_t r = 0; r < rows; ++r) {
@@ -379,17 +390,17 @@ void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols, bool simd) {
   }
 }
 
-#define WENGERT_INSTANTIATE(T)                                                                                         \
-  template void unary<T>(Op, const T*, T*, std::size_t, T, bool);                                                      \
-  template void binary<T>(Op, const T*, const T*, T*, std::size_t, bool);                                              \
-  template void gemm<T>(std::size_t, std::size_t, std::size_t, const T*, std::size_t, std::size_t, const T*,           \
-                        std::size_t, std::size_t, T*, std::size_t, bool, bool);                                        \
-  template void sum_rows<T>(const T*, T*, std::size_t, std::size_t, bool, bool);                                       \
-  template void gemm_pair<T>(std::size_t, std::size_t, const T*, const T*, const T*, std::size_t, std::size_t, T*, T*, \
-                             bool);                                                                                    \
-  template void sum_cols<T>(const T*, T*, std::size_t, std::size_t, bool);
-WENGERT_INSTANTIATE(float)
-WENGERT_INSTANTIATE(double)
-#undef WENGERT_INSTANTIATE
+template <class T>
+constexpr KernelTable<T> table() {
+  return {unary<T>, binary<T>, gemm<T>, gemm_pair<T>, sum_rows<T>, sum_cols<T>};
+}
+
+}  // namespace wengert::kernels::WENGERT_SIMD_TARGET
+
+namespace wengert::kernels {
+
+extern const Target WENGERT_TARGET_OBJECT(WENGERT_SIMD_TARGET);
+const Target WENGERT_TARGET_OBJECT(WENGERT_SIMD_TARGET) = {
+    WENGERT_STRING(WENGERT_SIMD_TARGET), WENGERT_SIMD_TARGET::table<float>(), WENGERT_SIMD_TARGET::table<double>()};
 
 }  // namespace wengert::kernels

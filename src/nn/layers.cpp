@@ -47,11 +47,12 @@ Var mlp_layers(Recorder& rec, nn::Potential& phi, Var h, const std::vector<Dim>&
     const std::string w = fmt::format("W{}", l + 1), b = fmt::format("b{}", l + 1);
     Var z = matmul(h, rec.parameter(w, in, widths[l + 1]));
     add_block(phi, w, in, widths[l + 1]);
-    if (l + 2 < widths.size()) {
+    const bool hidden = l + 2 < widths.size();
+    if (hidden || phi.output_bias) {
       z = z + rec.parameter(b, 1, widths[l + 1]);
       add_block(phi, b, 1, widths[l + 1]);
-      z = activate(phi.activation, z);
     }
+    if (hidden) z = activate(phi.activation, z);
     h = z;
     in = widths[l + 1];
   }

@@ -13,7 +13,8 @@ namespace wengert::detail {
 void add_block(nn::Potential& phi, const std::string& name, Dim rows, Dim cols);
 
 /// The layers of an MLP on `h` (of `first_width` columns), recording their blocks
-/// into phi: hidden layers with bias and activation, a linear output layer.
+/// into phi: hidden layers with bias and activation, a linear output layer (with
+/// a bias if phi.output_bias).
 Var mlp_layers(Recorder& rec, nn::Potential& phi, Var h, const std::vector<Dim>& widths, Dim first_width);
 
 /// A checked MLP potential's description, before its tape is recorded. Throws

@@ -7,6 +7,7 @@
 //   confinement 0
 //   time_features 4              (time_mlp and edm_mlp only)
 //   sigma_data 1.43              (edm_mlp only)
+//   output_bias 1                (mlp only, when its last layer has a bias)
 //   parameters 4353
 //   <one parameter per line, %.17g: exact round trip>
 //   checksum <FNV-1a 64 of every byte above this line, hex>
@@ -48,7 +49,7 @@ struct Header {
   std::string kind, activation = "tanh";
   std::vector<Dim> widths;
   double confinement = 0, sigma_data = 0;
-  std::uint64_t time_features = 0, count = 0;
+  std::uint64_t time_features = 0, count = 0, output_bias = 0;
   std::map<std::string, std::size_t, std::less<>> line;  // where each key was
   std::size_t line_of(std::string_view key) const {
     const auto it = line.find(key);
@@ -94,6 +95,8 @@ Header read_header(io::TextReader& r) {
       h.sigma_data = r.number(w[1], "sigma_data");
     else if (key == "time_features")
       h.time_features = r.whole_number(w[1], "time_features");
+    else if (key == "output_bias")
+      h.output_bias = r.whole_number(w[1], "output_bias");
     else if (key == "parameters") {
       h.count = r.whole_number(w[1], "parameters");
       return h;
@@ -126,7 +129,7 @@ std::optional<std::uint64_t> architecture_count(const Header& h) {
     const auto out = std::uint64_t(w[l + 1]);
     const auto weights = times(in, out);
     total = weights ? add(total, *weights) : std::nullopt;
-    if (l + 2 < w.size()) total = add(total, out);  // a hidden layer's bias
+    if (l + 2 < w.size() || h.output_bias) total = add(total, out);  // a hidden layer's bias, or the output's
     in = out;
   }
   return total;
@@ -154,6 +157,9 @@ void check_header(const io::TextReader& r, const Header& h) {
     r.bad_at(h.line_of(h.line.count("sigma_data") ? "sigma_data" : "kind"),
              fmt::format("has sigma_data {}; an edm_mlp needs one in (0, {:g}], other kinds none", h.sigma_data,
                          max_sigma_data));
+  if (h.output_bias > 1 || (h.output_bias && h.kind != "mlp"))
+    r.bad_at(h.line_of("output_bias"),
+             fmt::format("has output_bias {}; only an mlp has one, and it is 0 or 1", h.output_bias));
   const std::optional<std::uint64_t> expected = architecture_count(h);
   if (!expected) r.bad_at(widths_line, "describes an architecture whose parameter count overflows");
   if (*expected != h.count) r.bad(fmt::format("lists {} parameters; its architecture has {}", h.count, *expected));
@@ -163,7 +169,7 @@ Potential build(const io::TextReader& r, const Header& h) {
   try {
     if (h.kind == "quadratic") return quadratic(h.widths[0]);
     const Activation a = activation_from(h.activation);
-    if (h.kind == "mlp") return mlp(h.widths, a, h.confinement, false);
+    if (h.kind == "mlp") return mlp(h.widths, a, h.confinement, false, h.output_bias == 1);
     if (h.kind == "edm_mlp") return edm_mlp(h.widths, a, h.time_features, h.sigma_data);
     return time_mlp(h.widths, a, h.time_features, h.confinement);
   } catch (const UsageError& e) {
@@ -187,6 +193,7 @@ void save_model(const std::string& path, const Potential& phi, const std::vector
                                  fmt::join(phi.widths, " "), to_string(phi.activation), phi.confinement);
   if (time_conditioned(phi.kind)) body += fmt::format("time_features {}\n", phi.time_features);
   if (phi.kind == "edm_mlp") body += fmt::format("sigma_data {:.17g}\n", phi.sigma_data);
+  if (phi.output_bias) body += "output_bias 1\n";
   body += fmt::format("parameters {}\n", theta.size());
   for (double v : theta) body += fmt::format("{:.17g}\n", v);
   body += fmt::format("checksum {:016x}\n", io::fnv1a(body));

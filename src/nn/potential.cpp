@@ -35,12 +35,13 @@ void Potential::bind(Program<T>& program, std::span<const T> theta) const {
     if (program.tape().has_input(b.name))
       program.set(b.name, MatrixView<const T>{theta.data() + b.offset, b.rows, b.cols});
 }
-void Potential::gather_gradient(const Program<double>& program, std::span<double> gradient) const {
+template <class T>
+void Potential::gather_gradient(const Program<T>& program, std::type_identity_t<std::span<T>> gradient) const {
   if (gradient.size() != parameter_count())
     throw ShapeError(
         fmt::format("Potential::gather_gradient: {} entries for {} parameters", gradient.size(), parameter_count()));
   for (const Block& b : blocks) {
-    MatrixView<const double> bar = program.get(b.name + "_bar");
+    MatrixView<const T> bar = program.get(b.name + "_bar");
     std::copy_n(bar.data, b.rows * b.cols, gradient.begin() + static_cast<std::ptrdiff_t>(b.offset));
   }
 }
@@ -76,11 +77,15 @@ Matrix<double> ScoreProgram::operator()(const Matrix<double>& x, double t) {
   return (*this)(x);
 }
 
+template void Potential::gather_gradient<double>(const Program<double>&, std::span<double>) const;
+template void Potential::gather_gradient<float>(const Program<float>&, std::span<float>) const;
 template void Potential::bind<double>(Program<double>&, std::span<const double>) const;
 template void Potential::bind<float>(Program<float>&, std::span<const float>) const;
 
-Potential mlp(const std::vector<Dim>& widths, Activation activation, double confinement, bool second_order) {
+Potential mlp(const std::vector<Dim>& widths, Activation activation, double confinement, bool second_order,
+              bool output_bias) {
   Potential phi = detail::described_mlp("mlp", widths, activation, confinement, second_order);
+  phi.output_bias = output_bias;
   Recorder rec;
   Var x = rec.data("x", widths.front());
   detail::finish_potential(rec, phi, x, detail::mlp_layers(rec, phi, x, widths, widths.front()));

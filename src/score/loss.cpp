@@ -24,7 +24,7 @@ Var per_sample_loss(Recorder& rec, const nn::Potential& phi, std::vector<std::pa
                     Var x, Var w) {
   args.emplace(args.begin(), "x", x);
   switch (kind) {
-    case Loss::exact: {  // outputs of the forward Laplacian: phi, x_grad, x_laplacian
+    case Loss::exact: {  // outputs of the forward Laplacian: phi, x_bar, x_laplacian
       std::vector<Var> out = rec.call(laplacian(phi.tape, "x", "phi"), args);
       return 0.5 * dot(out[1], out[1]) - out[2];
     }

@@ -8,7 +8,16 @@
 
 #include "wengert/op.hpp"
 
+// Every translation unit that includes this header gets the formulas in an
+// inline namespace of its own instruction set (kernels/simd.cpp is compiled
+// once per target): an out-of-line copy built for AVX-512 must never stand in
+// for the baseline one when the linker merges them.
+#ifndef WENGERT_SIMD_TARGET
+#define WENGERT_SIMD_TARGET baseline
+#endif
+
 namespace wengert::formulas {
+inline namespace WENGERT_SIMD_TARGET {
 
 // a > 0 ? yes : no and a < 0 ? yes : no, entry by entry (NaN is neither); the
 // SIMD overloads are in kernels/simd.cpp.
@@ -90,4 +99,5 @@ V binary(Op op, V a, V b) {
   return a;
 }
 
+}  // namespace WENGERT_SIMD_TARGET
 }  // namespace wengert::formulas

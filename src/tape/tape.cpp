@@ -10,7 +10,11 @@ namespace wengert {
 
 std::string to_string(Shape shape) {
   auto dim = [](Dim d) { return d == batch ? std::string("B") : std::to_string(d); };
-  return "(" + dim(shape.rows) + ", " + dim(shape.cols) + ")";
+  std::string out = "(";  // appended, not "(" + ...: GCC 12 warns falsely about the latter (its bug 105329)
+  out += dim(shape.rows);
+  out += ", ";
+  out += dim(shape.cols);
+  return out + ")";
 }
 
 namespace {

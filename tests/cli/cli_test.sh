@@ -36,6 +36,13 @@ expect_error "is a mlp potential, not time-conditioned" "$wengert" sample --mode
 printf '1,2,3\n' > "$scratch/wide.csv"
 expect_error "has 3 columns; the identity operator on R^2 observes 2" "$wengert" map --prior "$scratch/demo/model.wgt" --in "$scratch/wide.csv"
 expect_error "use identity, blur, mask or subsample" "$wengert" map --prior "$scratch/demo/model.wgt" --in "$scratch/noisy.csv" --operator fft
+# The version and the kernels in use; every command's help ends with an example; a bad WENGERT_SIMD is an error.
+"$wengert" --version | grep -q "^wengert [0-9]*\.[0-9]*\.[0-9]*$"
+"$wengert" --version | grep -q "^kernels: [a-z0-9]* (this build on this CPU: .*scalar)$"
+for command in train eval demo map sample; do
+  "$wengert" $command --help | tail -n 1 | grep -q "^example: wengert $command " || { echo "cli: $command --help has no example"; exit 1; }
+done
+expect_error "WENGERT_SIMD='avx9' is not an instruction set" env WENGERT_SIMD=avx9 "$wengert" train --steps 5 --out "$scratch/m.wgt"
 # The quadratic model on 3-D Gaussian data (Box-Muller from awk, correlated): its
 # Gaussian has the sample mean and covariance, the exact optimum, to 1e-3.
 awk 'BEGIN { srand(3); for (i = 0; i < 2000; i++) { for (k = 0; k < 3; k++) z[k] = sqrt(-2 * log(1 - rand())) * cos(6.283185307179586 * rand());

@@ -1,8 +1,14 @@
 // A program outside the project, built against the installed library with
-// pkg-config: the gradient of sum(x²) is 2x.
+// pkg-config, CMake or as a meson subproject: the gradient of sum(x²) is 2x.
+#include <cstdio>
+#include <cstring>
+#include <wengert/simd.hpp>
+#include <wengert/version.hpp>
 #include <wengert/wengert.hpp>
 
 int main() {
+  if (std::strcmp(wengert::version(), WENGERT_VERSION) != 0) return 2;  // the headers' library
+  std::printf("wengert %s, kernels for %s\n", wengert::version(), wengert::simd_target().c_str());
   wengert::Recorder rec;
   wengert::Var x = rec.data("x", 2);
   rec.output("phi", wengert::sum_cols(wengert::square(x)));

@@ -1,18 +1,48 @@
 #!/bin/sh
-# Installs the build into a scratch prefix, then builds and runs consumer.cpp
-# against it with nothing but pkg-config.
+# Builds and runs consumer.cpp outside the project, the three ways users take
+# wengert: against the installed library with pkg-config alone, with CMake's
+# find_package(wengert CONFIG), and as a meson subproject of another project.
+# Usage: run.sh BUILD SOURCE pkg-config|cmake|meson
 set -eu
 build=$1
 source=$2
+kind=$3
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-meson install -C "$build" --destdir "$scratch" --no-rebuild --quiet >/dev/null
-pc=$(find "$scratch" -name wengert.pc | head -n 1)
-[ -n "$pc" ] || { echo "consumer: no wengert.pc was installed"; exit 1; }
-prefix=$(sed -n 's/^prefix=//p' "$pc")
-export PKG_CONFIG_PATH="$(dirname "$pc")"
-flags=$(pkg-config --define-variable=prefix="$scratch$prefix" --cflags --libs wengert)
-c++ -std=c++20 "$source/consumer.cpp" $flags -o "$scratch/consumer"
-libdir=$(pkg-config --define-variable=prefix="$scratch$prefix" --variable=libdir wengert)
-LD_LIBRARY_PATH="$libdir" "$scratch/consumer"
-echo "consumer: built and ran against $pc"
+
+install() {  # into $scratch/root; sets prefix
+  meson install -C "$build" --destdir "$scratch/root" --no-rebuild --quiet >/dev/null
+  pc=$(find "$scratch/root" -name wengert.pc | head -n 1)
+  [ -n "$pc" ] || { echo "consumer: no wengert.pc was installed"; exit 1; }
+  prefix="$scratch/root$(sed -n 's/^prefix=//p' "$pc")"
+  libdir=$(dirname "$(dirname "$pc")")
+}
+
+case $kind in
+pkg-config)
+  install
+  export PKG_CONFIG_PATH="$(dirname "$pc")"
+  flags=$(pkg-config --define-variable=prefix="$prefix" --cflags --libs wengert)
+  c++ -std=c++20 "$source/consumer.cpp" $flags -o "$scratch/consumer"
+  LD_LIBRARY_PATH="$libdir" "$scratch/consumer"
+  ;;
+cmake)
+  install
+  cmake -S "$source/cmake" -B "$scratch/cmake" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$scratch/cmake" >/dev/null
+  LD_LIBRARY_PATH="$libdir" "$scratch/cmake/consumer"
+  ;;
+meson)
+  mkdir -p "$scratch/project/subprojects"
+  cp "$source/meson/meson.build" "$source/consumer.cpp" "$scratch/project/"
+  ln -s "$(cd "$source/../.." && pwd)" "$scratch/project/subprojects/wengert"
+  meson setup "$scratch/project/build" "$scratch/project" >/dev/null
+  meson compile -C "$scratch/project/build" >/dev/null
+  "$scratch/project/build/consumer"
+  ;;
+*)
+  echo "consumer: unknown kind '$kind'; use pkg-config, cmake or meson"
+  exit 1
+  ;;
+esac
+echo "consumer ($kind): built and ran a program against wengert"

@@ -1,12 +1,18 @@
 // Every SIMD kernel against its scalar twin, over sizes that leave every kind
-// of tail (fewer entries than a register, a register and a bit, many).
+// of tail (fewer entries than a register, a register and a bit, many), for
+// every instruction set this build carries and this CPU runs; and the dispatch
+// that picks one.
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <random>
 #include <vector>
 
+#include <cstdlib>
+#include <wengert/simd.hpp>
+
 #include "kernels/kernels.hpp"
+#include "kernels/targets.hpp"
 
 using namespace wengert;
 
@@ -29,7 +35,7 @@ void check_close(const std::vector<T>& simd, const std::vector<T>& scalar, doubl
 }
 
 template <class T>
-void element_wise(double rtol) {
+void element_wise(const kernels::Target& t, double rtol) {
   std::mt19937_64 rng(11);
   const Op ops[] = {Op::neg,        Op::square,   Op::sqrt, Op::exp,  Op::log, Op::log1p, Op::tanh,
                     Op::sigmoid,    Op::softplus, Op::silu, Op::sin,  Op::cos, Op::pow,   Op::add_scalar,
@@ -41,14 +47,14 @@ void element_wise(double rtol) {
       const bool positive = op == Op::sqrt || op == Op::log || op == Op::pow;
       auto a = random_vector<T>(n, rng, positive ? 0.1 : op == Op::log1p ? -0.9 : -30, 30);
       std::vector<T> y1(n), y2(n);
-      kernels::unary(op, a.data(), y1.data(), n, T(1.7), true);
+      t.table<T>().unary(op, a.data(), y1.data(), n, T(1.7));
       kernels::unary(op, a.data(), y2.data(), n, T(1.7), false);
       check_close(y1, y2, rtol);
     }
     for (Op op : {Op::add, Op::sub, Op::mul, Op::div}) {
       auto a = random_vector<T>(n, rng, -3, 3), b = random_vector<T>(n, rng, 0.5, 3);
       std::vector<T> y1(n), y2(n);
-      kernels::binary(op, a.data(), b.data(), y1.data(), n, true);
+      t.table<T>().binary(op, a.data(), b.data(), y1.data(), n);
       kernels::binary(op, a.data(), b.data(), y2.data(), n, false);
       check_close(y1, y2, 0);  // exact: the same single IEEE operation
     }
@@ -56,7 +62,7 @@ void element_wise(double rtol) {
 }
 
 template <class T>
-void products(double rtol) {
+void products(const kernels::Target& t, double rtol) {
   std::mt19937_64 rng(12);
   for (std::size_t m : {1u, 3u, 4u, 5u, 6u, 7u, 13u})
     for (std::size_t n : {1u, 2u, 7u, 8u, 16u, 17u, 33u, 64u, 70u})
@@ -71,7 +77,7 @@ void products(double rtol) {
             auto c1 = random_vector<T>(m * n, rng, -1, 1), c2 = c1;
             const std::size_t a_row = layout == 1 ? 1 : k, a_col = layout == 1 ? m : 1;
             const std::size_t b_row = layout == 2 ? 1 : n, b_col = layout == 2 ? k : 1;
-            kernels::gemm(m, n, k, a.data(), a_row, a_col, b.data(), b_row, b_col, c1.data(), n, accumulate, true);
+            t.table<T>().gemm(m, n, k, a.data(), a_row, a_col, b.data(), b_row, b_col, c1.data(), n, accumulate);
             kernels::gemm(m, n, k, a.data(), a_row, a_col, b.data(), b_row, b_col, c2.data(), n, accumulate, false);
             check_close(c1, c2, rtol);
           }
@@ -79,10 +85,10 @@ void products(double rtol) {
     for (std::size_t cols : {1u, 5u, 8u, 17u, 40u}) {
       auto a = random_vector<T>(rows * cols, rng, -1, 1);
       std::vector<T> s1(cols, T(1)), s2(cols, T(1)), c1(rows), c2(rows);
-      kernels::sum_rows(a.data(), s1.data(), rows, cols, true, true);
+      t.table<T>().sum_rows(a.data(), s1.data(), rows, cols, true);
       kernels::sum_rows(a.data(), s2.data(), rows, cols, true, false);
       check_close(s1, s2, rtol);
-      kernels::sum_cols(a.data(), c1.data(), rows, cols, true);
+      t.table<T>().sum_cols(a.data(), c1.data(), rows, cols);
       kernels::sum_cols(a.data(), c2.data(), rows, cols, false);
       check_close(c1, c2, rtol);
     }
@@ -90,18 +96,29 @@ void products(double rtol) {
 
 }  // namespace
 
+// Runs the checks once per instruction set, each named in the failures.
+#define FOR_EACH_TARGET(t)                                          \
+  for (const kernels::Target* target : kernels::runnable_targets()) \
+    if (const kernels::Target& t = *target; true)                   \
+      if (CAPTURE(t.name); true)
+
 TEST_CASE("element-wise kernels: SIMD equals the scalar twin, tails included") {
-  element_wise<double>(4e-15);
-  element_wise<float>(4e-6);
+  FOR_EACH_TARGET(t) {
+    element_wise<double>(t, 4e-15);
+    element_wise<float>(t, 4e-6);
+  }
 }
 
 TEST_CASE("matrix products and reductions: SIMD equals the scalar twin, tails included") {
-  products<double>(1e-14);
-  products<float>(1e-5);
+  FOR_EACH_TARGET(t) {
+    products<double>(t, 1e-14);
+    products<float>(t, 1e-5);
+  }
 }
 
 TEST_CASE("paired single-row products: SIMD equals the scalar twin, both layouts") {
   std::mt19937_64 rng(13);
+  FOR_EACH_TARGET(t)
   for (std::size_t n : {1u, 3u, 8u, 17u, 64u, 70u, 130u})
     for (std::size_t k : {1u, 5u, 16u, 33u})
       for (bool transposed : {false, true}) {
@@ -111,7 +128,7 @@ TEST_CASE("paired single-row products: SIMD equals the scalar twin, both layouts
         auto b = random_vector<double>(k * n, rng, -1, 1);
         std::vector<double> c0(n), c1(n), r0(n), r1(n);
         const std::size_t b_row = transposed ? 1 : n, b_col = transposed ? k : 1;
-        kernels::gemm_pair(n, k, a0.data(), a1.data(), b.data(), b_row, b_col, c0.data(), c1.data(), true);
+        t.table<double>().gemm_pair(n, k, a0.data(), a1.data(), b.data(), b_row, b_col, c0.data(), c1.data());
         kernels::gemm(1, n, k, a0.data(), k, 1, b.data(), b_row, b_col, r0.data(), n, false, false);
         kernels::gemm(1, n, k, a1.data(), k, 1, b.data(), b_row, b_col, r1.data(), n, false, false);
         check_close(c0, r0, 1e-14);
@@ -122,12 +139,13 @@ TEST_CASE("paired single-row products: SIMD equals the scalar twin, both layouts
 TEST_CASE("element-wise kernels at extreme arguments: huge, infinite and NaN entries give the scalar twin's answer") {
   const double extremes[] = {1e300, -1e300, 800, -800, 710,      -750,      NAN, 1e20,
                              -1e20, 30,     -30, 0.5,  INFINITY, -INFINITY, 0,   -0.0};
+  FOR_EACH_TARGET(t)
   for (std::size_t k = 0; k < op_count; ++k) {
     const Op op = static_cast<Op>(k);
     if (op_kind(op) != OpKind::unary) continue;
     CAPTURE(op_name(op));
     std::vector<double> a(std::begin(extremes), std::end(extremes)), y1(a.size()), y2(a.size());
-    kernels::unary(op, a.data(), y1.data(), a.size(), 2.5, true);
+    t.table<double>().unary(op, a.data(), y1.data(), a.size(), 2.5);
     kernels::unary(op, a.data(), y2.data(), a.size(), 2.5, false);
     for (std::size_t i = 0; i < a.size(); ++i) {
       CAPTURE(a[i]);
@@ -139,4 +157,15 @@ TEST_CASE("element-wise kernels at extreme arguments: huge, infinite and NaN ent
         CHECK(std::abs(y1[i] - y2[i]) <= 1e-12 * (1 + std::abs(y2[i])));
     }
   }
+}
+
+TEST_CASE("dispatch: the best instruction set this CPU runs, or the one WENGERT_SIMD names") {
+  const std::vector<std::string> targets = simd_targets();
+  REQUIRE(!targets.empty());
+  CHECK(targets.back() == "scalar");
+  const char* forced = std::getenv("WENGERT_SIMD");
+  MESSAGE("runnable: ", targets.size(), " targets; in use: ", simd_target());
+  CHECK(simd_target() == (forced && *forced ? std::string(forced) : targets.front()));
+  // What the executor's kernels run is the chosen table.
+  CHECK(kernels::active_target().name == simd_target());
 }

@@ -90,6 +90,10 @@ TEST_CASE("crafted model files: every number, key and version is read strictly")
   refused("wengert-model 1\nkind mlp\nwidths 2 3 1\nconfinement -1\nparameters 12\n" + twelve,
           "crafted.wgt' line 4: has confinement -1");
   refused("wengert-model 1\nkind mlp\nwidths 2 3 1\ncolour blue\nparameters 12\n" + twelve, "unknown line 'colour'");
+  refused(mlp_header("2 3 1", "13", "output_bias 2\n") + twelve + "0.5\n", "has output_bias 2; only an mlp has one");
+  refused("wengert-model 1\nkind quadratic\nwidths 1\noutput_bias 1\nparameters 2\n0\n0\n", "has output_bias 1");
+  CHECK_NOTHROW(
+      nn::parse_model(signed_file(mlp_header("2 3 1", "13", "output_bias 1\n") + twelve + "0.5\n"), "ok.wgt"));
 }
 
 TEST_CASE("an edm_mlp keeps its data scale through a file, and needs one") {

@@ -48,7 +48,7 @@ TEST_CASE("every built-in score is the gradient of its log-density") {
 }
 
 TEST_CASE("regions share the samples' mass as stated, and exact samples sit at the noise's distance from the support") {
-  for (const std::string& name : {"ring8", "two_moons", "rings", "checkerboard"}) {
+  for (const char* name : {"ring8", "two_moons", "rings", "checkerboard"}) {
     CAPTURE(name);
     const score::Dataset set = score::dataset(name);
     const Matrix<double> x = set.sample(100000, 7);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <random>
+#include <fmt/format.h>
 
 #include <wengert/wengert.hpp>
 
@@ -17,7 +18,7 @@ inline Tape random_tape(std::uint64_t seed, bool allow_batch_coupling = true) {
   const Dim d = 1 + static_cast<Dim>(pick(4));
   std::vector<Var> pool{rec.data("x", d)};
   int parameters = 0;
-  auto parameter = [&](Dim rows, Dim cols) { return rec.parameter("p" + std::to_string(parameters++), rows, cols); };
+  auto parameter = [&](Dim rows, Dim cols) { return rec.parameter(fmt::format("p{}", parameters++), rows, cols); };
   auto any = [&] { return pool[pick(pool.size())]; };
   auto same_width = [&](Var a) {  // another value of a's shape, made if needed
     std::vector<Var> fits;

@@ -2,11 +2,19 @@
 // quadratic ½(x - mu)ᵀ L Lᵀ (x - mu). Each is a tape with the data input "x"
 // and one parameter input per weight, and a flat parameter vector theta whose
 // named blocks are those inputs.
+//
+// The layout of an MLP's theta, for porting weights: samples are rows, so layer
+// l computes h_l = act(h_{l-1} W_l + b_l) with W_l of shape (in, out) and b_l of
+// (1, out), both row-major; theta holds W1, b1, W2, b2, ..., W_L and, with
+// output_bias, b_L, one after the other (Potential::blocks lists names, shapes
+// and offsets). The last layer has no activation. A PyTorch nn.Linear stores its
+// weight as (out, in): nn::import_linear_layers transposes it.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -35,6 +43,7 @@ struct Potential {
   double confinement = 0;         ///< alpha: adds alpha ‖x‖² / 2, so exp(-phi) stays normalisable
   std::size_t time_features = 0;  ///< time_mlp, edm_mlp: Fourier frequencies of t
   double sigma_data = 0;          ///< edm_mlp: the data's scale in its noise-level scaling
+  bool output_bias = false;       ///< mlp: the last layer has a bias (phi's constant: no score sees it)
   Tape tape;                      ///< output "phi", (B, 1)
   std::vector<Block> blocks;
 
@@ -46,7 +55,8 @@ struct Potential {
   template <class T>
   void bind(Program<T>& program, std::span<const T> theta) const;
   /// Copies the program's outputs "<block>_bar" (a gradient tape's) into the flat gradient.
-  void gather_gradient(const Program<double>& program, std::span<double> gradient) const;
+  template <class T>
+  void gather_gradient(const Program<T>& program, std::type_identity_t<std::span<T>> gradient) const;
   /// One parameter input per block, recorded into `rec`: the arguments that bind
   /// phi's parameters when its tapes are called (Recorder::call) inside another.
   std::vector<std::pair<std::string, Var>> record_parameters(Recorder& rec) const;
@@ -72,7 +82,22 @@ class ScoreProgram {
 
 /// An MLP potential. Throws UsageError for relu when `second_order` (its Laplacian
 /// is zero almost everywhere, so a score-matching loss cannot see curvature).
-Potential mlp(const std::vector<Dim>& widths, Activation activation, double confinement = 0, bool second_order = true);
+/// `output_bias` gives the last layer a bias, as a ported PyTorch model has.
+Potential mlp(const std::vector<Dim>& widths, Activation activation, double confinement = 0, bool second_order = true,
+              bool output_bias = false);
+
+/// One layer as PyTorch's nn.Linear stores it: weight (out, in), bias of length
+/// out (empty: none).
+struct LinearLayer {
+  Matrix<double> weight;
+  std::vector<double> bias;
+};
+
+/// theta for an MLP potential from its layers in PyTorch's layout, first layer
+/// first (weights transposed to (in, out)). Throws ShapeError naming the layer
+/// whose shape does not match the potential's widths, and UsageError for a last
+/// bias the potential has no place for (make it with output_bias) or lacks.
+std::vector<double> import_linear_layers(const Potential& phi, const std::vector<LinearLayer>& layers);
 
 /// A time-conditioned MLP potential phi(x, t) for diffusion: inputs "x" (B, d)
 /// and "t" (B, 1); t enters as tau = log(1 - t + 1e-4)/log(1e-4) (the log noise

@@ -1,0 +1,5 @@
+// Trace estimators over linear operators (dense, functions, Hessians of tapes):
+// exact, Hutchinson, Hutch++.
+#pragma once
+
+#include "wengert/estimators/trace.hpp"

@@ -1,0 +1,4 @@
+// MAP estimation with a learned prior, and its forward operators.
+#pragma once
+
+#include "wengert/solvers/map.hpp"
