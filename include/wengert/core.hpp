@@ -16,3 +16,6 @@
 #include "wengert/tape.hpp"
 #include "wengert/tape_file.hpp"
 #include "wengert/version.hpp"
+
+/// The engine: tapes, their transformations, the executor, derivatives as numbers; and, in the namespaces below, the layers built on it.
+namespace wengert {}

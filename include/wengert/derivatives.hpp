@@ -19,6 +19,7 @@
 
 namespace wengert {
 
+/// Named values for a tape's inputs (views: they must outlive the call).
 template <class T>
 using Inputs = std::vector<std::pair<std::string, MatrixView<const T>>>;
 
@@ -30,7 +31,7 @@ class Derivatives {
   /// tape has one output, which must have one column.
   Derivatives(const Tape& phi, std::string x = "x", std::string output = {}, ProgramOptions options = {});
   ~Derivatives();
-  Derivatives(Derivatives&&) noexcept;
+  Derivatives(Derivatives&&) noexcept;  ///< moves the cached tapes and programs
 
   /// phi per row: (B, 1).
   Matrix<T> value(const Inputs<T>& inputs);
@@ -44,8 +45,8 @@ class Derivatives {
   /// (one sweep of about d + 2 evaluations, see ad.hpp).
   Matrix<T> laplacian(const Inputs<T>& inputs);
 
-  const Tape& gradient_tape() const;
-  const Tape& hvp_tape() const;
+  const Tape& gradient_tape() const;  ///< grad(phi, {x}): the tape gradient() runs
+  const Tape& hvp_tape() const;       ///< hvp(phi, x): the tape hvp() and hessian() run
 
  private:
   struct Impl;

@@ -3,3 +3,6 @@
 #pragma once
 
 #include "wengert/diffusion/diffusion.hpp"
+
+/// Diffusion along x_t = sqrt(t) x + sqrt(1 - t) z: laws, training, samplers, the exact likelihood.
+namespace wengert::diffusion {}

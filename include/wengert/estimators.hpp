@@ -3,3 +3,6 @@
 #pragma once
 
 #include "wengert/estimators/trace.hpp"
+
+/// Trace estimators over linear operators.
+namespace wengert::estimators {}

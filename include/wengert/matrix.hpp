@@ -11,11 +11,13 @@ namespace wengert {
 /// A non-owning view of a dense row-major rows x cols block.
 template <class T>
 struct MatrixView {
-  T* data = nullptr;
-  std::size_t rows = 0;
-  std::size_t cols = 0;
+  T* data = nullptr;     ///< the first entry; entry (r, c) is data[r * cols + c]
+  std::size_t rows = 0;  ///< rows (samples, for a batch value)
+  std::size_t cols = 0;  ///< columns
 
+  /// Entry (r, c), unchecked.
   T& operator()(std::size_t r, std::size_t c) const { return data[r * cols + c]; }
+  /// A read-only view of the same entries.
   operator MatrixView<const T>() const { return {data, rows, cols}; }
 };
 
@@ -23,20 +25,29 @@ struct MatrixView {
 template <class T>
 class Matrix {
  public:
+  /// An empty 0 x 0 matrix.
   Matrix() = default;
+  /// rows x cols entries, each `value`.
   Matrix(std::size_t rows, std::size_t cols, T value = T(0)) : rows_(rows), cols_(cols), data_(rows * cols, value) {}
   /// Row by row: Matrix<double>{{1, 2}, {3, 4}}.
   Matrix(std::initializer_list<std::initializer_list<T>> rows_list);
 
-  std::size_t rows() const { return rows_; }
-  std::size_t cols() const { return cols_; }
+  std::size_t rows() const { return rows_; }  ///< rows
+  std::size_t cols() const { return cols_; }  ///< columns
+  /// The entries, row by row.
   T* data() { return data_.data(); }
+  /// The entries, row by row.
   const T* data() const { return data_.data(); }
+  /// Entry (r, c), unchecked.
   T& operator()(std::size_t r, std::size_t c) { return data_[r * cols_ + c]; }
+  /// Entry (r, c), unchecked.
   const T& operator()(std::size_t r, std::size_t c) const { return data_[r * cols_ + c]; }
 
+  /// A view of the entries (valid while the matrix lives and is not resized).
   MatrixView<T> view() { return {data_.data(), rows_, cols_}; }
+  /// A read-only view of the entries.
   MatrixView<const T> view() const { return {data_.data(), rows_, cols_}; }
+  /// A read-only view of the entries: a Matrix passes where a view is asked for.
   operator MatrixView<const T>() const { return view(); }
 
  private:

@@ -6,3 +6,6 @@
 #include "wengert/nn/model_file.hpp"
 #include "wengert/nn/optimizer.hpp"
 #include "wengert/nn/potential.hpp"
+
+/// Potentials phi(x; theta), their model files, optimisers and the training core.
+namespace wengert::nn {}

@@ -15,49 +15,51 @@
 
 namespace wengert {
 
+/// Every primitive a tape can hold. Each reads at most two tensors (`a`, `b` of
+/// its Node) and the attributes `value`, `begin`, `size`.
 enum class Op : std::uint8_t {
   // leaves
-  input,  // a named input of the tape (data, parameter or constant)
-  fill,   // every entry equals the attribute `value`
+  input,  ///< a named input of the tape (data, parameter or constant)
+  fill,   ///< every entry equals the attribute `value`
   // element-wise, one argument
-  neg,
-  square,
-  sqrt,
-  exp,
-  log,
-  log1p,
-  tanh,
-  sigmoid,
-  softplus,
-  silu,
-  sin,
-  cos,
-  pow,         // a^p for the constant p = `value`
-  add_scalar,  // a + c, c = `value`
-  mul_scalar,  // a * c, c = `value`
-  relu,        // relu and abs differentiate once: their derivatives step and sign
-  abs,         // (0 almost everywhere, undefined at 0) refuse to be differentiated
-  step,        // [a > 0]
-  sign,        // -1, 0 or 1
+  neg,         ///< -a
+  square,      ///< a²
+  sqrt,        ///< √a
+  exp,         ///< e^a
+  log,         ///< log a
+  log1p,       ///< log(1 + a)
+  tanh,        ///< tanh a
+  sigmoid,     ///< 1 / (1 + e^-a)
+  softplus,    ///< log(1 + e^a), without overflow
+  silu,        ///< a sigmoid(a)
+  sin,         ///< sin a
+  cos,         ///< cos a
+  pow,         ///< a^p for the constant p = `value`
+  add_scalar,  ///< a + c, c = `value`
+  mul_scalar,  ///< a * c, c = `value`
+  relu,        ///< max(a, 0): relu and abs differentiate once; their derivatives step and sign
+  abs,         ///< |a| (step and sign are 0 almost everywhere and refuse to be differentiated)
+  step,        ///< [a > 0]
+  sign,        ///< -1, 0 or 1
   // element-wise, two arguments of equal shape
-  add,
-  sub,
-  mul,
-  div,
+  add,  ///< a + b
+  sub,  ///< a - b
+  mul,  ///< a * b
+  div,  ///< a / b
   // broadcasts and reductions
-  broadcast_rows,  // (1, c) -> (rows, c), rows = `size`
-  spread_rows,     // (1, c) -> (rows, c) divided by rows: the adjoint of mean_rows
-  broadcast_cols,  // (r, 1) -> (r, cols), cols = `size`
-  sum_rows,        // (r, c) -> (1, c): over the batch when r is the batch
-  mean_rows,       // (r, c) -> (1, c)
-  sum_cols,        // (r, c) -> (r, 1): per sample
+  broadcast_rows,  ///< (1, c) -> (rows, c), rows = `size`
+  spread_rows,     ///< (1, c) -> (rows, c) divided by rows: the adjoint of mean_rows
+  broadcast_cols,  ///< (r, 1) -> (r, cols), cols = `size`
+  sum_rows,        ///< (r, c) -> (1, c): over the batch when r is the batch
+  mean_rows,       ///< (r, c) -> (1, c)
+  sum_cols,        ///< (r, c) -> (r, 1): per sample
   // layout
-  transpose,    // (r, c) -> (c, r)
-  slice_cols,   // columns [begin, begin + size) of a
-  pad_cols,     // a placed at column `begin` of zeros `size` wide: the adjoint of slice_cols
-  concat_cols,  // [a, b]
+  transpose,    ///< (r, c) -> (c, r)
+  slice_cols,   ///< columns [begin, begin + size) of a
+  pad_cols,     ///< a placed at column `begin` of zeros `size` wide: the adjoint of slice_cols
+  concat_cols,  ///< [a, b]
   // linear algebra
-  matmul,  // (r, k) x (k, c) -> (r, c); the last op (see op_count)
+  matmul,  ///< (r, k) x (k, c) -> (r, c); the last op (see op_count)
 };
 
 /// The number of ops: Op(0) … Op(op_count - 1) are all of them.
@@ -75,10 +77,11 @@ enum class OpKind : std::uint8_t {
   product,    ///< matmul
 };
 
+/// What there is to know about an op before its rules: its name, arity and kind.
 struct OpFacts {
-  std::string_view name;  ///< as the printed tape shows it ("tanh", "matmul")
-  int arity = -1;         ///< tensor arguments: 0, 1 or 2 (-1: not an op)
-  OpKind kind = OpKind::leaf;
+  std::string_view name;       ///< as the printed tape shows it ("tanh", "matmul")
+  int arity = -1;              ///< tensor arguments: 0, 1 or 2 (-1: not an op)
+  OpKind kind = OpKind::leaf;  ///< which family of rules it follows
 };
 
 /// The facts of every op, one line each.
@@ -134,6 +137,7 @@ constexpr std::string_view op_name(Op op) { return op_facts(op).name; }
 /// How many tensor arguments the op takes (0, 1 or 2).
 constexpr int op_arity(Op op) { return op_facts(op).arity; }
 
+/// Which family of rules the op follows.
 constexpr OpKind op_kind(Op op) { return op_facts(op).kind; }
 
 /// True for ops applied entry by entry (their local derivatives are entry-wise too).

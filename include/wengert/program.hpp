@@ -17,6 +17,7 @@
 
 namespace wengert {
 
+/// How a program runs: threads, chunks, checks, SIMD.
 struct ProgramOptions {
   int threads = 1;            ///< threads the batch's row chunks are spread over
   int chunk_rows = 0;         ///< rows per chunk; 0 picks a cache-sized chunk
@@ -31,8 +32,8 @@ class Program {
   /// Plans the given outputs (all of the tape's outputs when empty).
   explicit Program(const Tape& tape, std::vector<std::string> outputs = {}, ProgramOptions options = {});
   ~Program();
-  Program(Program&&) noexcept;
-  Program& operator=(Program&&) noexcept;
+  Program(Program&&) noexcept;             ///< moves the plan and its buffers
+  Program& operator=(Program&&) noexcept;  ///< moves the plan and its buffers
 
   /// Binds an input by name. The view must stay valid until run() returns.
   /// Throws UsageError for an unknown name, ShapeError for a wrong shape.
@@ -47,8 +48,9 @@ class Program {
   /// Binds, runs and copies every planned output, in order.
   std::vector<Matrix<T>> operator()(const std::vector<std::pair<std::string, MatrixView<const T>>>& inputs);
 
-  /// The planned tape (after dead-code elimination) and a summary of the plan.
+  /// The planned tape (after dead-code elimination).
   const Tape& tape() const;
+  /// A summary of the plan: steps, storage, chunks, threads.
   std::string describe() const;
 
  private:

@@ -7,3 +7,6 @@
 #include "wengert/score/loss.hpp"
 #include "wengert/score/metrics.hpp"
 #include "wengert/score/train.hpp"
+
+/// Score matching: data sets with exact densities, losses, the trainer, metrics against exact answers.
+namespace wengert::score {}

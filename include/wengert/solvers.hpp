@@ -2,3 +2,6 @@
 #pragma once
 
 #include "wengert/solvers/map.hpp"
+
+/// MAP estimation with a learned prior, and its forward operators.
+namespace wengert::solvers {}

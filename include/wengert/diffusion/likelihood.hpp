@@ -13,24 +13,29 @@
 
 namespace wengert::diffusion {
 
+/// How log_likelihood integrates.
 struct LikelihoodOptions {
   /// Steps of the classical Runge-Kutta method (four evaluations each) in sigma, on
   /// Karras levels from sigma_min up to sigma_max.
   /// On the 8-Gaussian ring (modes of std 0.2) 64 steps give log p to 2e-3, 128 to 1e-4.
   std::size_t steps = 64;
-  double sigma_min = 0.002, sigma_max = 80, rho = 7;
+  double sigma_min = 0.002;  ///< where the path starts: the data's law smoothed by this noise
+  double sigma_max = 80;     ///< where it ends, at the Gaussian prior
+  double rho = 7;            ///< the levels' spacing, as karras_levels
   /// The prior at sigma_max is N(0, (sigma_max² + data_scale²) I), as for the samplers.
   double data_scale = 0;
   std::size_t probes = 0;  ///< Rademacher probes for the Hutchinson estimate beside the exact one; 0: none
-  std::uint64_t seed = 1;
-  int threads = 1;
+  std::uint64_t seed = 1;  ///< of the probes
+  int threads = 1;         ///< of the programs
 };
 
+/// What log_likelihood returns, per row.
 struct Likelihood {
   std::vector<double> log_density;  ///< per row: log p(x) with the exact divergence
   /// With probes: per row, the mean over the probes of the same integral with each
   /// probe's divergence vᵀ∇s v in place of the exact one, and its standard error.
-  std::vector<double> hutchinson, hutchinson_error;
+  std::vector<double> hutchinson;
+  std::vector<double> hutchinson_error;  ///< the standard error of `hutchinson` (NaN with one probe)
 };
 
 /// log p(x) for the rows of x under a time-conditioned potential phi(x_t, t) (time_mlp,

@@ -18,12 +18,15 @@ namespace wengert::diffusion {
 /// sde: the reverse-time SDE by SDE-DPM-Solver++(2M);
 /// langevin: annealed Langevin dynamics (Song & Ermon 2019), a few steps per level.
 enum class Sampler { heun, dpm, sde, langevin };
-std::string to_string(Sampler s);
+std::string to_string(Sampler s);               ///< its name, as sampler_from reads it
 Sampler sampler_from(const std::string& name);  ///< heun, dpm, sde or langevin
 
+/// How sample() runs.
 struct SampleOptions {
   std::size_t evaluations = 50;  ///< score evaluations per sample row (NFE): the cost, and the knob
-  double sigma_min = 0.002, sigma_max = 80, rho = 7;  ///< the level schedule
+  double sigma_min = 0.002;      ///< the last noise level before Tweedie's denoising
+  double sigma_max = 80;         ///< the first noise level, where sampling starts
+  double rho = 7;                ///< the levels' spacing, as karras_levels
   /// The data's scale s (per coordinate) if known: the start is then N(0, (sigma_max² + s²) I),
   /// the law of y at sigma_max for data of that scale, and sigma_max can be a few times s.
   double data_scale = 0;
@@ -32,7 +35,7 @@ struct SampleOptions {
   /// langevin: its last level. Below it steps of 0.9 sigma² barely move the samples, so
   /// levels there would be spent for nothing; Tweedie's formula removes the noise left.
   double langevin_sigma_min = 0.05;
-  std::uint64_t seed = 1;
+  std::uint64_t seed = 1;  ///< of the start and of the injected noise
 };
 
 /// n noise scales from sigma_max down to sigma_min, evenly spaced in sigma^(1/rho)

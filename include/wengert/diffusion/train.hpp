@@ -21,24 +21,27 @@ namespace wengert::diffusion {
 /// edm_mlp by EDM's weight as well, which makes its network's target of unit
 /// scale at every level.
 enum class Loss { denoising, exact, hutchinson };
-std::string to_string(Loss loss);
+std::string to_string(Loss loss);         ///< its name, as loss_from reads it
 Loss loss_from(const std::string& name);  ///< denoising, exact or hutchinson
 
+/// How diffusion::train trains.
 struct TrainOptions {
-  Loss loss = Loss::denoising;
-  std::size_t steps = 4000, batch = 256;
-  double learning_rate = 2e-3;
-  nn::Schedule schedule = nn::Schedule::cosine;
-  std::size_t warmup = 0;          ///< steps of linear warm-up of the rate
-  nn::Keep keep = nn::Keep::last;  ///< last or ema (there is no held-out loss here)
-  double ema_decay = 0.999;
+  Loss loss = Loss::denoising;                   ///< the loss at each level
+  std::size_t steps = 4000;                      ///< Adam steps
+  std::size_t batch = 256;                       ///< rows (each with its own level) per step
+  double learning_rate = 2e-3;                   ///< the peak rate
+  nn::Schedule schedule = nn::Schedule::cosine;  ///< the rate after the warm-up
+  std::size_t warmup = 0;                        ///< steps of linear warm-up of the rate
+  nn::Keep keep = nn::Keep::last;                ///< last or ema (there is no held-out loss here)
+  double ema_decay = 0.999;                      ///< nn::FitOptions::ema_decay
   /// The levels: the noise scale sigma = sqrt((1 - t)/t) of x_t / sqrt(t) = x + sigma z,
   /// log-uniform in [sigma_min, sigma_max], so that the nearly clean levels, where the
   /// score is sharp and the samplers end, are trained as often as the noisy ones.
-  double sigma_min = 0.002, sigma_max = 80;
-  std::uint64_t seed = 1;
-  int threads = 1;
-  std::size_t report_every = 500;
+  double sigma_min = 0.002;
+  double sigma_max = 80;                                      ///< the noisiest level trained
+  std::uint64_t seed = 1;                                     ///< of the data's draw, the noise, the levels
+  int threads = 1;                                            ///< of the gradient program
+  std::size_t report_every = 500;                             ///< steps between reports
   std::function<void(std::size_t step, double loss)> report;  ///< every report_every steps and at the last
 };
 

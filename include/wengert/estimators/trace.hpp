@@ -27,7 +27,9 @@ namespace wengert::estimators {
 class LinearOperator {
  public:
   virtual ~LinearOperator() = default;
+  /// n, the operator's size.
   virtual std::size_t size() const = 0;
+  /// The products A·v of the rows v of `v` (m x n), as rows (m x n).
   virtual Matrix<double> apply(MatrixView<const double> v) = 0;
 };
 
@@ -45,6 +47,7 @@ class DenseOperator : public LinearOperator {
 /// Any product, given as a function (for operators that are never formed).
 class FunctionOperator : public LinearOperator {
  public:
+  /// An n x n operator whose products `product` computes (m vectors as rows in, m products as rows out).
   FunctionOperator(std::size_t n, std::function<Matrix<double>(MatrixView<const double>)> product)
       : n_(n), product_(std::move(product)) {}
   std::size_t size() const override { return n_; }
@@ -70,12 +73,14 @@ class HessianOperator : public LinearOperator {
   std::unique_ptr<Impl> impl_;
 };
 
+/// An estimate of a trace with its error bar and its cost.
 struct TraceEstimate {
-  double value = 0;
+  double value = 0;           ///< the estimate
   double standard_error = 0;  ///< from the probes themselves; 0 for an exact trace, ∞ for one probe
   std::size_t products = 0;   ///< matrix-vector products used
 };
 
+/// The distribution of a probe vector's entries.
 enum class Probe {
   gaussian,    ///< entries N(0, 1)
   rademacher,  ///< entries ±1: lower variance, exact on diagonal matrices
@@ -95,6 +100,7 @@ TraceEstimate exact_trace(LinearOperator& a);
 
 /// Hutchinson's estimator with the given probes (rows), or m fresh ones.
 TraceEstimate hutchinson(LinearOperator& a, MatrixView<const double> probes);
+/// The same with m fresh probes of the given kind, drawn from the seed.
 TraceEstimate hutchinson(LinearOperator& a, Probe kind, std::size_t m, std::uint64_t seed);
 
 /// Hutch++ with `products` products in all: a sketch of k = round(sketch_fraction ·
@@ -106,10 +112,12 @@ TraceEstimate hutch_plus_plus(LinearOperator& a, std::size_t products, std::uint
 /// or by Hutchinson, all rows and probes in one run of the HVP program.
 class HessianBatch {
  public:
+  /// For the scalar output of phi, differentiated in its data input x.
   HessianBatch(const Tape& phi, const std::string& x, ProgramOptions options = {});
   ~HessianBatch();
   /// One estimate per row of x; `inputs` gives every input of phi.
   std::vector<TraceEstimate> exact(const Inputs<double>& inputs);
+  /// Hutchinson with m probes of the given kind per row (seeded), all rows and probes in one run.
   std::vector<TraceEstimate> hutchinson(const Inputs<double>& inputs, Probe kind, std::size_t m, std::uint64_t seed);
 
  private:

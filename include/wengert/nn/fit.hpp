@@ -25,10 +25,12 @@ namespace wengert::nn {
 /// "x", and "z", "t", "v" where it has them), filled by the caller's source.
 class Batch {
  public:
+  /// A rows x cols matrix for every data input of the loss tape.
   Batch(const Tape& loss, std::size_t rows);
   /// The matrix of a data input; throws UsageError naming the inputs there are.
   Matrix<double>& operator[](std::string_view input);
-  std::size_t rows() const { return rows_; }
+  std::size_t rows() const { return rows_; }  ///< rows of every matrix
+  /// The data inputs' names and matrices, in the tape's order.
   const std::vector<std::pair<std::string, Matrix<double>>>& inputs() const { return inputs_; }
 
  private:
@@ -45,7 +47,7 @@ enum class Keep {
   ema,   ///< an exponential moving average of the iterates (Polyak averaging)
   best,  ///< the iterate with the lowest evaluation (needs FitCallbacks::evaluate)
 };
-std::string to_string(Keep keep);
+std::string to_string(Keep keep);         ///< its name, as keep_from reads it
 Keep keep_from(const std::string& name);  ///< last, ema or best
 
 /// How the learning rate moves over the steps, after a linear warm-up from 0.
@@ -53,21 +55,22 @@ enum class Schedule {
   cosine,    ///< from the rate to 0 along half a cosine
   constant,  ///< the rate throughout
 };
-std::string to_string(Schedule schedule);
+std::string to_string(Schedule schedule);         ///< its name, as schedule_from reads it
 Schedule schedule_from(const std::string& name);  ///< cosine or constant
 
+/// How nn::fit trains.
 struct FitOptions {
-  std::string optimizer = "adam";  ///< adam or sgd (nn/optimizer.hpp)
-  double adam_epsilon = 1e-8;
-  double learning_rate = 1e-3;
-  Schedule schedule = Schedule::cosine;
-  std::size_t warmup = 0;  ///< steps of linear warm-up from 0 to the rate
-  std::size_t steps = 2000;
-  std::size_t batch = 256;  ///< rows of every matrix of the batch
-  int threads = 1;
-  std::size_t eval_every = 0;  ///< evaluate (and report) every this many steps and at the last; 0: never
-  std::size_t patience = 0;    ///< stop after this many evaluations without a better one; 0: never
-  Keep keep = Keep::last;
+  std::string optimizer = "adam";        ///< adam or sgd (nn/optimizer.hpp)
+  double adam_epsilon = 1e-8;            ///< Adam's epsilon
+  double learning_rate = 1e-3;           ///< the peak rate
+  Schedule schedule = Schedule::cosine;  ///< the rate over the steps after the warm-up
+  std::size_t warmup = 0;                ///< steps of linear warm-up from 0 to the rate
+  std::size_t steps = 2000;              ///< optimiser steps
+  std::size_t batch = 256;               ///< rows of every matrix of the batch
+  int threads = 1;                       ///< threads of the gradient program
+  std::size_t eval_every = 0;            ///< evaluate (and report) every this many steps and at the last; 0: never
+  std::size_t patience = 0;              ///< stop after this many evaluations without a better one; 0: never
+  Keep keep = Keep::last;                ///< which parameters are returned
   /// Keep::ema: θ̄ ← decay θ̄ + (1 - decay) θ after each step, the decay ramping up as
   /// min(decay, (1 + step) / (10 + step)) so that early steps do not linger.
   double ema_decay = 0.999;
@@ -75,12 +78,15 @@ struct FitOptions {
 
 /// One report: where training is, and how fast.
 struct FitStep {
-  std::size_t step = 0, steps = 0;
-  double train_loss = 0;  ///< the mean loss of the steps since the last report
-  double evaluation = 0;  ///< FitCallbacks::evaluate at this step; NaN without it
-  double samples_per_second = 0, eta_seconds = 0;
+  std::size_t step = 0;           ///< the step reported, from 1
+  std::size_t steps = 0;          ///< the steps in all
+  double train_loss = 0;          ///< the mean loss of the steps since the last report
+  double evaluation = 0;          ///< FitCallbacks::evaluate at this step; NaN without it
+  double samples_per_second = 0;  ///< training throughput since the start
+  double eta_seconds = 0;         ///< the time left, at that throughput
 };
 
+/// What nn::fit calls back: all optional.
 struct FitCallbacks {
   /// The loss to judge theta by (held out); lower is better.
   std::function<double(std::span<const double> theta)> evaluate;
@@ -90,11 +96,12 @@ struct FitCallbacks {
   std::function<void(std::span<const double> theta)> improved;
 };
 
+/// What nn::fit returns.
 struct FitResult {
-  std::vector<double> theta;  ///< as FitOptions::keep says
-  std::vector<FitStep> history;
-  std::size_t best_step = 0;  ///< of the best evaluation; 0 without evaluations
-  bool stopped_early = false;
+  std::vector<double> theta;     ///< as FitOptions::keep says
+  std::vector<FitStep> history;  ///< every report
+  std::size_t best_step = 0;     ///< of the best evaluation; 0 without evaluations
+  bool stopped_early = false;    ///< by FitOptions::patience
 };
 
 /// Minimises the loss tape's output "J" (1, 1) over theta from theta0. The tape's

@@ -9,6 +9,7 @@
 
 namespace wengert::nn {
 
+/// A first-order optimiser: one update of theta from a gradient per call.
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
@@ -19,6 +20,7 @@ class Optimizer {
 /// Stochastic gradient descent with (heavy-ball) momentum.
 class Sgd : public Optimizer {
  public:
+  /// velocity <- momentum velocity + gradient; theta <- theta - rate velocity.
   explicit Sgd(double momentum = 0.9) : momentum_(momentum) {}
   void step(std::span<double> theta, std::span<const double> gradient, double rate) override;
 
@@ -30,6 +32,8 @@ class Sgd : public Optimizer {
 /// Adam (Kingma & Ba 2015) with bias correction.
 class Adam : public Optimizer {
  public:
+  /// The decays of the first and second moments, and the epsilon added to the
+  /// root of the second (a large one turns Adam toward momentum SGD).
   explicit Adam(double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
       : b1_(beta1), b2_(beta2), eps_(epsilon) {}
   void step(std::span<double> theta, std::span<const double> gradient, double rate) override;

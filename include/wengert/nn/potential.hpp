@@ -24,30 +24,41 @@
 
 namespace wengert::nn {
 
-enum class Activation { tanh, softplus, silu, relu };
+/// The hidden layers' activation.
+enum class Activation {
+  tanh,      ///< tanh
+  softplus,  ///< log(1 + e^x)
+  silu,      ///< x sigmoid(x)
+  relu       ///< max(x, 0): differentiable once, so not for second-order losses
+};
 
 /// "tanh", "softplus", "silu", "relu"; and back (throws UsageError naming the choices).
 std::string to_string(Activation a);
+/// The activation of that name (tanh, softplus, silu, relu); throws UsageError naming the choices.
 Activation activation_from(const std::string& name);
 
 /// One parameter input of the tape, stored at theta[offset, offset + rows·cols).
 struct Block {
-  std::string name;
-  std::size_t rows = 0, cols = 0, offset = 0;
+  std::string name;        ///< the tape's input: W1, b1, ...
+  std::size_t rows = 0;    ///< its rows
+  std::size_t cols = 0;    ///< its columns
+  std::size_t offset = 0;  ///< where it starts in theta
 };
 
+/// A potential phi(x; theta): its tape, its architecture and theta's layout.
 struct Potential {
-  std::string kind;         ///< "mlp", "quadratic", "time_mlp", "edm_mlp" or "custom"
-  std::vector<Dim> widths;  ///< mlp: [d, h..., 1]; quadratic: [d]
-  Activation activation = Activation::tanh;
-  double confinement = 0;         ///< alpha: adds alpha ‖x‖² / 2, so exp(-phi) stays normalisable
-  std::size_t time_features = 0;  ///< time_mlp, edm_mlp: Fourier frequencies of t
-  double sigma_data = 0;          ///< edm_mlp: the data's scale in its noise-level scaling
-  bool output_bias = false;       ///< mlp: the last layer has a bias (phi's constant: no score sees it)
-  Tape tape;                      ///< output "phi", (B, 1)
-  std::vector<Block> blocks;
+  std::string kind;                          ///< "mlp", "quadratic", "time_mlp", "edm_mlp" or "custom"
+  std::vector<Dim> widths;                   ///< mlp: [d, h..., 1]; quadratic: [d]
+  Activation activation = Activation::tanh;  ///< of the hidden layers
+  double confinement = 0;                    ///< alpha: adds alpha ‖x‖² / 2, so exp(-phi) stays normalisable
+  std::size_t time_features = 0;             ///< time_mlp, edm_mlp: Fourier frequencies of t
+  double sigma_data = 0;                     ///< edm_mlp: the data's scale in its noise-level scaling
+  bool output_bias = false;                  ///< mlp: the last layer has a bias (phi's constant: no score sees it)
+  Tape tape;                                 ///< output "phi", (B, 1)
+  std::vector<Block> blocks;                 ///< theta's blocks: the tape's parameter inputs, in order
 
-  Dim dim() const { return widths.front(); }
+  Dim dim() const { return widths.front(); }  ///< d, the dimension of x
+  /// The length of theta.
   std::size_t parameter_count() const {
     return blocks.empty() ? 0 : blocks.back().offset + blocks.back().rows * blocks.back().cols;
   }
@@ -70,6 +81,7 @@ class ScoreProgram {
   ScoreProgram(const Potential& phi, std::span<const double> theta, int threads = 1);
   /// Views other parameters from now on.
   void bind(std::span<const double> theta);
+  /// The score at the rows of x.
   Matrix<double> operator()(const Matrix<double>& x);
   /// For a time-conditioned potential: every row at level t.
   Matrix<double> operator()(const Matrix<double>& x, double t);
@@ -89,8 +101,8 @@ Potential mlp(const std::vector<Dim>& widths, Activation activation, double conf
 /// One layer as PyTorch's nn.Linear stores it: weight (out, in), bias of length
 /// out (empty: none).
 struct LinearLayer {
-  Matrix<double> weight;
-  std::vector<double> bias;
+  Matrix<double> weight;     ///< (out, in)
+  std::vector<double> bias;  ///< out entries, or none
 };
 
 /// theta for an MLP potential from its layers in PyTorch's layout, first layer

@@ -16,13 +16,16 @@ namespace wengert::score {
 
 /// The parameters of a mixture of isotropic Gaussians.
 struct Mixture {
-  Matrix<double> means;  ///< (k, d)
-  std::vector<double> stds, weights;
+  Matrix<double> means;         ///< (k, d)
+  std::vector<double> stds;     ///< each component's standard deviation
+  std::vector<double> weights;  ///< each component's weight (they sum to 1)
 };
 
+/// A data set with what is known about it exactly: samples, and where known the
+/// score, the density, its regions and the distance to its support.
 struct Dataset {
-  std::string name;
-  std::size_t dim = 0;
+  std::string name;     ///< as dataset() knows it
+  std::size_t dim = 0;  ///< d
   /// n exact samples, reproducible from the seed.
   std::function<Matrix<double>(std::size_t n, std::uint64_t seed)> sample;
   /// The true score ∇x log p at each row, (n, d); empty when unknown.
@@ -35,7 +38,7 @@ struct Dataset {
   /// true mass of each region: how a model shares its mass between the parts
   /// of the data. Empty when the data has no parts.
   std::function<std::vector<std::size_t>(const Matrix<double>& x)> region;
-  std::vector<double> region_mass;
+  std::vector<double> region_mass;  ///< the true mass of each region
   /// Each row's distance to the data's support (the nearest mode centre, curve
   /// or ring): blurred samples sit further from it than exact ones.
   std::function<std::vector<double>(const Matrix<double>& x)> support_distance;
@@ -61,6 +64,6 @@ Dataset swiss_roll(double noise = 0.1);
 /// swiss_roll. `noise`, when given, replaces the set's own (ring8's standard
 /// deviation, the noise of the moons, rings and roll).
 Dataset dataset(const std::string& name, std::optional<double> noise = std::nullopt);
-std::vector<std::string> dataset_names();
+std::vector<std::string> dataset_names();  ///< the names dataset() knows
 
 }  // namespace wengert::score

@@ -11,9 +11,10 @@
 
 namespace wengert::score {
 
+/// A mean and a covariance.
 struct Moments {
-  std::vector<double> mean;
-  Matrix<double> covariance;
+  std::vector<double> mean;   ///< d entries
+  Matrix<double> covariance;  ///< d x d
 };
 
 /// The mean and covariance (divided by the number of rows) of the rows of data.
@@ -27,9 +28,10 @@ Moments quadratic_moments(const nn::Potential& phi, const std::vector<double>& t
 
 /// The largest absolute difference between the entries of two moments.
 struct MomentGap {
-  double mean = 0, covariance = 0;
+  double mean = 0;        ///< over the mean's entries
+  double covariance = 0;  ///< over the covariance's entries
 };
-MomentGap moment_gap(const Moments& a, const Moments& b);
+MomentGap moment_gap(const Moments& a, const Moments& b);  ///< throws ShapeError for different dimensions
 
 /// n samples of the Gaussian with the mean and covariance of `data`.
 Matrix<double> fitted_gaussian(const Matrix<double>& data, std::size_t n, std::uint64_t seed);

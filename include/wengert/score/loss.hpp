@@ -18,13 +18,20 @@
 
 namespace wengert::score {
 
-enum class Loss { exact, hutchinson, sliced, denoising };
+/// The score-matching losses (Hyvärinen's, exact or estimated; denoising).
+enum class Loss {
+  exact,       ///< ½‖s‖² + div s with the exact Laplacian (the forward Laplacian)
+  hutchinson,  ///< the same with the Laplacian by Hutchinson probes
+  sliced,      ///< sliced score matching: (vᵀs)²/2 + vᵀ∇s v
+  denoising    ///< denoising score matching at noise sigma
+};
 
-std::string to_string(Loss loss);
+std::string to_string(Loss loss);         ///< its name, as loss_from reads it
 Loss loss_from(const std::string& name);  ///< throws UsageError naming the choices
 
+/// Which score-matching loss, and its settings.
 struct LossOptions {
-  Loss kind = Loss::exact;
+  Loss kind = Loss::exact;                                  ///< exact, hutchinson, sliced or denoising
   estimators::Probe probe = estimators::Probe::rademacher;  ///< hutchinson and sliced
   std::size_t probes = 1;  ///< probes per sample: the trainer repeats each row this many times
   double sigma = 0.1;      ///< denoising: the noise level

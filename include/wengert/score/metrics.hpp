@@ -54,8 +54,9 @@ std::vector<double> sample_region_masses(const Dataset& data, const Matrix<doubl
 /// for exact samples is the floor, and blur raises it.
 double mean_support_distance(const Dataset& data, const Matrix<double>& x);
 
-/// Total variation ½ Σ|p - q| h² and KL(p ‖ q) = Σ p log(p/q) h² between two grids of cell width h.
+/// Total variation ½ Σ|p - q| h² between two density grids of cell area h².
 double total_variation(const Matrix<double>& p, const Matrix<double>& q, double cell_area);
+/// KL(p ‖ q) = Σ p log(p/q) h² (infinite where q = 0 < p).
 double kl_divergence(const Matrix<double>& p, const Matrix<double>& q, double cell_area);
 
 // ---- samples ---------------------------------------------------------------------
@@ -69,9 +70,11 @@ double energy_distance(const Matrix<double>& x, const Matrix<double>& y);
 /// for as many exact samples (the floor: a histogram is noisy); the mean distance
 /// to the support (blur raises it); the share of each region.
 struct SampleQuality {
-  double histogram_tv = 0, floor_tv = 0;
-  double support_distance = NAN, floor_support_distance = NAN;  ///< NaN when the support is not known
-  std::vector<double> masses;                                   ///< empty when the data has no regions
+  double histogram_tv = 0;              ///< the samples' histogram against the exact density
+  double floor_tv = 0;                  ///< the same for as many exact samples
+  double support_distance = NAN;        ///< the samples' mean distance to the support; NaN when unknown
+  double floor_support_distance = NAN;  ///< the same for the exact samples
+  std::vector<double> masses;           ///< empty when the data has no regions
 };
 /// On a cells² grid over [-extent, extent]²; the exact samples are drawn from `seed`.
 SampleQuality judge_samples(const Dataset& truth, const Matrix<double>& x, std::uint64_t seed, std::size_t cells = 64,

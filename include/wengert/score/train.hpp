@@ -15,25 +15,29 @@
 
 namespace wengert::score {
 
+/// One report of score::train.
 struct Progress {
-  std::size_t step = 0, steps = 0;
-  double train_loss = NAN;    ///< mean over the steps since the last report
-  double holdout_loss = NAN;  ///< on the held-out samples
-  double fisher = NAN;        ///< E‖s_theta - s_true‖² on the held-out samples, where the true score is known
-  double samples_per_second = 0;
-  double eta_seconds = 0;
+  std::size_t step = 0;           ///< the step reported, from 1
+  std::size_t steps = 0;          ///< the steps in all
+  double train_loss = NAN;        ///< mean over the steps since the last report
+  double holdout_loss = NAN;      ///< on the held-out samples
+  double fisher = NAN;            ///< E‖s_theta - s_true‖² on the held-out samples, where the true score is known
+  double samples_per_second = 0;  ///< training throughput since the start
+  double eta_seconds = 0;         ///< the time left, at that throughput
 };
 
+/// How score::train trains.
 struct TrainOptions {
-  LossOptions loss;
-  std::string optimizer = "adam";
-  double adam_epsilon = 1e-8;
-  double learning_rate = 1e-3;
-  nn::Schedule schedule = nn::Schedule::cosine;
-  std::size_t warmup = 0;  ///< steps of linear warm-up
-  std::size_t steps = 2000, batch = 256;
-  std::uint64_t seed = 1;
-  int threads = 1;
+  LossOptions loss;                              ///< the score-matching loss
+  std::string optimizer = "adam";                ///< adam or sgd
+  double adam_epsilon = 1e-8;                    ///< Adam's epsilon
+  double learning_rate = 1e-3;                   ///< the peak rate
+  nn::Schedule schedule = nn::Schedule::cosine;  ///< the rate after the warm-up
+  std::size_t warmup = 0;                        ///< steps of linear warm-up
+  std::size_t steps = 2000;                      ///< optimiser steps
+  std::size_t batch = 256;                       ///< samples per step
+  std::uint64_t seed = 1;                        ///< of the minibatches, probes and noise
+  int threads = 1;                               ///< of the gradient program
   /// What training returns: the last iterate, the average of the iterates, or the one
   /// with the best held-out loss (which cannot see how mass is shared between modes).
   nn::Keep keep = nn::Keep::last;
@@ -41,18 +45,19 @@ struct TrainOptions {
   /// Rows of data: the share held out for evaluation (0: every row trains, and
   /// evaluation sees training rows). A data stream: the rows drawn once to evaluate on.
   double holdout = 0;
-  std::size_t evaluation_rows = 2000;
-  std::size_t eval_every = 100;
+  std::size_t evaluation_rows = 2000;  ///< a data stream: rows drawn once for evaluation
+  std::size_t eval_every = 100;        ///< steps between evaluations (and reports)
   std::size_t patience = 0;  ///< stop after this many evaluations without a better held-out loss; 0 never stops
   std::string checkpoint;    ///< a model file written (atomically) at each better evaluation; empty: none
   std::function<void(const Progress&)> report;  ///< called at each evaluation
 };
 
+/// What score::train returns.
 struct TrainResult {
-  std::vector<double> theta;  ///< as TrainOptions::keep says
-  std::vector<Progress> history;
-  std::size_t best_step = 0;  ///< of the best held-out loss
-  bool stopped_early = false;
+  std::vector<double> theta;      ///< as TrainOptions::keep says
+  std::vector<Progress> history;  ///< every report
+  std::size_t best_step = 0;      ///< of the best held-out loss
+  bool stopped_early = false;     ///< by TrainOptions::patience
 };
 
 /// Minimises the loss over theta, starting from theta0, on the rows of data.

@@ -23,10 +23,12 @@ namespace wengert::solvers {
 
 // ---- forward operators: tapes from "x" (B, n) to "y" (B, m) -----------------
 
+/// A forward operator F of an inverse problem, recorded as a tape.
 struct ForwardOperator {
   Tape tape;  ///< input "x" (B, n), output "y" (B, m), and constant inputs bound from `constants`
-  std::vector<std::pair<std::string, Matrix<double>>> constants;
-  std::size_t n = 0, m = 0;
+  std::vector<std::pair<std::string, Matrix<double>>> constants;  ///< the values of its constant inputs
+  std::size_t n = 0;                                              ///< the dimension of x
+  std::size_t m = 0;                                              ///< the dimension of y
 };
 
 /// y = A x for a dense m x n matrix.
@@ -44,19 +46,22 @@ ForwardOperator taped_operator(Tape forward, std::vector<std::pair<std::string, 
 
 /// F(x), and the adjoint product J(x)ᵀ r by a reverse sweep, for rows x (and r).
 Matrix<double> apply(const ForwardOperator& f, const Matrix<double>& x);
+/// J(x)ᵀ r per row, by a reverse sweep through F's tape.
 Matrix<double> apply_adjoint(const ForwardOperator& f, const Matrix<double>& x, const Matrix<double>& r);
 
 // ---- the solver ----------------------------------------------------------------
 
+/// How map_estimate iterates.
 struct MapOptions {
-  double step = 0;        ///< mu; 0 chooses Armijo backtracking from step 1
-  bool nesterov = false;  ///< accelerated gradient (with the fixed step)
-  std::size_t max_iterations = 1000;
-  double gradient_tolerance = 1e-8;  ///< stop a row when ‖g‖ ≤ this · (1 + ‖g₀‖)
+  double step = 0;                    ///< mu; 0 chooses Armijo backtracking from step 1
+  bool nesterov = false;              ///< accelerated gradient (with the fixed step)
+  std::size_t max_iterations = 1000;  ///< per row, at most
+  double gradient_tolerance = 1e-8;   ///< stop a row when ‖g‖ ≤ this · (1 + ‖g₀‖)
   double relative_tolerance = 0;  ///< stop a row when |f_k - f_{k+1}| ≤ this · |f_k| (0: off; f settles long before x)
-  int threads = 1;
+  int threads = 1;                ///< of the gradient program
 };
 
+/// What map_estimate returns.
 struct MapResult {
   Matrix<double> x;                     ///< the estimates, one row per problem
   std::vector<std::size_t> iterations;  ///< per row
@@ -65,6 +70,7 @@ struct MapResult {
   bool converged = false;               ///< every row met a tolerance
 };
 
+/// min over x of ‖F(x) - b‖² / (2 sigma²) + phi(x), for each row b.
 struct MapProblem {
   ForwardOperator forward;    ///< F
   double sigma = 1;           ///< the noise level
