@@ -10,6 +10,7 @@
 #include <functional>
 #include <random>
 #include <fmt/format.h>
+#include <wengert/error.hpp>
 #include <wengert/estimators/trace.hpp>
 #include <wengert/nn/potential.hpp>
 #include <wengert/wengert.hpp>
@@ -81,19 +82,31 @@ int main() {
   const Estimator hutchpp = [](auto& op, std::size_t m, std::uint64_t s) {
     return wengert::estimators::hutch_plus_plus(op, m, s);
   };
+  const Estimator xtrace = [](auto& op, std::size_t m, std::uint64_t s) {
+    return wengert::estimators::xtrace(op, m, s);
+  };
+  const Estimator xnystrace = [](auto& op, std::size_t m, std::uint64_t s) {
+    return wengert::estimators::xnystrace(op, m, s);
+  };
 
   fmt::print("products for a median relative error below 1% / 0.1% (21 trials; '-' = more than 4096)\n");
-  fmt::print("{:<34} {:>6} {:>16} {:>16} {:>16}\n", "operator", "n", "Hutchinson N(0,1)", "Hutchinson ±1", "Hutch++");
+  fmt::print("{:<34} {:>6} {:>16} {:>16} {:>16} {:>16} {:>16}\n", "operator", "n", "Hutchinson N(0,1)", "Hutchinson ±1",
+             "Hutch++", "XTrace", "XNysTrace");
   auto row = [&](const std::string& name, wengert::estimators::LinearOperator& op, double trace) {
-    std::string cells[3];
-    const Estimator* estimators[3] = {&gaussian, &rademacher, &hutchpp};
-    for (int e = 0; e < 3; ++e) {
-      auto one = products_needed(op, trace, *estimators[e], 1e-2),
-           tenth = products_needed(op, trace, *estimators[e], 1e-3);
-      auto text = [](std::size_t m) { return m ? std::to_string(m) : std::string("-"); };
-      cells[e] = text(one) + " / " + text(tenth);
+    std::string cells[5];
+    const Estimator* estimators[5] = {&gaussian, &rademacher, &hutchpp, &xtrace, &xnystrace};
+    for (int e = 0; e < 5; ++e) {
+      try {
+        auto one = products_needed(op, trace, *estimators[e], 1e-2),
+             tenth = products_needed(op, trace, *estimators[e], 1e-3);
+        auto text = [](std::size_t m) { return m ? std::to_string(m) : std::string("-"); };
+        cells[e] = text(one) + " / " + text(tenth);
+      } catch (const wengert::UsageError&) {  // XNysTrace on an indefinite operator
+        cells[e] = "indefinite";
+      }
     }
-    fmt::print("{:<34} {:>6} {:>16} {:>16} {:>16}\n", name, op.size(), cells[0], cells[1], cells[2]);
+    fmt::print("{:<34} {:>6} {:>16} {:>16} {:>16} {:>16} {:>16}\n", name, op.size(), cells[0], cells[1], cells[2],
+               cells[3], cells[4]);
   };
   const std::size_t n = 200;
   std::vector<double> flat(n), poly(n), expo(n);
