@@ -1,5 +1,6 @@
-// 06. Trace estimators: the trace of a matrix from products alone, then the
-// Laplacian of an MLP potential from Hessian-vector products.
+// 06. Trace estimators: the trace of a matrix from products alone (Hutchinson,
+// Hutch++, XTrace and XNysTrace, and XTrace run until a requested accuracy),
+// then the Laplacian of an MLP potential from Hessian-vector products.
 //
 // Each estimate prints as value ± standard error beside the exact value; the
 // walkthrough fails if an estimate is further than 4 of its standard errors
@@ -13,7 +14,8 @@
 
 namespace {
 void within_error(const char* what, wengert::estimators::TraceEstimate e, double exact) {
-  const bool ok = std::abs(e.value - exact) <= 4 * e.standard_error;
+  const bool ok =
+      std::abs(e.value - exact) <= 4 * e.standard_error + 1e-12 * std::abs(exact);  // an exact trace: rounding
   fmt::print("  {:<28} {:>10.4f} ± {:<8.4f} ({:>3} products)   exact {:>10.4f}   {}\n", what, e.value, e.standard_error,
              e.products, exact, ok ? "ok" : "MISMATCH");
   if (!ok) ++walkthrough::failures;
@@ -46,6 +48,13 @@ int main() {
   within_error("Hutchinson, Rademacher",
                wengert::estimators::hutchinson(op, wengert::estimators::Probe::rademacher, 30, 7), trace);
   within_error("Hutch++", wengert::estimators::hutch_plus_plus(op, 30, 7), trace);
+  // XTrace spends the same products on a sketch and on leave-one-out estimates of what it misses.
+  within_error("XTrace", wengert::estimators::xtrace(op, 30, 7), trace);
+  within_error("XNysTrace (A is PSD)", wengert::estimators::xnystrace(op, 30, 7), trace);
+  // Or ask for an accuracy, not a count: products are added until the error bar is small enough.
+  const wengert::estimators::TraceEstimate until = wengert::estimators::xtrace_until(op, {.relative = 1e-3}, 7);
+  within_error("XTrace to 0.1%", until, trace);
+  if (!until.met_tolerance) ++walkthrough::failures;
 
   // The Laplacian of phi(x) = softplus(x W1 + b1) W2 at 3 points in R^8.
   wengert::Recorder rec;

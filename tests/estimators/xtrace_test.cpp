@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 #include <wengert/error.hpp>
 #include <wengert/estimators/trace.hpp>
 
@@ -131,4 +132,51 @@ TEST_CASE("XNysTrace refuses an indefinite operator, and xtrace a budget too sma
   DenseOperator a(matrix_with_spectrum(ev, 7));
   CHECK_THROWS_WITH_AS(xnystrace(a, 20, 1), doctest::Contains("not positive semi-definite"), UsageError);
   CHECK_THROWS_WITH_AS(xtrace(a, 3, 1), doctest::Contains("at least 4"), UsageError);
+}
+
+TEST_CASE("the adaptive estimators meet the requested tolerance in at least 95% of trials") {
+  std::mt19937_64 rng(8);
+  std::uniform_real_distribution<double> u(0.5, 1.5);
+  std::vector<double> flat(200);
+  for (double& e : flat) e = u(rng);
+  const std::vector<double> decaying = spectrum(200, exponential);
+  DenseOperator flat_op(matrix_with_spectrum(flat, 9)), decaying_op(matrix_with_spectrum(decaying, 10));
+  const Tolerance tolerance{.relative = 2e-3};
+  struct Case {
+    const char* name;
+    LinearOperator* op;
+    double trace;
+    TraceEstimate (*estimate)(LinearOperator&, const Tolerance&, std::uint64_t, Probe);
+    Probe probe;
+  };
+  const Case cases[] = {
+      {"hutchinson_until, flat spectrum", &flat_op, sum(flat), hutchinson_until, Probe::rademacher},
+      {"hutch_plus_plus_until, exp(-k/10)", &decaying_op, sum(decaying), hutch_plus_plus_until, Probe::rademacher},
+      {"xtrace_until, exp(-k/10)", &decaying_op, sum(decaying), xtrace_until, Probe::gaussian}};
+  for (const Case& c : cases) {
+    CAPTURE(std::string(c.name));
+    int met = 0, within = 0;
+    std::size_t products = 0;
+    const int trials = 200;
+    for (int t = 0; t < trials; ++t) {
+      const TraceEstimate e = c.estimate(*c.op, tolerance, std::uint64_t(t), c.probe);
+      met += e.met_tolerance;
+      within += std::abs(e.value - c.trace) <= tolerance.relative * c.trace;
+      products += e.products;
+    }
+    MESSAGE(std::string(c.name), ": tolerance met by the error bar in ", met, " of ", trials, ", by the true error in ",
+            within, "; mean products ", products / trials);
+    CHECK(met == trials);
+    CHECK(within >= 190);
+  }
+}
+
+TEST_CASE("an adaptive estimate that runs out of budget says so") {
+  const std::vector<double> decaying = spectrum(200, exponential);
+  DenseOperator a(matrix_with_spectrum(decaying, 11));
+  const TraceEstimate e = hutchinson_until(a, {.relative = 1e-4, .max_products = 64}, 1);
+  CHECK(!e.met_tolerance);
+  CHECK(e.products <= 64);
+  CHECK_THROWS_WITH_AS(xtrace_until(a, {}, 1), doctest::Contains("give a positive absolute or relative tolerance"),
+                       UsageError);
 }

@@ -78,6 +78,9 @@ struct TraceEstimate {
   double value = 0;           ///< the estimate
   double standard_error = 0;  ///< from the probes themselves; 0 for an exact trace, ∞ for one probe
   std::size_t products = 0;   ///< matrix-vector products used
+  /// The adaptive estimators (…_until): whether the tolerance was met before the
+  /// budget ran out. Always true for the others.
+  bool met_tolerance = true;
 };
 
 /// The distribution of a probe vector's entries.
@@ -125,6 +128,28 @@ TraceEstimate xtrace(LinearOperator& a, std::size_t products, std::uint64_t seed
 /// out at a time, to the estimate of what it misses. Throws UsageError when ΩᵀAΩ
 /// is not positive definite (an indefinite operator: use xtrace).
 TraceEstimate xnystrace(LinearOperator& a, std::size_t products, std::uint64_t seed, Probe kind = Probe::gaussian);
+
+/// What an adaptive estimate aims for: twice its standard error (a 95% interval)
+/// at most max(absolute, relative · |estimate|), within max_products products.
+struct Tolerance {
+  double absolute = 0;              ///< in the trace's units
+  double relative = 0;              ///< of the estimate's magnitude
+  std::size_t max_products = 4096;  ///< the budget; TraceEstimate::met_tolerance says if it ran out first
+};
+
+/// Hutchinson adding probes (8, then doubling the count) until the tolerance is met;
+/// every probe drawn counts in the estimate.
+TraceEstimate hutchinson_until(LinearOperator& a, const Tolerance& tolerance, std::uint64_t seed,
+                               Probe kind = Probe::rademacher);
+/// Hutch++ at doubling budgets (from 8) until its standard error meets the tolerance; the
+/// products of every attempt count. Its error bar is a lower bound (see hutch_plus_plus).
+/// A budget that would reach n takes the exact trace instead (n products).
+TraceEstimate hutch_plus_plus_until(LinearOperator& a, const Tolerance& tolerance, std::uint64_t seed,
+                                    Probe kind = Probe::rademacher);
+/// XTrace at doubling budgets (from 8) until its error bar meets the tolerance; the
+/// products of every attempt count; the exact trace once a budget would reach n.
+TraceEstimate xtrace_until(LinearOperator& a, const Tolerance& tolerance, std::uint64_t seed,
+                           Probe kind = Probe::gaussian);
 
 /// One Hessian per sample row: the Laplacian tr ∇²phi(x_i) of every row, exactly
 /// or by Hutchinson, all rows and probes in one run of the HVP program.
