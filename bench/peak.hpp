@@ -3,9 +3,10 @@
 
 #include <benchmark/benchmark.h>
 
-#include <fstream>
 #include <string>
 #include <xsimd/xsimd.hpp>
+
+#include "machine.hpp"
 
 namespace bench {
 
@@ -28,21 +29,6 @@ void peak_fma(benchmark::State& state) {
       benchmark::Counter(2.0 * V::size * chains * inner * state.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
 
-inline std::string cpu_name() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
-
 inline std::string isa_name() { return xsimd::default_arch::name(); }
-
-inline const char* build_type() {
-#ifdef NDEBUG
-  return "release (NDEBUG)";
-#else
-  return "debug (asserts on)";
-#endif
-}
 
 }  // namespace bench

@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 #include <wengert/score/train.hpp>
 
+#include "machine.hpp"
+
 using namespace wengert;
 
 namespace {
@@ -32,6 +34,7 @@ score::Dataset mixture16() {  // four well-separated isotropic Gaussians in R^16
 }  // namespace
 
 int main() {
+  bench::print_machine();
   const std::size_t steps = 1000, batch = 256;
   const std::string folder = (std::filesystem::temp_directory_path() / "wengert_train_bench").string();
   std::filesystem::create_directories(folder);
