@@ -1,7 +1,8 @@
 // How many products does each trace estimator need? For three spectra and two
 // MLP Hessians: the smallest product count (on a doubling grid) at which the
 // median relative error over 21 seeded trials falls below 1% and 0.1%. Then the
-// cost of one batched Laplacian estimate against the exact Laplacian as d grows.
+// cost of one batched Laplacian estimate against the exact Laplacian as d grows,
+// and what the score-matching loss `auto` chooses from such measurements.
 //
 //   build/bench/estimators
 #include <algorithm>
@@ -13,7 +14,10 @@
 #include <wengert/error.hpp>
 #include <wengert/estimators/trace.hpp>
 #include <wengert/nn/potential.hpp>
+#include <wengert/score/loss_policy.hpp>
 #include <wengert/wengert.hpp>
+
+#include "machine.hpp"
 
 namespace {
 
@@ -73,6 +77,7 @@ double median_seconds(F&& f) {
 }  // namespace
 
 int main() {
+  bench::print_machine();
   const Estimator gaussian = [](auto& op, std::size_t m, std::uint64_t s) {
     return wengert::estimators::hutchinson(op, wengert::estimators::Probe::gaussian, m, s);
   };
@@ -143,5 +148,20 @@ int main() {
         median_seconds([&] { batch.hutchinson(point.inputs, wengert::estimators::Probe::rademacher, 16, 1); });
     fmt::print("{:>5} {:>10.2f}ms {:>16.2f}ms {:>16.2f}ms {:>9.1f}x\n", d, 1e3 * exact, 1e3 * m4, 1e3 * m16,
                exact / m4);
+  }
+
+  fmt::print("\nThe loss auto, MLP [d, 64, 64, 1] tanh at initialisation, x ~ N(0, I), batch 256, probe noise 0.1\n");
+  fmt::print("{:>5} {:>14} {:>14} {:>10} {:>10} {:>14}  {}\n", "d", "exact step", "probe step", "Var_x", "Var_z",
+             "probes needed", "choice");
+  for (wengert::Dim d : {2, 16, 64, 256}) {
+    const wengert::nn::Potential phi = wengert::nn::mlp({d, 64, 64, 1}, wengert::nn::Activation::tanh);
+    const Matrix<double> pilot =
+        wengert::estimators::make_probes(wengert::estimators::Probe::gaussian, 256, static_cast<std::size_t>(d), 5);
+    const wengert::score::LossChoice c =
+        wengert::score::choose_loss(phi, wengert::nn::initial_parameters(phi, 1), pilot, {.batch = 256});
+    fmt::print("{:>5} {:>12.2f}ms {:>12.2f}ms {:>10.3g} {:>10.3g} {:>14}  {}\n", d, 1e3 * c.measured.exact_seconds,
+               1e3 * c.measured.probe_seconds, c.measured.sampling_variance, c.measured.probe_variance, c.probes_needed,
+               c.loss.kind == wengert::score::Loss::exact ? std::string("exact")
+                                                          : fmt::format("hutchinson, {} probes", c.loss.probes));
   }
 }

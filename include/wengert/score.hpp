@@ -5,6 +5,7 @@
 #include "wengert/score/data.hpp"
 #include "wengert/score/gaussian.hpp"
 #include "wengert/score/loss.hpp"
+#include "wengert/score/loss_policy.hpp"
 #include "wengert/score/metrics.hpp"
 #include "wengert/score/train.hpp"
 

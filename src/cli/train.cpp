@@ -84,7 +84,10 @@ void add_train_options(CLI::App& cmd, TrainCommand& c) {
   add_text(cmd, "--widths", c.widths, "MLP layer widths, from d to 1");
   add_text(cmd, "--activation", c.activation, "tanh, softplus or silu");
   add_real(cmd, "--confinement", c.confinement, 0, 1e6, false, "alpha in alpha‖x‖²/2, keeps exp(-phi) normalisable");
-  add_text(cmd, "--loss", c.loss, "exact, hutchinson, sliced or denoising");
+  add_text(cmd, "--loss", c.loss,
+           "exact, hutchinson, sliced, denoising or auto (exact or hutchinson, whichever is cheaper: it says why)");
+  add_real(cmd, "--probe-noise", c.options.probe_noise, 0, 1e6, true,
+           "auto: the share of the sampling variance the probes may add");
   add_count(cmd, "--probes", c.options.loss.probes, 1, 10000, "probes per sample for hutchinson and sliced");
   add_text(cmd, "--probe", c.probe, "rademacher or gaussian");
   add_real(cmd, "--sigma", c.options.loss.sigma, 0, 1e6, true, "noise level of the denoising loss");
@@ -149,6 +152,13 @@ int run_train(TrainCommand& c) {
   const nn::Potential phi = architecture(c, data.stream() ? data.truth->dim : data.x.cols());
   const std::vector<double> theta0 = nn::initial_parameters(phi, c.options.seed);
   if (c.demo) make_folder(c.out);
+  if (c.options.loss.kind == score::Loss::automatic) {  // chosen here, to be said before training starts
+    const Matrix<double> pilot = data.stream() ? data.truth->sample(c.options.batch, c.options.seed) : data.x;
+    const score::LossChoice choice = score::choose_loss(phi, theta0, pilot, score::loss_policy(c.options));
+    fmt::print("{}\n", choice.reason);
+    c.options.loss = choice.loss;
+    c.loss = score::to_string(choice.loss.kind);
+  }
   c.options.report = progress_line;  // the model is written once training has succeeded, never from a diverged run
   fmt::print("training {}{} on {}, {} loss, {} steps of {} at rate {:g} ({}), keeping the {}\n", phi.kind,
              c.model == "mlp" ? fmt::format(" [{}] {}", c.widths, c.activation) : "", describe_data(c, data), c.loss,

@@ -29,14 +29,13 @@ Matrix<double>& Batch::operator[](std::string_view input) {
   throw UsageError(fmt::format("Batch: the loss has no data input '{}'; its data inputs are {}", input, names));
 }
 
-namespace {
-
-// The gradient program of the loss: outputs "J" and "<block>_bar" for every block of phi.
 Program<double> gradient_program(const Potential& phi, const Tape& loss, int threads) {
   std::vector<std::string> wrt, outputs{"J"};
   for (const Block& b : phi.blocks) wrt.push_back(b.name), outputs.push_back(b.name + "_bar");
   return Program<double>(grad(loss, wrt, "J"), outputs, {.threads = threads});
 }
+
+namespace {
 
 constexpr detail::Names<Keep, 3> keeps{"keep", {{{Keep::last, "last"}, {Keep::ema, "ema"}, {Keep::best, "best"}}}};
 constexpr detail::Names<Schedule, 2> schedules{"schedule",

@@ -10,11 +10,12 @@
 namespace wengert::score {
 
 namespace {
-constexpr detail::Names<Loss, 4> losses{"loss",
+constexpr detail::Names<Loss, 5> losses{"loss",
                                         {{{Loss::exact, "exact"},
                                           {Loss::hutchinson, "hutchinson"},
                                           {Loss::sliced, "sliced"},
-                                          {Loss::denoising, "denoising"}}}};
+                                          {Loss::denoising, "denoising"},
+                                          {Loss::automatic, "auto"}}}};
 }  // namespace
 
 std::string to_string(Loss loss) { return losses.name(loss); }
@@ -40,14 +41,18 @@ Var per_sample_loss(Recorder& rec, const nn::Potential& phi, std::vector<std::pa
       Var residual = rec.call(grad(phi.tape, {"x"}, "phi"), args)[1] - w;  // ‖s(x̃) + z/σ‖ = ‖∇phi(x̃) - z/σ‖
       return 0.5 * dot(residual, residual);
     }
+    case Loss::automatic: break;
   }
-  throw UsageError("per_sample_loss: unknown loss");
+  throw UsageError(fmt::format("per_sample_loss: the loss '{}' is not a tape; resolve 'auto' with score::choose_loss",
+                               to_string(kind)));
 }
 
 Tape loss_tape(const nn::Potential& phi, const LossOptions& options) {
   if (options.kind == Loss::denoising && !(options.sigma > 0))
     throw UsageError(fmt::format("loss_tape: denoising needs a noise level sigma > 0, not {}", options.sigma));
   if (options.probes == 0) throw UsageError("loss_tape: probes = 0; use at least 1");
+  if (options.kind == Loss::automatic)
+    throw UsageError("loss_tape: the loss 'auto' is a choice, not a tape; resolve it with score::choose_loss");
   Recorder rec;
   Var x = rec.data("x", phi.dim());
   auto parameters = phi.record_parameters(rec);

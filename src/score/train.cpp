@@ -118,6 +118,14 @@ Split split(const Matrix<double>& data, double share, std::mt19937_64& rng) {
 
 }  // namespace
 
+LossPolicy loss_policy(const TrainOptions& options) {
+  return {.batch = options.batch,
+          .probe_noise = options.probe_noise,
+          .probe = options.loss.probe,
+          .threads = options.threads,
+          .seed = options.seed};
+}
+
 double evaluate_loss(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x,
                      const LossOptions& loss, std::uint64_t seed) {
   return Evaluation(phi, theta, x, loss, seed, nullptr).loss(theta);
@@ -125,9 +133,20 @@ double evaluate_loss(const nn::Potential& phi, const std::vector<double>& theta,
 
 namespace {
 
+constexpr std::uint64_t pilot_seed = 0x9E3779B97F4A7C15ull;  // a stream's pilot rows for the loss `auto`
+
 // Rows per sample: the estimated losses repeat each sample once per probe.
 std::size_t copies_of(const LossOptions& loss) {
   return needs_z(loss.kind) && loss.kind != Loss::denoising ? loss.probes : 1;
+}
+
+// The options with the loss `auto` resolved on the pilot rows at theta (the choice kept in `choice`).
+TrainOptions resolve_loss(const nn::Potential& phi, std::span<const double> theta, const Matrix<double>& pilot,
+                          TrainOptions options, std::optional<LossChoice>& choice) {
+  if (options.loss.kind != Loss::automatic) return options;
+  choice = choose_loss(phi, theta, pilot, loss_policy(options));
+  options.loss = choice->loss;
+  return options;
 }
 
 // The training core on a batch source, evaluating on `held` rows.
@@ -165,16 +184,21 @@ TrainResult fit_scores(const nn::Potential& phi, std::vector<double> theta, cons
   result.theta = std::move(fitted.theta);
   result.best_step = fitted.best_step;
   result.stopped_early = fitted.stopped_early;
+  result.loss = options.loss;
   return result;
 }
 
 }  // namespace
 
 TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Matrix<double>& data,
-                  const TrainOptions& options, const Dataset* truth) {
-  check(phi, data, options);
-  std::mt19937_64 rng(options.seed);
-  Split rows = split(data, options.holdout, rng);
+                  const TrainOptions& given, const Dataset* truth) {
+  check(phi, data, given);
+  std::mt19937_64 rng(given.seed);
+  Split rows = split(data, given.holdout, rng);
+  Matrix<double> pilot(std::min(given.batch, rows.train_rows.size()), data.cols());
+  gather(data, rows.train_rows, 0, pilot.rows(), 1, pilot);
+  std::optional<LossChoice> choice;
+  const TrainOptions options = resolve_loss(phi, theta, pilot, given, choice);
   const std::size_t copies = copies_of(options.loss);
   std::size_t cursor = 0;
   auto source = [&](nn::Batch& batch, std::size_t) {  // minibatches of shuffled rows, a new order each epoch
@@ -186,15 +210,20 @@ TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Mat
     cursor += options.batch;
     if (needs_z(options.loss.kind)) draw_z(batch["z"], options.loss, rng);
   };
-  return fit_scores(phi, std::move(theta), source, rows.holdout, truth, options);
+  TrainResult result = fit_scores(phi, std::move(theta), source, rows.holdout, truth, options);
+  result.loss_choice = choice;
+  return result;
 }
 
-TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Dataset& data,
-                  const TrainOptions& options) {
+TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Dataset& data, const TrainOptions& given) {
   if (data.dim != static_cast<std::size_t>(phi.dim()))
     throw ShapeError(
         fmt::format("train: '{}' is in R^{}; the potential takes x in R^{}", data.name, data.dim, phi.dim()));
-  if (options.evaluation_rows == 0) throw UsageError("train: evaluation_rows must be positive");
+  if (given.evaluation_rows == 0) throw UsageError("train: evaluation_rows must be positive");
+  if (given.batch == 0) throw UsageError("train: batch = 0; use at least 1");
+  std::optional<LossChoice> choice;
+  const TrainOptions options = resolve_loss(
+      phi, theta, data.sample(std::max<std::size_t>(given.batch, 2), given.seed ^ pilot_seed), given, choice);
   std::mt19937_64 rng(options.seed);
   const std::size_t copies = copies_of(options.loss);
   std::vector<std::size_t> order(options.batch);
@@ -204,7 +233,9 @@ TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Dat
     if (needs_z(options.loss.kind)) draw_z(batch["z"], options.loss, rng);
   };
   const Matrix<double> held = data.sample(options.evaluation_rows, options.seed ^ 0x5DEECE66Dull);
-  return fit_scores(phi, std::move(theta), source, held, &data, options);
+  TrainResult result = fit_scores(phi, std::move(theta), source, held, &data, options);
+  result.loss_choice = choice;
+  return result;
 }
 
 }  // namespace wengert::score

@@ -17,6 +17,7 @@ expect_error() {  # expect_error "message" command...
   if "$@" > "$scratch/out.log" 2>&1; then echo "cli: '$*' should have failed"; exit 1; fi
   grep -q "$message" "$scratch/out.log" || { echo "cli: '$*' did not say '$message':"; cat "$scratch/out.log"; exit 1; }
 }
+"$wengert" train --loss auto --steps 20 --widths 2,8,1 --out "$scratch/auto.wgt" | grep -q "^auto chose"
 expect_error "relu has no second derivative" "$wengert" train --activation relu --steps 10 --out "$scratch/m.wgt"
 expect_error "data set 'moons' is not known" "$wengert" train --data moons --steps 10 --out "$scratch/m.wgt"
 expect_error "but the data has 2 columns" "$wengert" train --widths 3,8,1 --steps 10 --out "$scratch/m.wgt"

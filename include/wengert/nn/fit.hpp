@@ -104,6 +104,10 @@ struct FitResult {
   bool stopped_early = false;    ///< by FitOptions::patience
 };
 
+/// The program one step runs: the loss tape's output "J" and its gradient
+/// "<block>_bar" for every block of phi.
+Program<double> gradient_program(const Potential& phi, const Tape& loss, int threads = 1);
+
 /// Minimises the loss tape's output "J" (1, 1) over theta from theta0. The tape's
 /// parameter inputs are phi's blocks; its data inputs are filled by `source`.
 /// Throws DivergenceError naming the step and the learning rate when the loss

@@ -4,6 +4,7 @@
 //   hutchinson  the Laplacian replaced by zᵀ∇²phi z, z a probe  (sliced, variance-reduced)
 //   sliced      ½(zᵀ∇phi)² - zᵀ∇²phi z                         (Song et al. 2019)
 //   denoising   ½‖-∇phi(x + σz) + z/σ‖²                        (Vincent 2011; first order only)
+//   auto        exact or hutchinson, chosen by measuring both  (score/loss_policy.hpp)
 //
 // Each tape has the inputs "x" (B, d), "z" (B, d) where a probe or a noise is
 // needed, and phi's parameters; its output "J" (1, 1) is the mean over rows, and
@@ -23,7 +24,8 @@ enum class Loss {
   exact,       ///< ½‖s‖² + div s with the exact Laplacian (the forward Laplacian)
   hutchinson,  ///< the same with the Laplacian by Hutchinson probes
   sliced,      ///< sliced score matching: (vᵀs)²/2 + vᵀ∇s v
-  denoising    ///< denoising score matching at noise sigma
+  denoising,   ///< denoising score matching at noise sigma
+  automatic    ///< "auto": exact or hutchinson, whichever is cheaper at the accuracy asked (score/loss_policy.hpp)
 };
 
 std::string to_string(Loss loss);         ///< its name, as loss_from reads it
@@ -37,7 +39,8 @@ struct LossOptions {
   double sigma = 0.1;      ///< denoising: the noise level
 };
 
-/// The loss tape of the potential. Throws UsageError for sigma <= 0 or no probes.
+/// The loss tape of the potential. Throws UsageError for sigma <= 0, no probes, or
+/// Loss::automatic (a choice to resolve first with score::choose_loss).
 Tape loss_tape(const nn::Potential& phi, const LossOptions& options);
 
 /// The per-sample term of each loss, recorded into `rec` at the point x (B, d),

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "wengert/nn/potential.hpp"
 #include "wengert/score/data.hpp"
 #include "wengert/score/loss.hpp"
+#include "wengert/score/loss_policy.hpp"
 #include "wengert/score/metrics.hpp"
 
 namespace wengert::score {
@@ -28,7 +30,8 @@ struct Progress {
 
 /// How score::train trains.
 struct TrainOptions {
-  LossOptions loss;                              ///< the score-matching loss
+  LossOptions loss;                              ///< the score-matching loss; Loss::automatic chooses at theta0
+  double probe_noise = 0.1;                      ///< Loss::automatic: LossPolicy::probe_noise
   std::string optimizer = "adam";                ///< adam or sgd
   double adam_epsilon = 1e-8;                    ///< Adam's epsilon
   double learning_rate = 1e-3;                   ///< the peak rate
@@ -54,10 +57,12 @@ struct TrainOptions {
 
 /// What score::train returns.
 struct TrainResult {
-  std::vector<double> theta;      ///< as TrainOptions::keep says
-  std::vector<Progress> history;  ///< every report
-  std::size_t best_step = 0;      ///< of the best held-out loss
-  bool stopped_early = false;     ///< by TrainOptions::patience
+  std::vector<double> theta;              ///< as TrainOptions::keep says
+  std::vector<Progress> history;          ///< every report
+  std::size_t best_step = 0;              ///< of the best held-out loss
+  bool stopped_early = false;             ///< by TrainOptions::patience
+  LossOptions loss;                       ///< the loss trained: Loss::automatic resolved
+  std::optional<LossChoice> loss_choice;  ///< Loss::automatic: what it chose, and why
 };
 
 /// Minimises the loss over theta, starting from theta0, on the rows of data.
@@ -69,6 +74,10 @@ TrainResult train(const nn::Potential& phi, std::vector<double> theta0, const Ma
 /// nothing can be overfitted; evaluation uses `evaluation_rows` samples drawn once.
 TrainResult train(const nn::Potential& phi, std::vector<double> theta0, const Dataset& data,
                   const TrainOptions& options);
+
+/// The policy Loss::automatic follows when training with these options: their
+/// batch, threads, probe law, seed and probe_noise.
+LossPolicy loss_policy(const TrainOptions& options);
 
 /// The loss of theta over all rows of x (one probe or noise per row from the seed).
 double evaluate_loss(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x,
