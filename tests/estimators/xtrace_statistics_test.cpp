@@ -9,6 +9,7 @@
 #include <wengert/error.hpp>
 #include <wengert/estimators/trace.hpp>
 
+#include "support/harness.hpp"
 #include "support/spectra.hpp"
 
 using namespace wengert;
@@ -61,18 +62,56 @@ TEST_CASE("XTrace and XNysTrace beat Hutch++ on decaying spectra at 60 and 120 p
   }
 }
 
-TEST_CASE("XTrace's error estimate is within a factor 3 of the true error in most trials") {
+TEST_CASE("XTrace beats Hutch++ on the Hessian of an MLP potential, indefinite and of low rank") {
+  // phi = MLP [100, 64, 64, 1] tanh: its Hessian in x is W1ᵀ M W1 with M 64 x 64, so rank <= 64 of n = 100.
+  const Tape phi = mlp_tape(100, 64, [](Var a) { return tanh(a); });
+  std::mt19937_64 rng(12);
+  Values at = random_inputs(phi, 1, rng, -0.3, 0.3);  // weights of this size keep tanh off saturation
+  Inputs<double> in;
+  for (auto& [name, m] : at) in.emplace_back(name, m.view());
+  HessianOperator h(phi, "x", in);
+  const double trace = exact_trace(h).value;
+  for (std::size_t budget : {60u, 120u}) {
+    CAPTURE(budget);
+    auto [plus, x] = median_errors(h, trace, budget, 100,
+                                   [](LinearOperator& op, std::size_t b, std::uint64_t s) { return xtrace(op, b, s); });
+    MESSAGE("MLP [100, 64, 64, 1] Hessian at ", budget, " products: median relative error Hutch++ ", plus, ", XTrace ",
+            x, " (", plus / x, "x)");
+    // Measured 1.6x at 60 (a 30-vector sketch of a rank-64 Hessian) and 18x at 120 (60 vectors hold nearly all of it).
+    CHECK(x < plus / (budget == 60 ? 1.25 : 5.0));
+  }
+}
+
+TEST_CASE("XTrace's error estimate is as calibrated as the true standard deviation itself") {
+  // "Within a factor 3 of the true error" is noisy even for a perfect error bar: with
+  // a Gaussian error of deviation σ, P(σ/3 <= |error| <= 3σ) is only 74%. So the
+  // oracle (σ from the median size of all trials' errors) is counted beside the error bar,
+  // and so is the coverage of ±2 error bars (95% for a Gaussian error and an exact bar).
   const std::vector<double> ev = spectrum(200, exponential);
   DenseOperator a(matrix_with_spectrum(ev, 6));
-  int within = 0;
   const int trials = 200;
+  std::vector<double> errors, bars;
   for (int t = 0; t < trials; ++t) {
     const TraceEstimate e = xtrace(a, 60, std::uint64_t(t));
-    const double error = std::abs(e.value - sum(ev));
-    if (error <= 3 * e.standard_error && e.standard_error <= 3 * error) ++within;
+    errors.push_back(e.value - sum(ev));
+    bars.push_back(e.standard_error);
   }
-  MESSAGE("XTrace at 60 products on exp(-k/10): error estimate within 3x of the error in ", within, " of ", trials);
-  CHECK(within >= 140);  // measured 149: a ratio of one error to one estimate is itself noisy
+  std::vector<double> sizes;
+  for (double e : errors) sizes.push_back(std::abs(e));
+  const double sigma = median(sizes) / 0.6745;  // the deviation of a Gaussian with this median |error|
+  auto within_3x = [](double error, double bar) { return std::abs(error) <= 3 * bar && bar <= 3 * std::abs(error); };
+  int within = 0, oracle = 0, covered = 0;
+  for (int t = 0; t < trials; ++t) {
+    within += within_3x(errors[t], bars[t]);
+    oracle += within_3x(errors[t], sigma);
+    covered += std::abs(errors[t]) <= 2 * bars[t];
+  }
+  MESSAGE("XTrace at 60 products on exp(-k/10), ", trials, " trials: error bar within 3x of the error in ", within,
+          " (the true deviation itself: ", oracle, "); error within 2 error bars in ", covered);
+  CHECK(within >= oracle - 10);  // measured 147 against 143
+  // Measured 160 (80%, not 95%): the m leave-one-out estimates are not independent, and
+  // their spread understates the error in some trials. Said in trace.hpp.
+  CHECK(covered >= 150);
 }
 
 TEST_CASE("the adaptive estimators meet the requested tolerance in at least 95% of trials") {

@@ -118,7 +118,11 @@ TraceEstimate hutch_plus_plus(LinearOperator& a, std::size_t products, std::uint
 /// range, A on the sketch takes as many more; then each probe in turn is left out
 /// of the sketch and estimates the trace of what its sketch misses. The estimate
 /// is the mean of those m unbiased estimates, its standard error their spread /
-/// √m. Far below Hutch++'s error on a decaying spectrum at the same budget. With
+/// √m: as often within a factor 3 of the true error as the true deviation is,
+/// but the m estimates share their probes, and ±2 error bars held the true trace
+/// in 80% of trials, not 95%. Below Hutch++'s error on a decaying spectrum at the
+/// same budget (a constant factor on algebraic decay, more on faster decay). The
+/// probes are make_probes(kind, products / 2, n, seed). With
 /// Gaussian or sphere probes (not Rademacher) each residual probe is rescaled to
 /// the dimension left off its sketch, which lowers the variance further.
 TraceEstimate xtrace(LinearOperator& a, std::size_t products, std::uint64_t seed, Probe kind = Probe::gaussian);
