@@ -39,12 +39,6 @@ void make_folder(const std::string& folder) {
   if (error) throw IoError(fmt::format("cannot make the folder '{}': {}", folder, error.message()));
 }
 
-estimators::Probe probe_from(const std::string& name) {
-  if (name == "gaussian") return estimators::Probe::gaussian;
-  if (name == "rademacher") return estimators::Probe::rademacher;
-  throw UsageError(fmt::format("--probe '{}': use rademacher or gaussian", name));
-}
-
 }  // namespace
 
 // Both train on fresh samples every step (a fixed set of 20 000 rows overfits: on
@@ -89,7 +83,7 @@ void add_train_options(CLI::App& cmd, TrainCommand& c) {
   add_real(cmd, "--probe-noise", c.options.probe_noise, 0, 1e6, true,
            "auto: the share of the sampling variance the probes may add");
   add_count(cmd, "--probes", c.options.loss.probes, 1, 10000, "probes per sample for hutchinson and sliced");
-  add_text(cmd, "--probe", c.probe, "rademacher or gaussian");
+  add_text(cmd, "--probe", c.probe, "rademacher, gaussian or sphere");
   add_real(cmd, "--sigma", c.options.loss.sigma, 0, 1e6, true, "noise level of the denoising loss");
   add_text(cmd, "--optimizer", c.options.optimizer, "adam or sgd");
   add_real(cmd, "--adam-epsilon", c.options.adam_epsilon, 0, 1e6, true,
@@ -141,7 +135,7 @@ std::string describe_data(const TrainCommand& c, const Data& data) {
 
 int run_train(TrainCommand& c) {
   c.options.loss.kind = score::loss_from(c.loss);
-  c.options.loss.probe = probe_from(c.probe);
+  c.options.loss.probe = estimators::probe_from(c.probe);
   c.options.keep = nn::keep_from(c.keep);
   c.options.schedule = nn::schedule_from(c.schedule);
   if (c.options.eval_every == 0) c.options.eval_every = std::max<std::size_t>(1, c.options.steps / 20);

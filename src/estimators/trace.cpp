@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "estimators/shared.hpp"
+#include "support/names.hpp"
 #include "wengert/error.hpp"
 
 namespace wengert::estimators {
@@ -33,6 +34,14 @@ Matrix<double> DenseOperator::apply(MatrixView<const double> v) {
     }
   return y;
 }
+
+namespace {
+constexpr wengert::detail::Names<Probe, 3> probes{
+    "probe", {{{Probe::gaussian, "gaussian"}, {Probe::rademacher, "rademacher"}, {Probe::sphere, "sphere"}}}};
+}  // namespace
+
+std::string to_string(Probe probe) { return probes.name(probe); }
+Probe probe_from(const std::string& name) { return probes.parse(name); }
 
 Matrix<double> make_probes(Probe kind, std::size_t m, std::size_t n, std::uint64_t seed) {
   if (m == 0 || n == 0)

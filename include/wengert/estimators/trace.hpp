@@ -89,6 +89,8 @@ enum class Probe {
   rademacher,  ///< entries ±1: lower variance, exact on diagonal matrices
   sphere,      ///< uniform on the sphere of radius √n
 };
+std::string to_string(Probe probe);         ///< its name, as probe_from reads it
+Probe probe_from(const std::string& name);  ///< gaussian, rademacher or sphere; UsageError otherwise
 
 /// m probe vectors of length n as rows, reproducible from the seed. Passing the
 /// same probes to two estimates compares them with common random numbers.
