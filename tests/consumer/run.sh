@@ -1,8 +1,9 @@
 #!/bin/sh
 # Builds and runs consumer.cpp outside the project, the three ways users take
 # wengert: against the installed library with pkg-config alone, with CMake's
-# find_package(wengert CONFIG), and as a meson subproject of another project.
-# Usage: run.sh BUILD SOURCE pkg-config|cmake|meson
+# find_package(wengert CONFIG), as a meson subproject of another project, and
+# the installed Python module imported by the Python that built it.
+# Usage: run.sh BUILD SOURCE pkg-config|cmake|meson|python [PYTHON]
 set -eu
 build=$1
 source=$2
@@ -40,8 +41,21 @@ meson)
   meson compile -C "$scratch/project/build" >/dev/null
   "$scratch/project/build/consumer"
   ;;
+python)
+  install
+  module=$(find "$scratch/root" -name '_wengert*.so' | head -n 1)
+  [ -n "$module" ] || { echo "consumer: no Python module was installed"; exit 1; }
+  cd "$scratch"  # not the source tree: the import must find the installed package
+  PYTHONPATH="$(dirname "$(dirname "$module")")" LD_LIBRARY_PATH="$libdir" "$4" -c '
+import numpy as np, wengert as w
+rec = w.Recorder(); x = rec.data("x", 2)
+rec.output("phi", w.sum_cols(w.square(x)))
+lap = w.Program(w.laplacian(rec.finish(), "x"))(x=np.ones((3, 2)))["x_laplacian"]
+assert lap.ravel().tolist() == [4.0, 4.0, 4.0], lap
+print("wengert", w.__version__, "from", w.__file__)'
+  ;;
 *)
-  echo "consumer: unknown kind '$kind'; use pkg-config, cmake or meson"
+  echo "consumer: unknown kind '$kind'; use pkg-config, cmake, meson or python"
   exit 1
   ;;
 esac
