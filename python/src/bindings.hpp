@@ -13,5 +13,6 @@ void bind_transforms(py::module_& m);  // transforms.cpp: jvp, vjp, grad, hvp, l
 void bind_program(py::module_& m);     // program.cpp: Program on NumPy arrays
 void bind_layers(py::module_& m);      // layers.cpp: potentials, model files, score matching
 void bind_estimators(py::module_& m);  // estimators.cpp: trace estimators on a matrix or a callable
+void bind_solvers(py::module_& m);     // solvers.cpp: MAP with a learned prior, diffusion training and sampling
 
 }  // namespace wengert::python

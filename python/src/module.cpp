@@ -15,4 +15,5 @@ PYBIND11_MODULE(_wengert, m) {
   bind_program(m);
   bind_layers(m);
   bind_estimators(m);
+  bind_solvers(m);
 }

@@ -54,15 +54,13 @@ py::dict train(const nn::Potential& phi, const py::handle& theta0, const py::han
       callback(progress_dict(p));  // a Python exception here stops training and propagates
     };
   }
+  const score::Dataset* stream = py::isinstance<score::Dataset>(data) ? &data.cast<const score::Dataset&>() : nullptr;
+  const Matrix<double> rows = stream ? Matrix<double>() : to_matrix(data, "train(data)");
   score::TrainResult result;
-  if (py::isinstance<score::Dataset>(data)) {
-    const auto& set = data.cast<const score::Dataset&>();
-    py::gil_scoped_release free;
-    result = score::train(phi, std::move(theta), set, options);
-  } else {
-    const Matrix<double> rows = to_matrix(data, "train(data)");
-    py::gil_scoped_release free;
-    result = score::train(phi, std::move(theta), rows, options);
+  {
+    py::gil_scoped_release free;  // taken back by the callback; arrays are made after
+    result = stream ? score::train(phi, std::move(theta), *stream, options)
+                    : score::train(phi, std::move(theta), rows, options);
   }
   return result_dict(result);
 }
