@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <numbers>
 #include <fmt/format.h>
 
@@ -190,35 +191,115 @@ void bind_batch(Program<double>& program, const Batch& rows) {
   }
 }
 
+// The ranks' weighted sum of the loss and its gradient, with a count of the
+// ranks that failed to compute theirs: one collective per step.
+class StepSum {
+ public:
+  StepSum(Communicator& comm, std::size_t local_rows, std::size_t parameters) : comm_(comm), buffer_(parameters + 2) {
+    double rows[1] = {double(local_rows)};
+    comm_.sum(rows);
+    global_rows = std::size_t(rows[0]);
+    weight_ = double(local_rows) / rows[0];
+  }
+
+  // Sums over the ranks; every rank throws if any rank failed (`failure` its own error).
+  double sum(double j, std::span<double> g, const std::exception_ptr& failure) {
+    buffer_[0] = failure ? 1.0 : 0.0;
+    buffer_[1] = failure ? 0.0 : weight_ * j;
+    for (std::size_t i = 0; i < g.size(); ++i) buffer_[i + 2] = failure ? 0.0 : weight_ * g[i];
+    if (comm_.size() > 1) comm_.sum(buffer_);
+    if (buffer_[0] > 0) agree(comm_, failure);
+    std::copy(buffer_.begin() + 2, buffer_.end(), g.begin());
+    return buffer_[1];
+  }
+
+  // Collective: rethrows this rank's failure, or throws the lowest failing rank's on the others.
+  static void agree(Communicator& comm, const std::exception_ptr& failure) {
+    std::string mine;
+    try {
+      if (failure) std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      mine = e.what();
+    }
+    const std::string first = comm.size() > 1 ? comm.first_error(failure ? mine : std::string()) : mine;
+    if (failure) std::rethrow_exception(failure);
+    if (!first.empty()) throw Error(fmt::format("training stopped: {}", first));
+  }
+
+  std::size_t global_rows = 0;
+
+ private:
+  Communicator& comm_;
+  std::vector<double> buffer_;
+  double weight_ = 1;
+};
+
 }  // namespace
 
 FitResult fit(const Potential& phi, const Tape& loss, std::vector<double> theta, const BatchSource& source,
               const FitOptions& options, const FitCallbacks& callbacks) {
   check(phi, theta, options);
+  Communicator& comm = options.communicator ? *options.communicator : single_process();
   Program<double> program = gradient_program(phi, loss, options.threads);
   Batch rows(loss, options.batch);
   phi.bind(program, std::span<const double>(theta));
   std::unique_ptr<Optimizer> optimizer = make_optimizer(options.optimizer, options.adam_epsilon);
   std::vector<double> g(theta.size());
-  Monitor monitor(options, callbacks, theta);
+  StepSum ranks(comm, options.batch, theta.size());
+  FitOptions monitored = options;
+  monitored.batch = ranks.global_rows;  // throughput counts every rank's rows
+  Monitor monitor(monitored, callbacks, theta);
   DivergenceWatch watch(options.learning_rate, theta);
   Average average(options.ema_decay, theta);
   for (std::size_t step = 1; step <= options.steps; ++step) {
-    source(rows, step);
-    bind_batch(program, rows);
-    program.run();
-    const double j = program.get("J")(0, 0);
+    std::exception_ptr failure;
+    double j = 0;
+    try {  // this rank's rows
+      source(rows, step);
+      bind_batch(program, rows);
+      program.run();
+      j = program.get("J")(0, 0);
+      phi.gather_gradient(program, g);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    j = ranks.sum(j, g, failure);  // every rank now holds the same loss and gradient
     watch.loss(j, step, "training");
     monitor.add(j);
-    phi.gather_gradient(program, g);
     optimizer->step(theta, g, scheduled_rate(options, step));
     watch.parameters(theta, step);
     if (options.keep == Keep::ema) average.add(theta, step);
-    if (monitor.due(step) && !monitor.report(step, options.keep == Keep::ema ? average.mean() : theta, watch)) break;
+    if (!monitor.due(step)) continue;
+    bool go_on = true;
+    try {  // evaluations, reports and checkpoints may fail on one rank alone
+      go_on = monitor.report(step, options.keep == Keep::ema ? average.mean() : theta, watch);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    StepSum::agree(comm, failure);
+    if (!go_on) break;
   }
   if (options.keep == Keep::last) monitor.result.theta = theta;
   if (options.keep == Keep::ema) monitor.result.theta = average.mean();
   return std::move(monitor.result);
+}
+
+namespace {
+
+// One process alone.
+class SingleProcess final : public Communicator {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  void sum(std::span<double>) override {}
+  std::string first_error(const std::string& mine) override { return mine; }
+};
+
+}  // namespace
+
+Communicator& single_process() {
+  static SingleProcess alone;
+  return alone;
 }
 
 }  // namespace wengert::nn

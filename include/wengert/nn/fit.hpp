@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "wengert/matrix.hpp"
+#include "wengert/nn/communicator.hpp"
 #include "wengert/nn/potential.hpp"
 #include "wengert/tape.hpp"
 
@@ -71,6 +72,9 @@ struct FitOptions {
   std::size_t eval_every = 0;            ///< evaluate (and report) every this many steps and at the last; 0: never
   std::size_t patience = 0;              ///< stop after this many evaluations without a better one; 0: never
   Keep keep = Keep::last;                ///< which parameters are returned
+  /// Data parallel: the ranks whose batches make each step's (`batch` is this rank's
+  /// rows; the loss and gradient are their row-weighted mean). nullptr: this process alone.
+  Communicator* communicator = nullptr;
   /// Keep::ema: θ̄ ← decay θ̄ + (1 - decay) θ after each step, the decay ramping up as
   /// min(decay, (1 + step) / (10 + step)) so that early steps do not linger.
   double ema_decay = 0.999;

@@ -1,0 +1,30 @@
+// The processes that share each training step (data parallelism). Each rank
+// computes the loss and its gradient on its own rows; the ranks sum them
+// (weighted by their rows) and every rank takes the same optimiser step. One
+// process alone is the default; wengert's MPI build supplies a communicator
+// over MPI_COMM_WORLD (the library itself never links MPI).
+#pragma once
+
+#include <span>
+#include <string>
+
+namespace wengert::nn {
+
+/// What the training core needs from a group of processes.
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  virtual int rank() const = 0;  ///< this process, from 0
+  virtual int size() const = 0;  ///< the processes in all
+  /// Sums v over the ranks, in place. Every rank must get the same bits (so that
+  /// their parameters never drift apart), and the same inputs the same result.
+  virtual void sum(std::span<double> v) = 0;
+  /// Collective: the error message of the lowest rank whose `mine` is not
+  /// empty, on every rank; empty when no rank failed.
+  virtual std::string first_error(const std::string& mine) = 0;
+};
+
+/// One process alone: size 1, sums are the values themselves.
+Communicator& single_process();
+
+}  // namespace wengert::nn
