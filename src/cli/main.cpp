@@ -3,9 +3,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#ifdef WENGERT_MPI
+#include "mpi/communicator.hpp"
+#endif
 #include "wengert/error.hpp"
 #include "wengert/simd.hpp"
 #include "wengert/version.hpp"
@@ -36,12 +40,30 @@ std::string version_text() {
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef WENGERT_MPI
+  mpi::Session mpi(argc, argv);  // under mpirun: the ranks of MPI_COMM_WORLD
+  nn::Communicator& ranks = mpi.world();
+#else
+  nn::Communicator& ranks = nn::single_process();
+#endif
+  if (ranks.rank() > 0) std::freopen("/dev/null", "w", stdout);  // rank 0 alone reports
+  const auto fail_here = [&](std::string message) {
+    // Another rank's failure reaches rank 0, which says it; a rank's own failure is its to say.
+    if (ranks.rank() == 0 || message.rfind("training stopped: rank", 0) != 0)
+      fail(ranks.size() > 1 ? fmt::format("rank {}: {}", ranks.rank(), message) : message);
+#ifdef WENGERT_MPI
+    std::fflush(stderr);
+    mpi.abort(2);  // with other ranks: none may be left waiting
+#endif
+    return 2;
+  };
   CLI::App app{"wengert: automatic differentiation on tapes, and score matching on top of it"};
   app.require_subcommand(1);
   app.footer("wengert <command> --help lists a command's options with their defaults");
   app.set_version_flag("--version", version_text, "the version, and the instruction set of the kernels in use");
 
   cli::TrainCommand train(false), demo(true);
+  train.options.communicator = demo.options.communicator = &ranks;
   cli::EvalCommand eval;
   cli::MapCommand map;
   cli::SampleCommand sample;
@@ -68,7 +90,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {  // --help
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    return fail(e.what());
+    if (ranks.rank() == 0) fail(e.what());  // every rank parses the same flags: one says it
+    return 2;
   }
   try {
     if (train_cmd->parsed()) return cli::run_train(train);
@@ -77,9 +100,9 @@ int main(int argc, char** argv) {
     if (map_cmd->parsed()) return cli::run_map(map);
     if (sample_cmd->parsed()) return cli::run_sample(sample);
   } catch (const std::bad_alloc&) {
-    return fail("out of memory; use smaller sizes (--samples, --batch, --widths, --n)");
+    return fail_here("out of memory; use smaller sizes (--samples, --batch, --widths, --n)");
   } catch (const std::exception& e) {  // wengert::Error, and whatever else: never an abort
-    return fail(e.what());
+    return fail_here(e.what());
   }
   return 0;
 }

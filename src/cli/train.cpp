@@ -104,6 +104,8 @@ void add_train_options(CLI::App& cmd, TrainCommand& c) {
   add_int(cmd, "--threads", c.options.threads, 1, 256, "threads per step");
   add_count(cmd, "--patience", c.options.patience, 0, 1'000'000'000,
             "stop after this many evaluations without progress (0: never)");
+  add_text(cmd, "--checkpoint", c.options.checkpoint,
+           "a model file written (atomically) at each evaluation better than every earlier one");
   add_text(cmd, "--out", c.out, c.demo ? "folder for the model and the pictures" : "the model file to write");
 }
 
@@ -131,6 +133,22 @@ std::string describe_data(const TrainCommand& c, const Data& data) {
                      c.options.holdout > 0 ? fmt::format(", {:g} held out", c.options.holdout) : "");
 }
 
+// The loss `auto`, chosen before training starts and said; under mpirun every rank
+// takes rank 0's choice (each rank's timings differ a little).
+void choose_loss(TrainCommand& c, const nn::Potential& phi, const std::vector<double>& theta0, const Data& data,
+                 nn::Communicator& ranks) {
+  const Matrix<double> pilot = data.stream() ? data.truth->sample(c.options.batch, c.options.seed) : data.x;
+  const score::LossChoice choice = score::choose_loss(phi, theta0, pilot, score::loss_policy(c.options));
+  fmt::print("{}\n", choice.reason);
+  double chosen[2] = {choice.loss.kind == score::Loss::exact ? 0.0 : 1.0, double(choice.loss.probes)};
+  if (ranks.rank() > 0) chosen[0] = chosen[1] = 0;
+  ranks.sum(chosen);
+  c.options.loss = choice.loss;
+  c.options.loss.kind = chosen[0] == 0 ? score::Loss::exact : score::Loss::hutchinson;
+  c.options.loss.probes = std::size_t(chosen[1]);
+  c.loss = score::to_string(c.options.loss.kind);
+}
+
 }  // namespace
 
 int run_train(TrainCommand& c) {
@@ -145,18 +163,16 @@ int run_train(TrainCommand& c) {
   const Data data = load_data(c.data, true);
   const nn::Potential phi = architecture(c, data.stream() ? data.truth->dim : data.x.cols());
   const std::vector<double> theta0 = nn::initial_parameters(phi, c.options.seed);
-  if (c.demo) make_folder(c.out);
-  if (c.options.loss.kind == score::Loss::automatic) {  // chosen here, to be said before training starts
-    const Matrix<double> pilot = data.stream() ? data.truth->sample(c.options.batch, c.options.seed) : data.x;
-    const score::LossChoice choice = score::choose_loss(phi, theta0, pilot, score::loss_policy(c.options));
-    fmt::print("{}\n", choice.reason);
-    c.options.loss = choice.loss;
-    c.loss = score::to_string(choice.loss.kind);
-  }
+  nn::Communicator& ranks = c.options.communicator ? *c.options.communicator : nn::single_process();
+  if (c.demo && ranks.rank() == 0) make_folder(c.out);
+  if (c.options.loss.kind == score::Loss::automatic) choose_loss(c, phi, theta0, data, ranks);
   c.options.report = progress_line;  // the model is written once training has succeeded, never from a diverged run
   fmt::print("training {}{} on {}, {} loss, {} steps of {} at rate {:g} ({}), keeping the {}\n", phi.kind,
              c.model == "mlp" ? fmt::format(" [{}] {}", c.widths, c.activation) : "", describe_data(c, data), c.loss,
-             c.options.steps, c.options.batch, c.options.learning_rate, c.schedule,
+             c.options.steps,
+             ranks.size() > 1 ? fmt::format("{} shared by {} ranks", c.options.batch, ranks.size())
+                              : std::to_string(c.options.batch),
+             c.options.learning_rate, c.schedule,
              c.keep == "ema"    ? fmt::format("average of the iterates (decay {:g})", c.options.ema_decay)
              : c.keep == "best" ? "iterate with the best held-out loss"
                                 : "last iterate");
@@ -165,6 +181,7 @@ int run_train(TrainCommand& c) {
       data.stream() ? score::train(phi, theta0, *data.truth, c.options)
                     : score::train(phi, theta0, data.x, c.options, data.truth ? &*data.truth : nullptr);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (ranks.rank() > 0) return 0;  // every rank holds the same model; rank 0 writes and measures it
   fmt::print("{}done in {:.1f} s{}; model written to {}\n", ::isatty(::fileno(stdout)) ? "\n" : "", seconds,
              result.stopped_early ? " (stopped early)" : "", model_path);
   nn::save_model(model_path, phi, result.theta);

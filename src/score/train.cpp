@@ -149,16 +149,44 @@ TrainOptions resolve_loss(const nn::Potential& phi, std::span<const double> thet
   return options;
 }
 
+// Data parallel: every rank draws the same global batch (so that P ranks see
+// exactly the rows one process would) and trains on its share of its rows.
+struct Share {
+  std::size_t begin = 0, end = 0;  // rows of the global batch
+};
+
+Share share_of(std::size_t rows, const nn::Communicator& comm) {
+  const auto r = std::size_t(comm.rank()), p = std::size_t(comm.size());
+  if (rows < p)
+    throw UsageError(fmt::format(
+        "train: a batch of {} samples cannot be shared by {} ranks; use a batch of at least {}", rows, p, p));
+  return {rows * r / p, rows * (r + 1) / p};
+}
+
+// The source of this rank's rows: the global batch's rows [begin, end).
+nn::BatchSource shared_source(const nn::BatchSource& global_source, nn::Batch& global, Share share) {
+  return [&global_source, &global, share](nn::Batch& local, std::size_t step) {
+    global_source(global, step);
+    for (const auto& [name, m] : global.inputs())
+      std::copy_n(&m(share.begin, 0), (share.end - share.begin) * m.cols(), local[name].data());
+  };
+}
+
 // The training core on a batch source, evaluating on `held` rows.
 TrainResult fit_scores(const nn::Potential& phi, std::vector<double> theta, const nn::BatchSource& source,
                        const Matrix<double>& held, const Dataset* truth, const TrainOptions& options) {
   const std::size_t copies = copies_of(options.loss);
+  nn::Communicator& comm = options.communicator ? *options.communicator : nn::single_process();
+  const Tape loss = loss_tape(phi, options.loss);
+  nn::Batch global(loss, comm.size() > 1 ? options.batch * copies : 0);
+  const Share share = share_of(options.batch * copies, comm);
   Evaluation held_out(phi, theta, held, options.loss, options.seed + 1, truth);
   TrainResult result;
   nn::FitCallbacks callbacks;
   callbacks.evaluate = [&](std::span<const double> at) { return held_out.loss(at); };
   callbacks.improved = [&](std::span<const double> at) {
-    if (!options.checkpoint.empty()) nn::save_model(options.checkpoint, phi, {at.begin(), at.end()});
+    if (!options.checkpoint.empty() && comm.rank() == 0)
+      nn::save_model(options.checkpoint, phi, {at.begin(), at.end()});
   };
   callbacks.report = [&](const nn::FitStep& s, std::span<const double> at) {
     const Progress p{
@@ -174,13 +202,15 @@ TrainResult fit_scores(const nn::Potential& phi, std::vector<double> theta, cons
   fit.schedule = options.schedule;
   fit.warmup = options.warmup;
   fit.steps = options.steps;
-  fit.batch = options.batch * copies;
+  fit.batch = share.end - share.begin;
+  fit.communicator = &comm;
   fit.threads = options.threads;
   fit.eval_every = options.eval_every;
   fit.patience = options.patience;
   fit.keep = options.keep;
   fit.ema_decay = options.ema_decay;
-  nn::FitResult fitted = nn::fit(phi, loss_tape(phi, options.loss), std::move(theta), source, fit, callbacks);
+  nn::FitResult fitted = nn::fit(phi, loss, std::move(theta),
+                                 comm.size() > 1 ? shared_source(source, global, share) : source, fit, callbacks);
   result.theta = std::move(fitted.theta);
   result.best_step = fitted.best_step;
   result.stopped_early = fitted.stopped_early;

@@ -41,6 +41,9 @@ struct TrainOptions {
   std::size_t batch = 256;                       ///< samples per step
   std::uint64_t seed = 1;                        ///< of the minibatches, probes and noise
   int threads = 1;                               ///< of the gradient program
+  /// Data parallel (nn/communicator.hpp): every rank draws the same global batch of
+  /// `batch` samples and trains on its share; nullptr: this process alone.
+  nn::Communicator* communicator = nullptr;
   /// What training returns: the last iterate, the average of the iterates, or the one
   /// with the best held-out loss (which cannot see how mass is shared between modes).
   nn::Keep keep = nn::Keep::last;

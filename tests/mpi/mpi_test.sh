@@ -1,0 +1,52 @@
+#!/bin/sh
+# Data-parallel training under mpirun -n 2: the same parameters as one process
+# with the same global batch (to 1e-12 relative after 100 steps), on a stream of
+# fresh samples and on a CSV's rows; a failure on one rank stops every rank with
+# its message instead of a hang.
+# Usage: mpi_test.sh WENGERT MPIRUN
+set -eu
+wengert=$1
+mpirun=$2
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1  # CI runs as root
+export OMPI_MCA_rmaps_base_oversubscribe=1                        # two ranks even where fewer slots are seen
+run2() { timeout 300 "$mpirun" -n 2 "$@"; }
+
+# The parameters of two model files agree to a relative 1e-12 (every number after the header, not the checksum).
+same_parameters() {
+  awk 'BEGIN { n = 0; m = 0 }
+       $1 == "checksum" { next }
+       NR == FNR { if (f) a[n++] = $1; if ($1 == "parameters") f = 1; next }
+       g { d = $1 - a[m]; if (d < 0) d = -d; s = a[m] < 0 ? -a[m] : a[m]; if (d > 1e-12 * (s > 1 ? s : 1)) bad++; m++ }
+       $1 == "parameters" { g = 1 }
+       END { if (bad || m != n || n == 0) { print "mpi: " bad " of " n " parameters differ (compared " m ")"; exit 1 } }' "$1" "$2"
+}
+
+common="--widths 2,32,32,1 --steps 100 --batch 256 --threads 1 --eval-every 50"
+"$wengert" train --data ring8 $common --out "$scratch/one.wgt" > "$scratch/one.log"
+run2 "$wengert" train --data ring8 $common --out "$scratch/two.wgt" > "$scratch/two.log"
+grep -q "256 shared by 2 ranks" "$scratch/two.log"
+same_parameters "$scratch/one.wgt" "$scratch/two.wgt"
+
+"$wengert" train --data two_moons --samples 3000 $common --loss hutchinson --probes 2 --out "$scratch/one.wgt" > /dev/null
+run2 "$wengert" train --data two_moons --samples 3000 $common --loss hutchinson --probes 2 --out "$scratch/two.wgt" \
+  > /dev/null
+same_parameters "$scratch/one.wgt" "$scratch/two.wgt"
+
+# Rank 0 alone writes checkpoints: an unwritable one fails there, and rank 1 stops with it.
+if run2 "$wengert" train --data ring8 $common --checkpoint /nonexistent/ck.wgt --out "$scratch/x.wgt" \
+  > "$scratch/fail.log" 2>&1; then
+  echo "mpi: a failing checkpoint on rank 0 should have failed the run"; exit 1
+fi
+grep -q "nonexistent" "$scratch/fail.log" || { echo "mpi: the failure was not said:"; cat "$scratch/fail.log"; exit 1; }
+test ! -e "$scratch/x.wgt"
+
+# A failure on rank 1 alone (its kernels' instruction set cannot be chosen).
+if timeout 300 "$mpirun" -n 1 "$wengert" train --data ring8 $common --out "$scratch/y.wgt" : \
+  -n 1 env WENGERT_SIMD=vax "$wengert" train --data ring8 $common --out "$scratch/y.wgt" > "$scratch/fail1.log" 2>&1; then
+  echo "mpi: a failure on rank 1 should have failed the run"; exit 1
+fi
+grep -q "vax" "$scratch/fail1.log" || { echo "mpi: rank 1's failure was not said:"; cat "$scratch/fail1.log"; exit 1; }
+test ! -e "$scratch/y.wgt"
+echo "mpi: 2 ranks train as one process does; a failing rank stops them all"
