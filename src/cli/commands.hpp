@@ -97,6 +97,7 @@ struct MapCommand {
   double sigma = 0.1, width = 1.5;
   std::size_t stride = 2;
   solvers::MapOptions options;
+  nn::Communicator* communicator = nullptr;  // under mpirun: the rows are shared by the ranks
   MapCommand();
 };
 void add_map_options(CLI::App& cmd, MapCommand& c);

@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   train.options.communicator = demo.options.communicator = &ranks;
   cli::EvalCommand eval;
   cli::MapCommand map;
+  map.communicator = &ranks;
   cli::SampleCommand sample;
   CLI::App* train_cmd = app.add_subcommand("train", "learn a potential from samples by score matching");
   cli::add_train_options(*train_cmd, train);

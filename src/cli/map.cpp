@@ -66,6 +66,31 @@ void add_map_options(CLI::App& cmd, MapCommand& c) {
   add_int(cmd, "--threads", c.options.threads, 1, 256, "threads per iteration");
 }
 
+namespace {
+
+// The rows of `local` (this rank's share of `rows`) in a matrix of all the rows,
+// on every rank: each rank fills its own rows, zeros elsewhere, and the sum over
+// the ranks adds only zeros to every entry, so it is exact.
+Matrix<double> all_rows(const Matrix<double>& local, std::size_t rows, nn::RowShare share, nn::Communicator& ranks) {
+  Matrix<double> all(rows, local.cols());
+  std::copy_n(local.data(), local.rows() * local.cols(), &all.data()[share.begin * local.cols()]);
+  if (ranks.size() > 1) ranks.sum({all.data(), rows * local.cols()});
+  return all;
+}
+
+// One problem per row: its starting and final objective, iterations, gradient
+// norm, and whether it converged.
+Matrix<double> row_summary(const solvers::MapProblem& problem, const Matrix<double>& b, const Matrix<double>& x0,
+                           const solvers::MapResult& r) {
+  const Matrix<double> f0 = solvers::map_objective(problem, b, x0), f = solvers::map_objective(problem, b, r.x);
+  Matrix<double> s(b.rows(), 4);
+  for (std::size_t i = 0; i < b.rows(); ++i)
+    s(i, 0) = f0(i, 0), s(i, 1) = f(i, 0), s(i, 2) = double(r.iterations[i]), s(i, 3) = r.gradient_norm[i];
+  return s;
+}
+
+}  // namespace
+
 int run_map(const MapCommand& c) {
   check_distinct("--out", c.out, "--in", c.in);
   check_distinct("--out", c.out, "--prior", c.prior);
@@ -73,24 +98,39 @@ int run_map(const MapCommand& c) {
   check_plain_model(c.prior, phi, "a prior for MAP estimation is a plain potential (wengert train)");
   const auto n = static_cast<std::size_t>(phi.dim());
   const solvers::MapProblem problem{make_operator(c, n), c.sigma, phi, theta};
-  const Matrix<double> b = io::load_csv(c.in);
-  if (b.cols() != problem.forward.m)
-    throw UsageError(fmt::format("--in '{}' has {} columns; the {} operator on R^{} observes {}", c.in, b.cols(), c.op,
-                                 n, problem.forward.m));
-  const Matrix<double> x0 = solvers::apply_adjoint(problem.forward, Matrix<double>(b.rows(), n), b);  // Fᵀb
-  const Matrix<double> f0 = solvers::map_objective(problem, b, x0);
-  const solvers::MapResult r = solvers::solve_map(problem, b, x0, c.options);
-  io::save_csv(c.out, r.x);
-  double start = 0, largest_gradient = 0;
-  for (std::size_t i = 0; i < b.rows(); ++i) {
-    start += f0(i, 0) / double(b.rows());
-    largest_gradient = std::max(largest_gradient, r.gradient_norm[i]);
+  const Matrix<double> b_all = io::load_csv(c.in);
+  if (b_all.cols() != problem.forward.m)
+    throw UsageError(fmt::format("--in '{}' has {} columns; the {} operator on R^{} observes {}", c.in, b_all.cols(),
+                                 c.op, n, problem.forward.m));
+  nn::Communicator& ranks = c.communicator ? *c.communicator : nn::single_process();
+  const nn::RowShare share = nn::share_rows(b_all.rows(), ranks);  // each problem is solved by one rank
+  Matrix<double> b(share.size(), b_all.cols());
+  std::copy_n(&b_all.data()[share.begin * b.cols()], b.rows() * b.cols(), b.data());
+  Matrix<double> x(b.rows(), n), summary(b.rows(), 4);
+  double unconverged[1] = {0};
+  if (b.rows() > 0) {
+    const Matrix<double> x0 = solvers::apply_adjoint(problem.forward, Matrix<double>(b.rows(), n), b);  // Fᵀb
+    const solvers::MapResult r = solvers::solve_map(problem, b, x0, c.options);
+    x = r.x;
+    summary = row_summary(problem, b, x0, r);
+    unconverged[0] = r.converged ? 0 : 1;
+  }
+  const Matrix<double> estimates = all_rows(x, b_all.rows(), share, ranks),
+                       rows = all_rows(summary, b_all.rows(), share, ranks);
+  if (ranks.size() > 1) ranks.sum(unconverged);
+  if (ranks.rank() > 0) return 0;
+  io::save_csv(c.out, estimates);
+  double start = 0, end = 0, iterations = 0, largest_gradient = 0;
+  for (std::size_t i = 0; i < rows.rows(); ++i) {
+    start += rows(i, 0) / double(rows.rows());
+    end += rows(i, 1) / double(rows.rows());
+    iterations = std::max(iterations, rows(i, 2));
+    largest_gradient = std::max(largest_gradient, rows(i, 3));
   }
   fmt::print(
       "{} problems, {} operator, sigma {}: objective {:.6g} -> {:.6g} in at most {} iterations ({}); largest final "
       "gradient norm {:.3g}; estimates written to {}\n",
-      b.rows(), c.op, c.sigma, start, r.objective.empty() ? start : r.objective.back(),
-      *std::max_element(r.iterations.begin(), r.iterations.end()), r.converged ? "converged" : "iteration limit",
+      b_all.rows(), c.op, c.sigma, start, end, iterations, unconverged[0] == 0 ? "converged" : "iteration limit",
       largest_gradient, c.out);
   return 0;
 }

@@ -302,4 +302,9 @@ Communicator& single_process() {
   return alone;
 }
 
+RowShare share_rows(std::size_t rows, const Communicator& comm) {
+  const auto r = std::size_t(comm.rank()), p = std::size_t(comm.size());
+  return {rows * r / p, rows * (r + 1) / p};
+}
+
 }  // namespace wengert::nn

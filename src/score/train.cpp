@@ -151,24 +151,19 @@ TrainOptions resolve_loss(const nn::Potential& phi, std::span<const double> thet
 
 // Data parallel: every rank draws the same global batch (so that P ranks see
 // exactly the rows one process would) and trains on its share of its rows.
-struct Share {
-  std::size_t begin = 0, end = 0;  // rows of the global batch
-};
-
-Share share_of(std::size_t rows, const nn::Communicator& comm) {
-  const auto r = std::size_t(comm.rank()), p = std::size_t(comm.size());
-  if (rows < p)
-    throw UsageError(fmt::format(
-        "train: a batch of {} samples cannot be shared by {} ranks; use a batch of at least {}", rows, p, p));
-  return {rows * r / p, rows * (r + 1) / p};
+nn::RowShare share_of(std::size_t rows, const nn::Communicator& comm) {
+  if (rows < std::size_t(comm.size()))
+    throw UsageError(fmt::format("train: a batch of {} rows cannot be shared by {} ranks; use a batch of at least {}",
+                                 rows, comm.size(), comm.size()));
+  return nn::share_rows(rows, comm);
 }
 
 // The source of this rank's rows: the global batch's rows [begin, end).
-nn::BatchSource shared_source(const nn::BatchSource& global_source, nn::Batch& global, Share share) {
+nn::BatchSource shared_source(const nn::BatchSource& global_source, nn::Batch& global, nn::RowShare share) {
   return [&global_source, &global, share](nn::Batch& local, std::size_t step) {
     global_source(global, step);
     for (const auto& [name, m] : global.inputs())
-      std::copy_n(&m(share.begin, 0), (share.end - share.begin) * m.cols(), local[name].data());
+      std::copy_n(&m(share.begin, 0), share.size() * m.cols(), local[name].data());
   };
 }
 
@@ -179,7 +174,7 @@ TrainResult fit_scores(const nn::Potential& phi, std::vector<double> theta, cons
   nn::Communicator& comm = options.communicator ? *options.communicator : nn::single_process();
   const Tape loss = loss_tape(phi, options.loss);
   nn::Batch global(loss, comm.size() > 1 ? options.batch * copies : 0);
-  const Share share = share_of(options.batch * copies, comm);
+  const nn::RowShare share = share_of(options.batch * copies, comm);
   Evaluation held_out(phi, theta, held, options.loss, options.seed + 1, truth);
   TrainResult result;
   nn::FitCallbacks callbacks;
@@ -202,7 +197,7 @@ TrainResult fit_scores(const nn::Potential& phi, std::vector<double> theta, cons
   fit.schedule = options.schedule;
   fit.warmup = options.warmup;
   fit.steps = options.steps;
-  fit.batch = share.end - share.begin;
+  fit.batch = share.size();
   fit.communicator = &comm;
   fit.threads = options.threads;
   fit.eval_every = options.eval_every;

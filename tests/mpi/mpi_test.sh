@@ -1,8 +1,9 @@
 #!/bin/sh
-# Data-parallel training under mpirun -n 2: the same parameters as one process
-# with the same global batch (to 1e-12 relative after 100 steps), on a stream of
-# fresh samples and on a CSV's rows; a failure on one rank stops every rank with
-# its message instead of a hang.
+# Under mpirun -n 2: data-parallel training gives the same parameters as one
+# process with the same global batch (to 1e-12 relative after 100 steps), on a
+# stream of fresh samples and on a CSV's rows; MAP estimates sharded by rows are
+# the single process's file; a failure on one rank stops every rank with its
+# message instead of a hang.
 # Usage: mpi_test.sh WENGERT MPIRUN
 set -eu
 wengert=$1
@@ -34,6 +35,16 @@ run2 "$wengert" train --data two_moons --samples 3000 $common --loss hutchinson 
   > /dev/null
 same_parameters "$scratch/one.wgt" "$scratch/two.wgt"
 
+# MAP estimates, the rows shared by the ranks and gathered in order: the same file as one process writes
+# (each problem is solved alone, so the bits agree), also with fewer problems than ranks.
+printf '2.1,0.2\n-0.1,-1.8\n1.5,1.5\n0.3,-2.2\n-1.9,0.4\n' > "$scratch/b.csv"
+"$wengert" map --prior "$scratch/one.wgt" --in "$scratch/b.csv" --sigma 0.3 --out "$scratch/x1.csv" > /dev/null
+run2 "$wengert" map --prior "$scratch/one.wgt" --in "$scratch/b.csv" --sigma 0.3 --out "$scratch/x2.csv" > /dev/null
+cmp "$scratch/x1.csv" "$scratch/x2.csv"
+head -n 1 "$scratch/b.csv" > "$scratch/b1.csv"
+run2 "$wengert" map --prior "$scratch/one.wgt" --in "$scratch/b1.csv" --sigma 0.3 --out "$scratch/x3.csv" > /dev/null
+test "$(cat "$scratch/x3.csv")" = "$(head -n 1 "$scratch/x1.csv")"
+
 # Rank 0 alone writes checkpoints: an unwritable one fails there, and rank 1 stops with it.
 if run2 "$wengert" train --data ring8 $common --checkpoint /nonexistent/ck.wgt --out "$scratch/x.wgt" \
   > "$scratch/fail.log" 2>&1; then
@@ -49,4 +60,4 @@ if timeout 300 "$mpirun" -n 1 "$wengert" train --data ring8 $common --out "$scra
 fi
 grep -q "vax" "$scratch/fail1.log" || { echo "mpi: rank 1's failure was not said:"; cat "$scratch/fail1.log"; exit 1; }
 test ! -e "$scratch/y.wgt"
-echo "mpi: 2 ranks train as one process does; a failing rank stops them all"
+echo "mpi: 2 ranks train and solve as one process does; a failing rank stops them all"

@@ -5,6 +5,7 @@
 // over MPI_COMM_WORLD (the library itself never links MPI).
 #pragma once
 
+#include <cstddef>
 #include <span>
 #include <string>
 
@@ -26,5 +27,14 @@ class Communicator {
 
 /// One process alone: size 1, sums are the values themselves.
 Communicator& single_process();
+
+/// A rank's rows of a set shared by the ranks: [begin, end), in rank order,
+/// sizes differing by at most one (empty where there are fewer rows than ranks).
+struct RowShare {
+  std::size_t begin = 0;                            ///< the first row
+  std::size_t end = 0;                              ///< one past the last
+  std::size_t size() const { return end - begin; }  ///< the rows
+};
+RowShare share_rows(std::size_t rows, const Communicator& comm);  ///< this rank's share of `rows`
 
 }  // namespace wengert::nn
