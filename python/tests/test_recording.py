@@ -92,23 +92,37 @@ def test_tapes_pickle_save_and_load(tmp_path):
         w.load_tape(str(tmp_path / "bad.tape"))
 
 
-def test_the_python_hvp_equals_the_cpp_one_bitwise(tmp_path):
+def softplus_mlp():
     rec = w.Recorder()
     x = rec.data("x", 4)
     W1, W2 = rec.parameter("W1", 4, 16), rec.parameter("W2", 16, 1)
     rec.output("phi", w.softplus(x @ W1) @ W2)
-    f = w.hvp(rec.finish(), "x")
+    return rec.finish()
+
+
+def loss_gradient_tape():  # the exact score-matching loss's theta-gradient: third order
+    phi = w.mlp([4, 16, 1], "tanh")
+    return w.grad(w.loss_tape(phi, "exact"), [b[0] for b in phi.blocks], "J")
+
+
+@pytest.mark.parametrize("name, tape", [("hvp", lambda: w.hvp(softplus_mlp(), "x")),
+                                        ("laplacian", lambda: w.laplacian(softplus_mlp(), "x")),
+                                        ("loss gradient", loss_gradient_tape)])
+def test_python_equals_cpp_bitwise(tmp_path, name, tape):
+    f = tape()
     rng = np.random.default_rng(3)
-    values = {"x": rng.normal(size=(7, 4)), "x_dot": rng.normal(size=(7, 4)), "W1": rng.normal(size=(4, 16)),
-              "W2": rng.normal(size=(16, 1))}
+    values = {}
+    for input_name, _, (rows, cols) in f.inputs:
+        values[input_name] = rng.normal(size=(7 if rows is None else rows, cols))
     ours = w.Program(f)(**values)
-    f.save(str(tmp_path / "hvp.tape"))
-    args = [os.environ["WENGERT_REFERENCE"], str(tmp_path / "hvp.tape")]
-    for name, m in values.items():
-        np.savetxt(tmp_path / f"{name}.csv", m, delimiter=",", fmt="%.17g")
-        args.append(f"{name}={tmp_path / f'{name}.csv'}")
+    f.save(str(tmp_path / "f.tape"))
+    args = [os.environ["WENGERT_REFERENCE"], str(tmp_path / "f.tape")]
+    for input_name, m in values.items():
+        np.savetxt(tmp_path / f"{input_name}.csv", m, delimiter=",", fmt="%.17g")
+        args.append(f"{input_name}={tmp_path / f'{input_name}.csv'}")
     lines = subprocess.run(args, check=True, capture_output=True, text=True).stdout.splitlines()
+    assert sorted(line.split()[0] for line in lines) == sorted(ours)
     for line in lines:
-        name, *entries = line.split()
+        output, *entries = line.split()
         theirs = np.array([float.fromhex(e) for e in entries])
-        assert np.array_equal(ours[name].ravel(), theirs), name
+        assert np.array_equal(ours[output].ravel(), theirs), (name, output)

@@ -37,26 +37,34 @@ std::string version_text() {
   return fmt::format("wengert {}\n{}", version(), kernels);
 }
 
+#ifdef WENGERT_MPI
+using Ranks = mpi::Session;  // under mpirun: the ranks of MPI_COMM_WORLD
+#else
+struct Ranks {  // one process alone
+  Ranks(int&, char**&) {}
+  nn::Communicator& world() { return nn::single_process(); }
+  void abort(int) {}
+};
+#endif
+
+// How a failure ends this process: one line on stderr, exit status 2. Another
+// rank's failure reaches rank 0, which says it; a rank's own failure is its to
+// say; under mpirun every rank then ends, so that none is left waiting.
+int fail_on(Ranks& session, std::string message) {
+  nn::Communicator& ranks = session.world();
+  if (ranks.rank() == 0 || message.rfind("training stopped: rank", 0) != 0)
+    fail(ranks.size() > 1 ? fmt::format("rank {}: {}", ranks.rank(), message) : message);
+  std::fflush(stderr);
+  session.abort(2);
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-#ifdef WENGERT_MPI
-  mpi::Session mpi(argc, argv);  // under mpirun: the ranks of MPI_COMM_WORLD
-  nn::Communicator& ranks = mpi.world();
-#else
-  nn::Communicator& ranks = nn::single_process();
-#endif
+  Ranks session(argc, argv);
+  nn::Communicator& ranks = session.world();
   if (ranks.rank() > 0) std::freopen("/dev/null", "w", stdout);  // rank 0 alone reports
-  const auto fail_here = [&](std::string message) {
-    // Another rank's failure reaches rank 0, which says it; a rank's own failure is its to say.
-    if (ranks.rank() == 0 || message.rfind("training stopped: rank", 0) != 0)
-      fail(ranks.size() > 1 ? fmt::format("rank {}: {}", ranks.rank(), message) : message);
-#ifdef WENGERT_MPI
-    std::fflush(stderr);
-    mpi.abort(2);  // with other ranks: none may be left waiting
-#endif
-    return 2;
-  };
   CLI::App app{"wengert: automatic differentiation on tapes, and score matching on top of it"};
   app.require_subcommand(1);
   app.footer("wengert <command> --help lists a command's options with their defaults");
@@ -101,9 +109,9 @@ int main(int argc, char** argv) {
     if (map_cmd->parsed()) return cli::run_map(map);
     if (sample_cmd->parsed()) return cli::run_sample(sample);
   } catch (const std::bad_alloc&) {
-    return fail_here("out of memory; use smaller sizes (--samples, --batch, --widths, --n)");
+    return fail_on(session, "out of memory; use smaller sizes (--samples, --batch, --widths, --n)");
   } catch (const std::exception& e) {  // wengert::Error, and whatever else: never an abort
-    return fail_here(e.what());
+    return fail_on(session, e.what());
   }
   return 0;
 }
