@@ -71,6 +71,7 @@ struct EvalCommand {
   // A time-conditioned model: its likelihood along the probability-flow ODE.
   std::size_t likelihood_rows = 2000, ode_steps = 64, probes = 8;
   int threads = 2;
+  nn::Communicator* communicator = nullptr;  // under mpirun: the likelihood's rows and grid shared by the ranks
 };
 void add_eval_options(CLI::App& cmd, EvalCommand& c);
 int run_eval(EvalCommand& c);

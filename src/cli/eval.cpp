@@ -69,7 +69,8 @@ void print_likelihood(const EvalCommand& c, const nn::Potential& phi, const std:
                                              .data_scale = phi.sigma_data,
                                              .probes = c.probes,
                                              .seed = fresh_seed,
-                                             .threads = c.threads};
+                                             .threads = c.threads,
+                                             .communicator = c.communicator};
   const std::size_t rows = std::min(c.likelihood_rows, data.x.rows());
   Matrix<double> x(rows, data.x.cols());
   std::copy_n(data.x.data(), x.rows() * x.cols(), x.data());

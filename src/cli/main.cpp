@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   cli::TrainCommand train(false), demo(true);
   train.options.communicator = demo.options.communicator = &ranks;
   cli::EvalCommand eval;
+  eval.communicator = &ranks;
   cli::MapCommand map;
   map.communicator = &ranks;
   cli::SampleCommand sample;

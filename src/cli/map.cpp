@@ -68,13 +68,11 @@ void add_map_options(CLI::App& cmd, MapCommand& c) {
 
 namespace {
 
-// The rows of `local` (this rank's share of `rows`) in a matrix of all the rows,
-// on every rank: each rank fills its own rows, zeros elsewhere, and the sum over
-// the ranks adds only zeros to every entry, so it is exact.
+// The rows of `local` (this rank's share of `rows`) in a matrix of all the rows, on every rank.
 Matrix<double> all_rows(const Matrix<double>& local, std::size_t rows, nn::RowShare share, nn::Communicator& ranks) {
   Matrix<double> all(rows, local.cols());
   std::copy_n(local.data(), local.rows() * local.cols(), &all.data()[share.begin * local.cols()]);
-  if (ranks.size() > 1) ranks.sum({all.data(), rows * local.cols()});
+  nn::gather_rows({all.data(), rows * local.cols()}, local.cols(), share, ranks);
   return all;
 }
 

@@ -35,7 +35,9 @@ struct Rates {
 // phi's gradient and Laplacian in x at (sqrt(t) y, t), and with probes its HVPs, planned once.
 class FlowTerms {
  public:
-  FlowTerms(const nn::Potential& phi, const std::vector<double>& theta, std::size_t rows, const LikelihoodOptions& o)
+  // For rows [first, first + rows) of `total`: each row's probes are the same whichever rows are integrated with it.
+  FlowTerms(const nn::Potential& phi, const std::vector<double>& theta, std::size_t first, std::size_t rows,
+            std::size_t total, const LikelihoodOptions& o)
       : laplacian_(laplacian(phi.tape, "x", "phi"), {"x_bar", "x_laplacian"}, {.threads = o.threads}),
         x_(rows, phi.dim()),
         t_(rows, 1) {
@@ -44,8 +46,12 @@ class FlowTerms {
     hvp_.emplace(hvp(phi.tape, "x", "phi"), std::vector<std::string>{"x_bar_dot"},
                  ProgramOptions{.threads = o.threads});
     phi.bind(*hvp_, std::span<const double>(theta));
-    for (std::size_t k = 0; k < o.probes; ++k)  // each row keeps its probes along the whole path
-      probes_.push_back(estimators::make_probes(estimators::Probe::rademacher, rows, phi.dim(), o.seed + k));
+    const auto d = static_cast<std::size_t>(phi.dim());
+    for (std::size_t k = 0; k < o.probes; ++k) {  // each row keeps its probes along the whole path
+      const Matrix<double> all = estimators::make_probes(estimators::Probe::rademacher, total, d, o.seed + k);
+      probes_.emplace_back(rows, d);
+      std::copy_n(&all.data()[first * d], rows * d, probes_.back().data());
+    }
   }
 
   void at(const Matrix<double>& y, double sigma, Rates& r) {
@@ -134,13 +140,15 @@ void check(const nn::Potential& phi, const std::vector<double>& theta, const Mat
 
 }  // namespace
 
-Likelihood log_likelihood(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x,
-                          const LikelihoodOptions& o) {
-  check(phi, theta, x, o);
+namespace {
+
+// The likelihood of rows [first, first + x.rows()) of `total`, x holding just those rows.
+Likelihood integrate(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x,
+                     std::size_t first, std::size_t total, const LikelihoodOptions& o) {
   std::vector<double> levels = karras_levels(o.steps + 1, o.sigma_min, o.sigma_max, o.rho);
   std::reverse(levels.begin(), levels.end());  // from the data up to the noise
   const std::size_t rows = x.rows(), k = o.probes;
-  FlowTerms terms(phi, theta, rows, o);
+  FlowTerms terms(phi, theta, first, rows, total, o);
   Path path{x, std::vector<double>(rows, 0.0), Matrix<double>(rows, k)};
   for (std::size_t step = 0; step < o.steps; ++step) runge_kutta_step(terms, path, levels[step], levels[step + 1]);
   const Matrix<double>& y = path.y;
@@ -161,6 +169,34 @@ Likelihood log_likelihood(const nn::Potential& phi, const std::vector<double>& t
     for (std::size_t p = 0; p < k; ++p) spread += (probed(i, p) - mean) * (probed(i, p) - mean);
     result.hutchinson.push_back(prior + mean);
     result.hutchinson_error.push_back(k > 1 ? std::sqrt(spread / double(k - 1) / double(k)) : NAN);
+  }
+  return result;
+}
+
+// One value per row of every rank's share, on every rank, in order.
+std::vector<double> all_rows(const std::vector<double>& mine, std::size_t total, nn::RowShare share,
+                             nn::Communicator& comm) {
+  std::vector<double> all(total);
+  std::copy(mine.begin(), mine.end(), all.begin() + std::ptrdiff_t(share.begin));
+  nn::gather_rows(all, 1, share, comm);
+  return all;
+}
+
+}  // namespace
+
+Likelihood log_likelihood(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& x,
+                          const LikelihoodOptions& o) {
+  check(phi, theta, x, o);
+  if (!o.communicator || o.communicator->size() == 1) return integrate(phi, theta, x, 0, x.rows(), o);
+  nn::Communicator& comm = *o.communicator;
+  const nn::RowShare share = nn::share_rows(x.rows(), comm);
+  Matrix<double> mine(share.size(), x.cols());
+  std::copy_n(&x.data()[share.begin * x.cols()], mine.rows() * mine.cols(), mine.data());
+  Likelihood local = share.size() > 0 ? integrate(phi, theta, mine, share.begin, x.rows(), o) : Likelihood{};
+  Likelihood result{all_rows(local.log_density, x.rows(), share, comm), {}, {}};
+  if (o.probes > 0) {
+    result.hutchinson = all_rows(local.hutchinson, x.rows(), share, comm);
+    result.hutchinson_error = all_rows(local.hutchinson_error, x.rows(), share, comm);
   }
   return result;
 }

@@ -307,4 +307,11 @@ RowShare share_rows(std::size_t rows, const Communicator& comm) {
   return {rows * r / p, rows * (r + 1) / p};
 }
 
+void gather_rows(std::span<double> all, std::size_t width, RowShare share, Communicator& comm) {
+  if (comm.size() == 1) return;
+  std::fill(all.begin(), all.begin() + std::ptrdiff_t(share.begin * width), 0.0);
+  std::fill(all.begin() + std::ptrdiff_t(share.end * width), all.end(), 0.0);
+  comm.sum(all);
+}
+
 }  // namespace wengert::nn

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Under mpirun -n 2: data-parallel training gives the same parameters as one
 # process with the same global batch (to 1e-12 relative after 100 steps), on a
-# stream of fresh samples and on a CSV's rows; MAP estimates sharded by rows are
-# the single process's file; a failure on one rank stops every rank with its
+# stream of fresh samples and on a CSV's rows; MAP estimates and a diffusion
+# model's likelihood sharded by rows are the single process's; a failure on one rank stops every rank with its
 # message instead of a hang.
 # Usage: mpi_test.sh WENGERT MPIRUN
 set -eu
@@ -44,6 +44,15 @@ cmp "$scratch/x1.csv" "$scratch/x2.csv"
 head -n 1 "$scratch/b.csv" > "$scratch/b1.csv"
 run2 "$wengert" map --prior "$scratch/one.wgt" --in "$scratch/b1.csv" --sigma 0.3 --out "$scratch/x3.csv" > /dev/null
 test "$(cat "$scratch/x3.csv")" = "$(head -n 1 "$scratch/x1.csv")"
+
+# The likelihood of a diffusion model, its rows and grid shared by the ranks: the same report.
+"$wengert" sample --data ring8 --train-steps 200 --width 16 --n 10 --nfe 10 --model "$scratch/diff.wgt" \
+  --out "$scratch/s.csv" > /dev/null
+likelihood="eval --model $scratch/diff.wgt --data ring8 --samples 300 --likelihood-rows 40 --ode-steps 4 --probes 2"
+"$wengert" $likelihood --threads 1 > "$scratch/e1.txt"
+run2 "$wengert" $likelihood --threads 1 > "$scratch/e2.txt"
+grep -q "density grid" "$scratch/e1.txt"
+diff "$scratch/e1.txt" "$scratch/e2.txt"
 
 # Rank 0 alone writes checkpoints: an unwritable one fails there, and rank 1 stops with it.
 if run2 "$wengert" train --data ring8 $common --checkpoint /nonexistent/ck.wgt --out "$scratch/x.wgt" \

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "wengert/matrix.hpp"
+#include "wengert/nn/communicator.hpp"
 #include "wengert/nn/potential.hpp"
 
 namespace wengert::diffusion {
@@ -27,6 +28,10 @@ struct LikelihoodOptions {
   std::size_t probes = 0;  ///< Rademacher probes for the Hutchinson estimate beside the exact one; 0: none
   std::uint64_t seed = 1;  ///< of the probes
   int threads = 1;         ///< of the programs
+  /// The ranks that share the rows (each row's path is integrated by one rank, its
+  /// probes the same as for one process), the results gathered on every rank in
+  /// order; nullptr: this process alone.
+  nn::Communicator* communicator = nullptr;
 };
 
 /// What log_likelihood returns, per row.

@@ -37,4 +37,10 @@ struct RowShare {
 };
 RowShare share_rows(std::size_t rows, const Communicator& comm);  ///< this rank's share of `rows`
 
+/// Every rank's rows of a row-major array, on every rank: `all` holds this rank's
+/// rows [share.begin, share.end) of `width` values each; the others are replaced by
+/// the other ranks' rows (zeroed, then summed over the ranks: a sum of disjoint
+/// shares, so exact).
+void gather_rows(std::span<double> all, std::size_t width, RowShare share, Communicator& comm);
+
 }  // namespace wengert::nn
