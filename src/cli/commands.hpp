@@ -119,7 +119,8 @@ struct SampleCommand {
   double learning_rate = 2e-2;
   bool retrain = false, exact_score = false;
   int threads = 2;
-  SampleCommand() { data.samples = 0; }  // fresh samples every training step
+  nn::Communicator* communicator = nullptr;  // under mpirun: training shared by the ranks; rank 0 samples
+  SampleCommand() { data.samples = 0; }      // fresh samples every training step
 };
 void add_sample_options(CLI::App& cmd, SampleCommand& c);
 int run_sample(SampleCommand& c);

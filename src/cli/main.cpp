@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
   cli::MapCommand map;
   map.communicator = &ranks;
   cli::SampleCommand sample;
+  sample.communicator = &ranks;
   CLI::App* train_cmd = app.add_subcommand("train", "learn a potential from samples by score matching");
   cli::add_train_options(*train_cmd, train);
   train_cmd->footer("example: wengert train --data two_moons --out moons.wgt");

@@ -37,6 +37,7 @@ std::pair<nn::Potential, std::vector<double>> trained_model(const SampleCommand&
       .sigma_max = highest_noise * s,
       .seed = c.data.seed,
       .threads = c.threads,
+      .communicator = c.communicator,
       .report_every = std::max<std::size_t>(1, c.train_steps / 10),
       .report = [](std::size_t step, double loss) { fmt::print("step {:>6}  loss {:.5f}\n", step, loss); }};
   fmt::print(
@@ -45,12 +46,11 @@ std::pair<nn::Potential, std::vector<double>> trained_model(const SampleCommand&
       s, d, w, w, c.data.source, data.stream() ? " (fresh samples every step)" : "", c.loss, c.train_steps, c.batch,
       c.learning_rate, c.keep == "ema" ? "exponential moving average" : "last iterate");
   const auto start = std::chrono::steady_clock::now();
-  const nn::Potential& model = phi;
   std::vector<double> theta =
-      data.stream() ? diffusion::train(model, nn::initial_parameters(model, c.data.seed), *data.truth, options)
-                    : diffusion::train(model, nn::initial_parameters(model, c.data.seed), data.x, options);
+      data.stream() ? diffusion::train(phi, nn::initial_parameters(phi, c.data.seed), *data.truth, options)
+                    : diffusion::train(phi, nn::initial_parameters(phi, c.data.seed), data.x, options);
   fmt::print("trained in {:.1f} s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  if (!c.model.empty()) nn::save_model(c.model, phi, theta);
+  if (!c.model.empty() && !(c.communicator && c.communicator->rank() > 0)) nn::save_model(c.model, phi, theta);
   return {std::move(phi), std::move(theta)};
 }
 
@@ -136,6 +136,7 @@ int run_sample(SampleCommand& c) {
     options.data_scale = phi.sigma_data;  // 0 for a time_mlp: the start is then N(0, sigma_max² I)
     score = diffusion::learned_score(phi, theta, c.threads);
   }
+  if (c.communicator && c.communicator->rank() > 0) return 0;  // every rank holds the model; rank 0 samples
   if (options.data_scale > 0) options.sigma_max = highest_noise * options.data_scale;
   options.sigma_min = lowest_noise;
   const Matrix<double> generated = diffusion::sample(sampler, score, c.n, d, options);

@@ -88,16 +88,23 @@ std::vector<double> fit_levels(const nn::Potential& phi, std::vector<double> the
   nn::FitCallbacks callbacks;
   if (options.report)
     callbacks.report = [&](const nn::FitStep& s, std::span<const double>) { options.report(s.step, s.train_loss); };
+  nn::Communicator& comm = options.communicator ? *options.communicator : nn::single_process();
+  const nn::RowShare share = nn::share_batch(options.batch, comm);  // each rank trains on its rows
+  const Tape loss = loss_tape(phi, options.loss);
+  nn::Batch global(loss, comm.size() > 1 ? options.batch : 0);
   nn::FitOptions fit{.learning_rate = options.learning_rate,
                      .schedule = options.schedule,
                      .warmup = options.warmup,
                      .steps = options.steps,
-                     .batch = options.batch,
+                     .batch = share.size(),
                      .threads = options.threads,
                      .eval_every = options.report ? options.report_every : 0,
                      .keep = options.keep,
+                     .communicator = &comm,
                      .ema_decay = options.ema_decay};
-  return nn::fit(phi, loss_tape(phi, options.loss), std::move(theta), source, fit, callbacks).theta;
+  return nn::fit(phi, loss, std::move(theta), comm.size() > 1 ? nn::shared_source(source, global, share) : source, fit,
+                 callbacks)
+      .theta;
 }
 
 }  // namespace

@@ -307,6 +307,21 @@ RowShare share_rows(std::size_t rows, const Communicator& comm) {
   return {rows * r / p, rows * (r + 1) / p};
 }
 
+RowShare share_batch(std::size_t rows, const Communicator& comm) {
+  if (rows < std::size_t(comm.size()))
+    throw UsageError(fmt::format("a batch of {} rows cannot be shared by {} ranks; use a batch of at least {}", rows,
+                                 comm.size(), comm.size()));
+  return share_rows(rows, comm);
+}
+
+BatchSource shared_source(const BatchSource& global_source, Batch& global, RowShare share) {
+  return [&global_source, &global, share](Batch& local, std::size_t step) {
+    global_source(global, step);
+    for (const auto& [name, m] : global.inputs())
+      std::copy_n(&m(share.begin, 0), share.size() * m.cols(), local[name].data());
+  };
+}
+
 void gather_rows(std::span<double> all, std::size_t width, RowShare share, Communicator& comm) {
   if (comm.size() == 1) return;
   std::fill(all.begin(), all.begin() + std::ptrdiff_t(share.begin * width), 0.0);

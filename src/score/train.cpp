@@ -149,24 +149,6 @@ TrainOptions resolve_loss(const nn::Potential& phi, std::span<const double> thet
   return options;
 }
 
-// Data parallel: every rank draws the same global batch (so that P ranks see
-// exactly the rows one process would) and trains on its share of its rows.
-nn::RowShare share_of(std::size_t rows, const nn::Communicator& comm) {
-  if (rows < std::size_t(comm.size()))
-    throw UsageError(fmt::format("train: a batch of {} rows cannot be shared by {} ranks; use a batch of at least {}",
-                                 rows, comm.size(), comm.size()));
-  return nn::share_rows(rows, comm);
-}
-
-// The source of this rank's rows: the global batch's rows [begin, end).
-nn::BatchSource shared_source(const nn::BatchSource& global_source, nn::Batch& global, nn::RowShare share) {
-  return [&global_source, &global, share](nn::Batch& local, std::size_t step) {
-    global_source(global, step);
-    for (const auto& [name, m] : global.inputs())
-      std::copy_n(&m(share.begin, 0), share.size() * m.cols(), local[name].data());
-  };
-}
-
 // The training core on a batch source, evaluating on `held` rows.
 TrainResult fit_scores(const nn::Potential& phi, std::vector<double> theta, const nn::BatchSource& source,
                        const Matrix<double>& held, const Dataset* truth, const TrainOptions& options) {
@@ -174,7 +156,7 @@ TrainResult fit_scores(const nn::Potential& phi, std::vector<double> theta, cons
   nn::Communicator& comm = options.communicator ? *options.communicator : nn::single_process();
   const Tape loss = loss_tape(phi, options.loss);
   nn::Batch global(loss, comm.size() > 1 ? options.batch * copies : 0);
-  const nn::RowShare share = share_of(options.batch * copies, comm);
+  const nn::RowShare share = nn::share_batch(options.batch * copies, comm);  // each rank trains on its rows
   Evaluation held_out(phi, theta, held, options.loss, options.seed + 1, truth);
   TrainResult result;
   nn::FitCallbacks callbacks;
@@ -205,7 +187,7 @@ TrainResult fit_scores(const nn::Potential& phi, std::vector<double> theta, cons
   fit.keep = options.keep;
   fit.ema_decay = options.ema_decay;
   nn::FitResult fitted = nn::fit(phi, loss, std::move(theta),
-                                 comm.size() > 1 ? shared_source(source, global, share) : source, fit, callbacks);
+                                 comm.size() > 1 ? nn::shared_source(source, global, share) : source, fit, callbacks);
   result.theta = std::move(fitted.theta);
   result.best_step = fitted.best_step;
   result.stopped_early = fitted.stopped_early;

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Under mpirun -n 2: data-parallel training gives the same parameters as one
 # process with the same global batch (to 1e-12 relative after 100 steps), on a
-# stream of fresh samples and on a CSV's rows; MAP estimates and a diffusion
-# model's likelihood sharded by rows are the single process's; a failure on one rank stops every rank with its
-# message instead of a hang.
+# stream of fresh samples, on a CSV's rows and for a diffusion model; MAP
+# estimates and a diffusion model's likelihood sharded by rows are the single
+# process's; a failure on one rank stops every rank with its message instead of
+# a hang.
 # Usage: mpi_test.sh WENGERT MPIRUN
 set -eu
 wengert=$1
@@ -45,9 +46,14 @@ head -n 1 "$scratch/b.csv" > "$scratch/b1.csv"
 run2 "$wengert" map --prior "$scratch/one.wgt" --in "$scratch/b1.csv" --sigma 0.3 --out "$scratch/x3.csv" > /dev/null
 test "$(cat "$scratch/x3.csv")" = "$(head -n 1 "$scratch/x1.csv")"
 
+# A diffusion model trained data-parallel by sample: the same parameters; rank 0 samples.
+diffusion="sample --data ring8 --train-steps 100 --width 16 --batch 256 --threads 1 --n 200 --nfe 10"
+"$wengert" $diffusion --model "$scratch/diff.wgt" --out "$scratch/s.csv" > /dev/null
+run2 "$wengert" $diffusion --model "$scratch/diff2.wgt" --out "$scratch/s2.csv" > /dev/null
+same_parameters "$scratch/diff.wgt" "$scratch/diff2.wgt"
+test "$(wc -l < "$scratch/s2.csv")" -eq 200
+
 # The likelihood of a diffusion model, its rows and grid shared by the ranks: the same report.
-"$wengert" sample --data ring8 --train-steps 200 --width 16 --n 10 --nfe 10 --model "$scratch/diff.wgt" \
-  --out "$scratch/s.csv" > /dev/null
 likelihood="eval --model $scratch/diff.wgt --data ring8 --samples 300 --likelihood-rows 40 --ode-steps 4 --probes 2"
 "$wengert" $likelihood --threads 1 > "$scratch/e1.txt"
 run2 "$wengert" $likelihood --threads 1 > "$scratch/e2.txt"

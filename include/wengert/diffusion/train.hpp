@@ -38,9 +38,12 @@ struct TrainOptions {
   /// log-uniform in [sigma_min, sigma_max], so that the nearly clean levels, where the
   /// score is sharp and the samplers end, are trained as often as the noisy ones.
   double sigma_min = 0.002;
-  double sigma_max = 80;                                      ///< the noisiest level trained
-  std::uint64_t seed = 1;                                     ///< of the data's draw, the noise, the levels
-  int threads = 1;                                            ///< of the gradient program
+  double sigma_max = 80;   ///< the noisiest level trained
+  std::uint64_t seed = 1;  ///< of the data's draw, the noise, the levels
+  int threads = 1;         ///< of the gradient program
+  /// Data parallel: every rank draws the same global batch and trains on its share
+  /// (nn::shared_source); nullptr: this process alone.
+  nn::Communicator* communicator = nullptr;
   std::size_t report_every = 500;                             ///< steps between reports
   std::function<void(std::size_t step, double loss)> report;  ///< every report_every steps and at the last
 };

@@ -108,6 +108,15 @@ struct FitResult {
   bool stopped_early = false;    ///< by FitOptions::patience
 };
 
+/// This rank's share of a global batch of `rows`; UsageError when some rank would get none.
+RowShare share_batch(std::size_t rows, const Communicator& comm);
+
+/// Data parallel: the source of this rank's rows, each step the rows `share` of the
+/// batch `global_source` fills into `global` (every rank draws the same global
+/// batch, so P ranks train on exactly the rows one process would). Both must
+/// outlive the source returned.
+BatchSource shared_source(const BatchSource& global_source, Batch& global, RowShare share);
+
 /// The program one step runs: the loss tape's output "J" and its gradient
 /// "<block>_bar" for every block of phi.
 Program<double> gradient_program(const Potential& phi, const Tape& loss, int threads = 1);
