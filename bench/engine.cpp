@@ -96,6 +96,16 @@ void print_checksum(int d, int h, int rows) {
   fmt::print("checksum d={} h={} batch={}: phi {:.12e} grad {:.12e} hvp {:.12e}\n", d, h, rows, s[0], s[1], s[2]);
 }
 
+// Where the time of a batch-1024 HVP at (16, 64) goes, step by step (ProgramOptions::profile).
+void print_profile() {
+  constexpr int d = 16, h = 64, rows = 1024, runs = 200;
+  wengert::Program<double> p(wengert::hvp(bench::mlp(d, h), "x"), {"x_bar_dot"}, {.profile = true});
+  const bench::MlpData<double> data(d, h, rows);
+  data.bind(p);
+  for (int r = 0; r < runs; ++r) p.run();
+  fmt::print("\nthe HVP, double, d = {}, h = {}, batch {}, one thread: {}\n{}", d, h, rows, p.describe(), p.profile());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -147,5 +157,6 @@ int main(int argc, char** argv) {
       "\nus/s = microseconds per sample; %peak counts 4 forward passes of work per HVP against one core's\n"
       "peak FMA rate (peak_fma above: {:.1f} GFLOP/s double, {:.1f} float).\n",
       peak("double"), peak("float"));
+  print_profile();
   benchmark::Shutdown();
 }

@@ -23,6 +23,7 @@ struct ProgramOptions {
   int chunk_rows = 0;         ///< rows per chunk; 0 picks a cache-sized chunk
   bool check_finite = false;  ///< throw NonFiniteError naming the first node with NaN/Inf
   bool simd = true;           ///< false runs the scalar twins of every kernel (for tests)
+  bool profile = false;       ///< time every step of every run (Program::profile); a clock read per step
 };
 
 /// A planned tape for element type T (float or double).
@@ -52,6 +53,12 @@ class Program {
   const Tape& tape() const;
   /// A summary of the plan: steps, storage, chunks, threads.
   std::string describe() const;
+  /// With ProgramOptions::profile: the plan's steps in order, each with its op, shape,
+  /// time per run and share of the time, summed over the runs since the last reset.
+  /// Throws UsageError for a program planned without profile.
+  std::string profile() const;
+  /// Starts the profile afresh.
+  void reset_profile();
 
  private:
   struct Impl;

@@ -56,4 +56,8 @@ Plan make_plan(Tape tape, const ProgramOptions& options, std::size_t element_siz
 /// One line: what the plan holds and how a run proceeds.
 std::string describe(const Plan& plan, std::size_t element_size, int threads, bool simd);
 
+/// The profile as a table: the plan's steps in order with op, shape, time per run
+/// and share, from the seconds per node id over `runs` runs (exec/profile.cpp).
+std::string profile_text(const Plan& plan, const std::vector<double>& seconds, std::size_t runs);
+
 }  // namespace wengert::detail

@@ -102,6 +102,18 @@ std::string Program<T>::describe() const {
   return detail::describe(impl_->runner.plan(), sizeof(T), impl_->options.threads, impl_->options.simd);
 }
 
+template <class T>
+std::string Program<T>::profile() const {
+  if (!impl_->options.profile)
+    throw UsageError("Program::profile: this program was planned without ProgramOptions::profile = true");
+  return detail::profile_text(impl_->runner.plan(), impl_->runner.step_seconds(), impl_->runner.profiled_runs());
+}
+
+template <class T>
+void Program<T>::reset_profile() {
+  if (impl_->options.profile) impl_->runner.reset_profile();
+}
+
 template class Program<float>;
 template class Program<double>;
 

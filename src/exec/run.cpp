@@ -6,6 +6,7 @@
 // rows, as dot products) and formed once per run at large ones, where the
 // faster row-major kernel repays forming Wᵀ.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -39,6 +40,31 @@ Runner<T>::Runner(Plan plan, const ProgramOptions& options) : plan_(std::move(pl
   if (threads > 1) pool_ = std::make_unique<ThreadPool>(static_cast<int>(threads));
   bound_.assign(plan_.tape.inputs().size(), MatrixView<const T>{});
   outputs_.assign(plan_.tape.outputs().size(), Matrix<T>());
+  if (options_.profile) reset_profile();
+}
+
+template <class T>
+void Runner<T>::reset_profile() {
+  seconds_.assign(arenas_.size(), std::vector<double>(plan_.tape.nodes().size(), 0.0));
+  runs_ = 0;
+}
+
+template <class T>
+std::vector<double> Runner<T>::step_seconds() const {
+  std::vector<double> total(plan_.tape.nodes().size(), 0.0);
+  for (const std::vector<double>& thread : seconds_)
+    for (std::size_t i = 0; i < total.size(); ++i) total[i] += thread[i];
+  return total;
+}
+
+// With profile, each step's time goes to its node; a pair's to the first of the two.
+template <class T>
+void Runner<T>::timed_step(NodeId id, const Chunk& cx) {
+  if (!options_.profile) return step(id, cx);
+  const auto start = std::chrono::steady_clock::now();
+  step(id, cx);
+  seconds_[cx.thread][std::size_t(id)] +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 // The batch size, from the inputs with a row per sample, which must agree.
@@ -96,8 +122,8 @@ void Runner<T>::check_inputs_finite() const {
     for (std::size_t e = 0; e < v.rows * v.cols; ++e)
       if (!std::isfinite(v.data[e]))
         throw NonFiniteError(fmt::format("Program::run: input '{}' holds {} at row {}, column {}",
-                                         plan_.tape.inputs()[k].name, std::isnan(v.data[e]) ? "NaN" : "Inf",
-                                         e / v.cols, e % v.cols));
+                                         plan_.tape.inputs()[k].name, std::isnan(v.data[e]) ? "NaN" : "Inf", e / v.cols,
+                                         e % v.cols));
   }
 }
 
@@ -108,7 +134,8 @@ void Runner<T>::run() {
   resize_outputs(rows);
   form_transposes_ = rows >= rows_to_form_transposes;
   const Chunk shared{arenas_[0].data(), nullptr, 0, 0};
-  for (NodeId id : plan_.before) step(id, shared);
+  if (options_.profile) ++runs_;
+  for (NodeId id : plan_.before) timed_step(id, shared);
   if (plan_.whole_batch) {
     const Chunk all{arenas_[0].data(), nullptr, 0, rows};
     run_steps(all);
@@ -116,7 +143,7 @@ void Runner<T>::run() {
   } else if (rows > 0) {  // even with no steps: an output may be an input, copied out per chunk
     run_chunks(rows);
   }
-  for (NodeId id : plan_.after) step(id, shared);
+  for (NodeId id : plan_.after) timed_step(id, shared);
   copy_shared_out();
 }
 
@@ -125,10 +152,14 @@ template <class T>
 void Runner<T>::run_steps(const Chunk& cx) {
   for (std::size_t s = 0; s < plan_.chunk.size(); ++s) {
     if (cx.rows == 1 && plan_.paired[s]) {
+      const auto start = options_.profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
       step_pair(plan_.chunk[s], plan_.chunk[s + 1], cx);
+      if (options_.profile)
+        seconds_[cx.thread][std::size_t(plan_.chunk[s])] +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       ++s;
     } else {
-      step(plan_.chunk[s], cx);
+      timed_step(plan_.chunk[s], cx);
     }
   }
 }
@@ -150,7 +181,7 @@ void Runner<T>::run_chunks(std::size_t rows) {
       const std::size_t first = b * chunks / blocks;
       for (std::size_t c = first; c < (b + 1) * chunks / blocks; ++c) {
         const Chunk cx{arenas_[t].data(), sums, c * chunk_rows, std::min(chunk_rows, rows - c * chunk_rows),
-                       c == first};
+                       c == first,        t};
         run_steps(cx);
         copy_rows_out(cx);
       }

@@ -24,6 +24,11 @@ class Runner {
   void run();
   /// Output k of the last run; empty before the first.
   const Matrix<T>& output(std::size_t k) const { return outputs_[k]; }
+  /// With ProgramOptions::profile: seconds in each node's step (by node id), over
+  /// every thread and run since the last reset; and the runs counted.
+  std::vector<double> step_seconds() const;
+  std::size_t profiled_runs() const { return runs_; }
+  void reset_profile();
 
  private:
   // A chunk: rows [r0, r0 + rows) of the batch, its arena, and where its
@@ -33,6 +38,7 @@ class Runner {
     T* partial;
     std::size_t r0, rows;
     bool first_in_block = false;  // its reductions' first steps write their sums rather than add to them
+    std::size_t thread = 0;       // whose profile it adds to
   };
 
   // run.cpp
@@ -41,6 +47,7 @@ class Runner {
   void resize_outputs(std::size_t rows);
   void run_chunks(std::size_t rows);
   void run_steps(const Chunk& cx);
+  void timed_step(NodeId id, const Chunk& cx);  // step, and with profile its time
   void finish_reductions(std::size_t blocks, std::size_t rows);
   void copy_rows_out(const Chunk& cx);
   void copy_shared_out();
@@ -70,6 +77,8 @@ class Runner {
   std::size_t batch_rows_ = 0;   // of the last run
   bool form_transposes_ = true;  // this run forms the read-through weight transposes (see run.cpp)
   std::unique_ptr<ThreadPool> pool_;
+  std::vector<std::vector<double>> seconds_;  // profile: per thread (each adds to its own), per node id
+  std::size_t runs_ = 0;                      // profile: runs since the last reset
 };
 
 extern template class Runner<float>;

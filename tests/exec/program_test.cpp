@@ -197,6 +197,39 @@ TEST_CASE("absurd program options and sizes are refused before they are allocate
   Recorder rec;
   Var w = rec.parameter("w", 100000, 100000);  // 80 GB of doubles for w², more than the machine has
   rec.output("y", sum_rows(sum_cols(square(w))));
-  CHECK_THROWS_WITH_AS(Program<double>(rec.finish()), doctest::Contains("the planned buffers needs about"),
-                       UsageError);
+  CHECK_THROWS_WITH_AS(Program<double>(rec.finish()), doctest::Contains("the planned buffers needs about"), UsageError);
+}
+
+TEST_CASE("the profile lists every step with its share of the time, and changes no number") {
+  const Tape g = hvp(mlp_tape(16, 64, [](Var a) { return tanh(a); }), "x");
+  std::mt19937_64 rng(4);
+  for (std::size_t rows : {std::size_t(1), std::size_t(1024)}) {
+    CAPTURE(rows);
+    const Values at = random_inputs(g, rows, rng);
+    const Values plain = run(g, at, {.threads = 2});
+    Program<double> p(g, {}, {.threads = 2, .profile = true});
+    for (const auto& [name, m] : at) p.set(name, m);
+    for (int r = 0; r < 3; ++r) p.run();
+    for (const Output& out : g.outputs()) {
+      const MatrixView<const double> got = p.get(out.name);
+      CHECK(std::equal(got.data, got.data + got.rows * got.cols, plain.at(out.name).data()));
+    }
+    const std::string text = p.profile();
+    CHECK(text.find("3 runs") != std::string::npos);
+    CHECK(text.find("matmul") != std::string::npos);
+    // One line per step after the two header lines, and the shares add up to 100%.
+    std::size_t lines = 0;
+    double shares = 0;
+    for (std::size_t at_line = text.find('\n', text.find('\n') + 1); at_line + 1 < text.size();
+         at_line = text.find('\n', at_line + 1)) {
+      shares += std::stod(text.substr(at_line + 1, 9));
+      ++lines;
+    }
+    CHECK(lines >= 10);
+    CHECK(shares == doctest::Approx(100).epsilon(0.01));
+    p.reset_profile();
+    CHECK(p.profile().find("0 runs") != std::string::npos);
+  }
+  Program<double> unprofiled(g);
+  CHECK_THROWS_WITH_AS(unprofiled.profile(), doctest::Contains("profile = true"), UsageError);
 }

@@ -1,0 +1,30 @@
+// Where a program's time goes: its steps in plan order (before the chunks, per
+// chunk, after them), each with the time it took per run and its share.
+#include <fmt/format.h>
+
+#include "exec/plan.hpp"
+
+namespace wengert::detail {
+
+std::string profile_text(const Plan& plan, const std::vector<double>& seconds, std::size_t runs) {
+  double total = 0;
+  for (double s : seconds) total += s;
+  const double per_run = runs > 0 ? 1.0 / double(runs) : 0.0;
+  std::string out =
+      fmt::format("profile: {} steps, {} runs, {:.2f} us per run in the steps\n",
+                  plan.before.size() + plan.chunk.size() + plan.after.size(), runs, 1e6 * total * per_run);
+  out += fmt::format("  {:>6}  {:>10}  {:>5}  {:<15} {:<10} {}\n", "share", "us/run", "node", "op", "shape", "where");
+  auto line = [&](NodeId id, const char* where) {
+    const Node& node = plan.tape.node(id);
+    const double s = seconds[std::size_t(id)];
+    out += fmt::format("  {:>5.1f}%  {:>10.3f}  %{:<4}  {:<15} {:<10} {}\n", total > 0 ? 100 * s / total : 0.0,
+                       1e6 * s * per_run, id, op_name(node.op), to_string(node.shape), where);
+  };
+  for (NodeId id : plan.before) line(id, "once, before the chunks");
+  for (std::size_t s = 0; s < plan.chunk.size(); ++s)
+    line(plan.chunk[s], plan.paired[s] ? "per chunk (at one row with the next)" : "per chunk");
+  for (NodeId id : plan.after) line(id, "once, after the chunks");
+  return out;
+}
+
+}  // namespace wengert::detail
