@@ -50,9 +50,11 @@ class PyProgram {
     if (n == 0) throw py::value_error("Program.time_run: n = 0; use at least 1");
     py::gil_scoped_release free;
     const auto start = std::chrono::steady_clock::now();
-    std::visit([n](auto& p) {
-      for (std::size_t i = 0; i < n; ++i) p.run();
-    }, program_);
+    std::visit(
+        [n](auto& p) {
+          for (std::size_t i = 0; i < n; ++i) p.run();
+        },
+        program_);
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / double(n);
   }
 
@@ -69,6 +71,12 @@ class PyProgram {
   }
   std::string describe() const {
     return std::visit([](const auto& p) { return p.describe(); }, program_);
+  }
+  std::string profile() const {
+    return std::visit([](const auto& p) { return p.profile(); }, program_);
+  }
+  void reset_profile() {
+    std::visit([](auto& p) { p.reset_profile(); }, program_);
   }
   py::dtype dtype() const {
     return std::holds_alternative<Program<double>>(program_) ? dtype_of<double>() : dtype_of<float>();
@@ -127,18 +135,25 @@ void bind_program(py::module_& m) {
       .def_readwrite("threads", &ProgramOptions::threads)
       .def_readwrite("chunk_rows", &ProgramOptions::chunk_rows)
       .def_readwrite("check_finite", &ProgramOptions::check_finite)
-      .def_readwrite("simd", &ProgramOptions::simd);
+      .def_readwrite("simd", &ProgramOptions::simd)
+      .def_readwrite("profile", &ProgramOptions::profile);
   py::class_<PyProgram>(m, "Program",
                         "A tape planned once for float64 or float32 arrays, then run many times. Inputs are "
                         "viewed (no copy) while bound; outputs come back as new arrays.")
       .def(py::init([](const Tape& tape, std::optional<std::vector<std::string>> outputs, const py::object& dtype,
-                       int threads, int chunk_rows, bool check_finite, bool simd) {
-             return PyProgram(
-                 tape, outputs.value_or(std::vector<std::string>{}), dtype,
-                 {.threads = threads, .chunk_rows = chunk_rows, .check_finite = check_finite, .simd = simd});
+                       int threads, int chunk_rows, bool check_finite, bool simd, bool profile) {
+             return PyProgram(tape, outputs.value_or(std::vector<std::string>{}), dtype,
+                              {.threads = threads,
+                               .chunk_rows = chunk_rows,
+                               .check_finite = check_finite,
+                               .simd = simd,
+                               .profile = profile});
            }),
            py::arg("tape"), py::arg("outputs") = py::none(), py::arg("dtype") = py::str("float64"),
-           py::arg("threads") = 1, py::arg("chunk_rows") = 0, py::arg("check_finite") = false, py::arg("simd") = true)
+           py::arg("threads") = 1, py::arg("chunk_rows") = 0, py::arg("check_finite") = false, py::arg("simd") = true,
+           py::arg("profile") = false)
+      .def("profile", &PyProgram::profile, "with profile=True: each step's time per run and share of the time")
+      .def("reset_profile", &PyProgram::reset_profile, "starts the profile afresh")
       .def("set", &PyProgram::set, py::arg("name"), py::arg("array"),
            "binds an input to a C-contiguous 2-D array of the program's dtype (viewed, not copied)")
       .def("run", &PyProgram::run, "runs on the bound inputs")

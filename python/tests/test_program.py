@@ -100,3 +100,12 @@ def test_threads_give_the_same_numbers():
     two = w.Program(square_sum(), threads=2)(x=x)["y"]
     assert np.array_equal(one, two)
     assert "2 thread(s)" in w.Program(square_sum(), threads=2).describe()
+
+
+def test_the_profile_from_python():
+    p = w.Program(square_sum(), profile=True)
+    p(x=np.ones((100, 2)))
+    text = p.profile()
+    assert "1 runs" in text and "square" in text
+    with pytest.raises(w.UsageError, match="profile = true"):
+        w.Program(square_sum()).profile()
