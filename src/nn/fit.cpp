@@ -204,10 +204,14 @@ class StepSum {
 
   // Sums over the ranks; every rank throws if any rank failed (`failure` its own error).
   double sum(double j, std::span<double> g, const std::exception_ptr& failure) {
+    if (comm_.size() == 1) {  // one process: its own loss and gradient, as they are
+      if (failure) std::rethrow_exception(failure);
+      return j;
+    }
     buffer_[0] = failure ? 1.0 : 0.0;
     buffer_[1] = failure ? 0.0 : weight_ * j;
     for (std::size_t i = 0; i < g.size(); ++i) buffer_[i + 2] = failure ? 0.0 : weight_ * g[i];
-    if (comm_.size() > 1) comm_.sum(buffer_);
+    comm_.sum(buffer_);
     if (buffer_[0] > 0) agree(comm_, failure);
     std::copy(buffer_.begin() + 2, buffer_.end(), g.begin());
     return buffer_[1];
@@ -220,8 +224,10 @@ class StepSum {
       if (failure) std::rethrow_exception(failure);
     } catch (const std::exception& e) {
       mine = e.what();
+    } catch (...) {  // not a std::exception: still a failure the other ranks must hear of
+      mine = "an exception that is not a std::exception";
     }
-    const std::string first = comm.size() > 1 ? comm.first_error(failure ? mine : std::string()) : mine;
+    const std::string first = comm.first_error(mine);
     if (failure) std::rethrow_exception(failure);
     if (!first.empty()) throw Error(fmt::format("training stopped: {}", first));
   }
