@@ -92,8 +92,7 @@ class PyProgram {
 
   static Variant make(const Tape& tape, std::vector<std::string> outputs, const py::dtype& dtype,
                       ProgramOptions options) {
-    if (dtype.is(dtype_of<double>()) || dtype.equal(dtype_of<double>()))
-      return Program<double>(tape, std::move(outputs), options);
+    if (dtype.equal(dtype_of<double>())) return Program<double>(tape, std::move(outputs), options);
     if (dtype.equal(dtype_of<float>())) return Program<float>(tape, std::move(outputs), options);
     throw py::type_error("Program: dtype " + name_of(dtype) + " is not supported; use numpy.float64 or numpy.float32");
   }

@@ -63,7 +63,8 @@ double step_seconds(const nn::Potential& phi, std::span<const double> theta, con
   phi.bind(step, theta);
   const Matrix<double> x = cycle_rows(pilot, policy.batch, 1);
   step.set("x", x);
-  const Matrix<double> z = estimators::make_probes(policy.probe, x.rows(), x.cols(), policy.seed);
+  const Matrix<double> z =
+      needs_z(kind) ? estimators::make_probes(policy.probe, x.rows(), x.cols(), policy.seed) : Matrix<double>();
   if (needs_z(kind)) step.set("z", z);
   return seconds_per_run(step);
 }
