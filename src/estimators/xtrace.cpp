@@ -157,32 +157,35 @@ TraceEstimate xnystrace(LinearOperator& a, std::size_t budget, std::uint64_t see
       l(i, j) = s / l(j, j);
     }
   }
-  // G = M⁻¹ = L⁻ᵀ L⁻¹, from L⁻¹ (lower triangular).
-  Matrix<double> l_inv(m, m);
+  // W = L⁻¹ (lower triangular), so M⁻¹ = Wᵀ W, and F = Y Wᵀ: Â = F Fᵀ. Working with F
+  // rather than M⁻¹ keeps a rank-deficient A accurate: M⁻¹'s null-space entries are
+  // of order 1/nu, F's of order sqrt(A)'s.
+  Matrix<double> w(m, m);
   for (std::size_t col = 0; col < m; ++col)
     for (std::size_t i = col; i < m; ++i) {
       double s = i == col ? 1.0 : 0.0;
-      for (std::size_t k = col; k < i; ++k) s -= l(i, k) * l_inv(k, col);
-      l_inv(i, col) = s / l(i, i);
+      for (std::size_t k = col; k < i; ++k) s -= l(i, k) * w(k, col);
+      w(i, col) = s / l(i, i);
     }
-  Matrix<double> g(m, m);
+  Matrix<double> f(n, m);  // F's rows: f_r = W y_r (y_r the r-th entries of the products)
   for (std::size_t i = 0; i < m; ++i)
-    for (std::size_t j = 0; j < m; ++j)
-      for (std::size_t k = std::max(i, j); k < m; ++k) g(i, j) += l_inv(k, i) * l_inv(k, j);
-  // Leaving ω_i out: Â_(i) = Â - (Y g_i)(Y g_i)ᵀ / G_ii, so that
-  //   tr Â_(i) = tr Â - ‖Y g_i‖² / G_ii  and  ω_iᵀ (A - Â_(i)) ω_i = 1 / G_ii.
-  Matrix<double> yty(m, m);
-  for (std::size_t i = 0; i < m; ++i)
-    for (std::size_t j = 0; j < m; ++j) yty(i, j) = row_dot(y, i, y, j);
-  double trace_nystrom = 0;
-  for (std::size_t i = 0; i < m; ++i)
-    for (std::size_t j = 0; j < m; ++j) trace_nystrom += g(i, j) * yty(j, i);
+    for (std::size_t k = 0; k <= i; ++k)
+      for (std::size_t r = 0; r < n; ++r) f(r, i) += w(i, k) * y(k, r);
+  double trace_nystrom = 0;  // ‖F‖²
+  for (std::size_t i = 0; i < n * m; ++i) trace_nystrom += f.data()[i] * f.data()[i];
+  // Leaving ω_i out, with g_i = M⁻¹ e_i = Wᵀ w_i (w_i the i-th column of W) and G_ii = ‖w_i‖²:
+  //   Â_(i) = Â - (Y g_i)(Y g_i)ᵀ / G_ii, Y g_i = F w_i, and ω_iᵀ (A - Â_(i)) ω_i = 1 / G_ii.
   std::vector<double> estimates(m);
   for (std::size_t i = 0; i < m; ++i) {
-    double norm2 = 0;  // ‖Y g_i‖² = g_iᵀ (Yᵀ Y) g_i
-    for (std::size_t j = 0; j < m; ++j)
-      for (std::size_t k = 0; k < m; ++k) norm2 += g(j, i) * yty(j, k) * g(k, i);
-    estimates[i] = trace_nystrom - norm2 / g(i, i) + 1 / g(i, i) - nu * double(n);
+    double g_ii = 0;
+    for (std::size_t k = i; k < m; ++k) g_ii += w(k, i) * w(k, i);
+    double norm2 = 0;  // ‖F w_i‖² / ‖w_i‖²: F along a unit vector
+    for (std::size_t r = 0; r < n; ++r) {
+      double fw = 0;
+      for (std::size_t k = i; k < m; ++k) fw += f(r, k) * w(k, i);
+      norm2 += fw * fw;
+    }
+    estimates[i] = trace_nystrom - norm2 / g_ii + 1 / g_ii - nu * double(n);
   }
   return mean_of(estimates, m);
 }
