@@ -89,8 +89,8 @@ void bind_training(py::module_& m) {
          std::size_t probes, const std::string& probe, double sigma, double probe_noise, const std::string& optimizer,
          double learning_rate, const std::string& schedule, std::size_t warmup, std::size_t steps, std::size_t batch,
          std::uint64_t seed, int threads, const std::string& keep, double ema_decay, double holdout,
-         std::size_t eval_every, std::size_t patience, const std::string& checkpoint, double adam_epsilon,
-         const py::object& callback) {
+         std::size_t eval_every, std::size_t patience, const std::string& checkpoint, const std::string& resume,
+         double adam_epsilon, const py::object& callback) {
         score::TrainOptions o;
         o.loss = loss_options(loss, probes, probe, sigma);
         o.probe_noise = probe_noise;
@@ -109,6 +109,7 @@ void bind_training(py::module_& m) {
         o.eval_every = eval_every;
         o.patience = patience;
         o.checkpoint = checkpoint;
+        o.resume = resume;
         return train(phi, theta0, data, o, callback);
       },
       py::arg("phi"), py::arg("theta0"), py::arg("data"), py::kw_only(), py::arg("loss") = "exact",
@@ -116,8 +117,8 @@ void bind_training(py::module_& m) {
       py::arg("optimizer") = "adam", py::arg("learning_rate") = 1e-3, py::arg("schedule") = "cosine",
       py::arg("warmup") = 0, py::arg("steps") = 2000, py::arg("batch") = 256, py::arg("seed") = 1,
       py::arg("threads") = 1, py::arg("keep") = "last", py::arg("ema_decay") = 0.999, py::arg("holdout") = 0.0,
-      py::arg("eval_every") = 100, py::arg("patience") = 0, py::arg("checkpoint") = "", py::arg("adam_epsilon") = 1e-8,
-      py::arg("callback") = py::none(),
+      py::arg("eval_every") = 100, py::arg("patience") = 0, py::arg("checkpoint") = "", py::arg("resume") = "",
+      py::arg("adam_epsilon") = 1e-8, py::arg("callback") = py::none(),
       "score matching on the rows of an array, or on fresh samples of a Dataset; returns {theta, history, ...}");
 }
 

@@ -105,7 +105,11 @@ void add_train_options(CLI::App& cmd, TrainCommand& c) {
   add_count(cmd, "--patience", c.options.patience, 0, 1'000'000'000,
             "stop after this many evaluations without progress (0: never)");
   add_text(cmd, "--checkpoint", c.options.checkpoint,
-           "a model file written (atomically) at each evaluation better than every earlier one");
+           "a checkpoint written (atomically) at every evaluation: the model --keep would write then (every command "
+           "reads it as a model file), and what --resume needs to go on");
+  add_text(cmd, "--resume", c.options.resume,
+           "go on from a checkpoint of a run with the same flags (--threads aside), to the result that run would "
+           "have reached");
   add_text(cmd, "--out", c.out, c.demo ? "folder for the model and the pictures" : "the model file to write");
 }
 
@@ -159,13 +163,17 @@ int run_train(TrainCommand& c) {
   if (c.options.eval_every == 0) c.options.eval_every = std::max<std::size_t>(1, c.options.steps / 20);
   const std::string model_path = c.demo ? c.out + "/model.wgt" : c.out;
   check_distinct(c.demo ? "the demo's model" : "--out", model_path, "--data", c.data.source);
+  if (!c.options.checkpoint.empty()) check_distinct("--checkpoint", c.options.checkpoint, "--data", c.data.source);
   c.data.seed = c.options.seed;
   const Data data = load_data(c.data, true);
   const nn::Potential phi = architecture(c, data.stream() ? data.truth->dim : data.x.cols());
   const std::vector<double> theta0 = nn::initial_parameters(phi, c.options.seed);
   nn::Communicator& ranks = c.options.communicator ? *c.options.communicator : nn::single_process();
   if (c.demo && ranks.rank() == 0) make_folder(c.out);
-  if (c.options.loss.kind == score::Loss::automatic) choose_loss(c, phi, theta0, data, ranks);
+  // Resumed, the loss `auto` is what the checkpoint's run chose (score::train reads it there).
+  if (c.options.loss.kind == score::Loss::automatic && c.options.resume.empty())
+    choose_loss(c, phi, theta0, data, ranks);
+  if (!c.options.resume.empty()) fmt::print("resuming from {}\n", c.options.resume);
   c.options.report = progress_line;  // the model is written once training has succeeded, never from a diverged run
   fmt::print("training {}{} on {}, {} loss, {} steps of {} at rate {:g} ({}), keeping the {}\n", phi.kind,
              c.model == "mlp" ? fmt::format(" [{}] {}", c.widths, c.activation) : "", describe_data(c, data), c.loss,

@@ -44,7 +44,7 @@ std::string_view TextReader::checked_body(std::string_view magic) const {
   std::uint64_t stored = 0;
   const auto [end, error] = std::from_chars(sum.data(), sum.data() + sum.size(), stored, 16);
   if (error != std::errc() || std::string_view(end, std::size_t(sum.data() + sum.size() - end)) != "\n")
-    bad_at(0, "has an unreadable checksum line (or text after it)");
+    bad_at(0, "is truncated, or has text after its checksum line, or an unreadable one");
   const std::string_view body = text_.substr(0, mark + 1);
   if (stored != fnv1a(body)) bad_at(0, "is corrupted: its checksum does not match its contents");
   return body;

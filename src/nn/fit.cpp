@@ -58,6 +58,7 @@ class Average {
     for (std::size_t i = 0; i < mean_.size(); ++i) mean_[i] = decay * mean_[i] + (1 - decay) * theta[i];
   }
   const std::vector<double>& mean() const { return mean_; }
+  void restore(const std::vector<double>& mean) { mean_ = mean; }
 
  private:
   double decay_;
@@ -70,6 +71,9 @@ class Average {
 class DivergenceWatch {
  public:
   DivergenceWatch(double rate, std::span<const double> theta0) : rate_(rate), norm0_(std::max(1.0, norm(theta0))) {}
+  void restore(const FitState& state) { scale_ = state.loss_scale, norm0_ = state.parameter_norm; }
+  double loss_scale() const { return scale_; }
+  double parameter_norm() const { return norm0_; }
 
   void loss(double j, std::size_t step, const char* which) {
     if (step <= settling_steps) scale_ = std::max(scale_, std::abs(j));
@@ -110,6 +114,24 @@ class Monitor {
     result.theta.assign(theta0.begin(), theta0.end());
   }
 
+  // Goes on from an evaluation of an earlier run (its running loss was just reported, so 0).
+  void restore(const FitState& state) {
+    first_step_ = state.step + 1;
+    best_ = state.best_evaluation;
+    result.best_step = state.best_step;
+    without_progress_ = state.without_progress;
+    result.stopped_early = state.stopped_early;
+    if (options_.keep == Keep::best) result.theta = state.kept;
+  }
+  // The state after an evaluation at `step`, but for the iterate and the optimiser's.
+  FitState state(std::size_t step, bool stopped_early) const {
+    return {.step = step,
+            .stopped_early = stopped_early,
+            .best_evaluation = best_,
+            .best_step = result.best_step,
+            .without_progress = without_progress_};
+  }
+
   void add(double loss) { running_ += loss, ++since_report_; }
   bool due(std::size_t step) const {
     return options_.eval_every > 0 && (step % options_.eval_every == 0 || step == options_.steps);
@@ -119,8 +141,9 @@ class Monitor {
   bool report(std::size_t step, std::span<const double> theta, DivergenceWatch& watch) {
     FitStep s{step, options_.steps, running_ / double(since_report_), NAN, 0, 0};
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    s.samples_per_second = double(step * options_.batch) / seconds;
-    s.eta_seconds = seconds / double(step) * double(options_.steps - step);
+    const auto taken = double(step + 1 - first_step_);  // by this run
+    s.samples_per_second = taken * double(options_.batch) / seconds;
+    s.eta_seconds = seconds / taken * double(options_.steps - step);
     running_ = 0;
     since_report_ = 0;
     if (callbacks_.evaluate) {
@@ -150,7 +173,7 @@ class Monitor {
   const FitCallbacks& callbacks_;
   std::chrono::steady_clock::time_point start_;
   double running_ = 0, best_ = INFINITY;
-  std::size_t since_report_ = 0, without_progress_ = 0;
+  std::size_t since_report_ = 0, without_progress_ = 0, first_step_ = 1;
 };
 
 void check(const Potential& phi, const std::vector<double>& theta, const FitOptions& options) {
@@ -169,6 +192,14 @@ void check(const Potential& phi, const std::vector<double>& theta, const FitOpti
                                  options.steps));
   if (!(options.learning_rate > 0) || !std::isfinite(options.learning_rate))
     throw UsageError(fmt::format("fit: learning rate {}; use a positive, finite rate", options.learning_rate));
+  if (const FitState* r = options.resume) {
+    if (r->theta.size() != theta.size() || r->kept.size() != theta.size())
+      throw ShapeError(fmt::format("fit: the state to resume from has {} and {} parameters; the potential has {}",
+                                   r->theta.size(), r->kept.size(), theta.size()));
+    if (r->step == 0 || r->step > options.steps)
+      throw UsageError(fmt::format("fit: the state to resume from is at step {}; this run has steps 1 to {}", r->step,
+                                   options.steps));
+  }
 }
 
 }  // namespace
@@ -245,6 +276,8 @@ class StepSum {
 FitResult fit(const Potential& phi, const Tape& loss, std::vector<double> theta, const BatchSource& source,
               const FitOptions& options, const FitCallbacks& callbacks) {
   check(phi, theta, options);
+  const FitState* resume = options.resume;
+  if (resume) theta = resume->theta;
   Communicator& comm = options.communicator ? *options.communicator : single_process();
   Program<double> program = gradient_program(phi, loss, options.threads);
   Batch rows(loss, options.batch);
@@ -257,7 +290,14 @@ FitResult fit(const Potential& phi, const Tape& loss, std::vector<double> theta,
   Monitor monitor(monitored, callbacks, theta);
   DivergenceWatch watch(options.learning_rate, theta);
   Average average(options.ema_decay, theta);
-  for (std::size_t step = 1; step <= options.steps; ++step) {
+  if (resume) {
+    optimizer->restore(resume->optimizer, theta.size());
+    monitor.restore(*resume);
+    watch.restore(*resume);
+    if (options.keep == Keep::ema) average.restore(resume->kept);
+  }
+  const std::size_t first = !resume ? 1 : resume->stopped_early ? options.steps + 1 : resume->step + 1;
+  for (std::size_t step = first; step <= options.steps; ++step) {
     std::exception_ptr failure;
     double j = 0;
     try {  // this rank's rows
@@ -279,6 +319,17 @@ FitResult fit(const Potential& phi, const Tape& loss, std::vector<double> theta,
     bool go_on = true;
     try {  // evaluations, reports and checkpoints may fail on one rank alone
       go_on = monitor.report(step, options.keep == Keep::ema ? average.mean() : theta, watch);
+      if (callbacks.checkpoint) {
+        FitState state = monitor.state(step, !go_on);
+        state.theta = theta;
+        state.kept = options.keep == Keep::ema    ? average.mean()
+                     : options.keep == Keep::best ? monitor.result.theta
+                                                  : theta;
+        state.optimizer = optimizer->state();
+        state.loss_scale = watch.loss_scale();
+        state.parameter_norm = watch.parameter_norm();
+        callbacks.checkpoint(state);
+      }
     } catch (...) {
       failure = std::current_exception();
     }

@@ -32,12 +32,14 @@
 #include "io/text_reader.hpp"
 #include "wengert/error.hpp"
 #include "wengert/io.hpp"
+#include "wengert/nn/checkpoint.hpp"
 
 namespace wengert::nn {
 
 namespace {
 
-constexpr std::size_t max_model_bytes = std::size_t(1) << 30;  // 1 GiB: about 40 million parameters
+// 8 GiB: a model of 300 million parameters, or a checkpoint (five copies and the data's order) of 60 million.
+constexpr std::size_t max_model_bytes = std::size_t(1) << 33;
 constexpr std::size_t max_layers = 64;
 constexpr std::uint64_t max_time_features = 4096;
 constexpr double max_sigma_data = 1e100;  // the data's scale: the loss checks the data's own values against the same
@@ -179,7 +181,7 @@ Potential build(const io::TextReader& r, const Header& h) {
 
 }  // namespace
 
-void save_model(const std::string& path, const Potential& phi, const std::vector<double>& theta) {
+std::string model_text(const Potential& phi, const std::vector<double>& theta) {
   if (theta.size() != phi.parameter_count())
     throw ShapeError(fmt::format("save_model: theta has {} entries; the potential has {} parameters", theta.size(),
                                  phi.parameter_count()));
@@ -196,8 +198,11 @@ void save_model(const std::string& path, const Potential& phi, const std::vector
   if (phi.output_bias) body += "output_bias 1\n";
   body += fmt::format("parameters {}\n", theta.size());
   for (double v : theta) body += fmt::format("{:.17g}\n", v);
-  body += fmt::format("checksum {:016x}\n", io::fnv1a(body));
-  io::write_atomically(path, body);
+  return body + fmt::format("checksum {:016x}\n", io::fnv1a(body));
+}
+
+void save_model(const std::string& path, const Potential& phi, const std::vector<double>& theta) {
+  io::write_atomically(path, model_text(phi, theta));
 }
 
 std::pair<Potential, std::vector<double>> parse_model(std::string_view text, std::string_view name) {
@@ -214,7 +219,10 @@ std::pair<Potential, std::vector<double>> parse_model(std::string_view text, std
 }
 
 std::pair<Potential, std::vector<double>> load_model(const std::string& path) {
-  return parse_model(io::read_file("load_model", path, max_model_bytes), path);
+  const std::string text = io::read_file("load_model", path, max_model_bytes);
+  if (!text.starts_with("wengert-checkpoint ")) return parse_model(text, path);
+  Checkpoint c = parse_checkpoint(text, path);
+  return {std::move(c.phi), std::move(c.theta)};
 }
 
 }  // namespace wengert::nn

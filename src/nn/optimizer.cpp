@@ -27,6 +27,34 @@ void Adam::step(std::span<double> theta, std::span<const double> gradient, doubl
   }
 }
 
+std::vector<double> Sgd::state() const { return velocity_; }
+
+void Sgd::restore(std::span<const double> state, std::size_t parameters) {
+  if (!state.empty() && state.size() != parameters)
+    throw UsageError(fmt::format("Sgd::restore: a state of {} values; {} parameters need {} (or none)", state.size(),
+                                 parameters, parameters));
+  velocity_.assign(state.begin(), state.end());
+}
+
+std::vector<double> Adam::state() const {
+  std::vector<double> s{double(t_)};
+  s.insert(s.end(), m_.begin(), m_.end());
+  s.insert(s.end(), v_.begin(), v_.end());
+  return s;
+}
+
+void Adam::restore(std::span<const double> state, std::size_t parameters) {
+  const bool fresh = state.size() == 1 && state[0] == 0;
+  if (!fresh && (state.size() != 1 + 2 * parameters || !(state[0] >= 1) || state[0] != std::floor(state[0])))
+    throw UsageError(fmt::format(
+        "Adam::restore: a state of {} values starting with {}; {} parameters need a step count and two moments ({} "
+        "values)",
+        state.size(), state.empty() ? 0.0 : state[0], parameters, 1 + 2 * parameters));
+  t_ = long(state[0]);
+  m_.assign(state.begin() + 1, state.begin() + 1 + std::ptrdiff_t(fresh ? 0 : parameters));
+  v_.assign(state.end() - std::ptrdiff_t(fresh ? 0 : parameters), state.end());
+}
+
 std::unique_ptr<Optimizer> make_optimizer(const std::string& name, double adam_epsilon) {
   if (!(adam_epsilon > 0) || !std::isfinite(adam_epsilon))
     throw UsageError(fmt::format("make_optimizer: Adam's epsilon {} must be positive", adam_epsilon));

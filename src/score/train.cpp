@@ -9,10 +9,11 @@
 #include <random>
 #include <fmt/format.h>
 
+#include "io/text_reader.hpp"
 #include "wengert/error.hpp"
 #include "wengert/estimators/trace.hpp"
+#include "wengert/nn/checkpoint.hpp"
 #include "wengert/nn/fit.hpp"
-#include "wengert/nn/model_file.hpp"
 
 namespace wengert::score {
 
@@ -140,17 +141,80 @@ std::size_t copies_of(const LossOptions& loss) {
   return needs_z(loss.kind) && loss.kind != Loss::denoising ? loss.probes : 1;
 }
 
-// The options with the loss `auto` resolved on the pilot rows at theta (the choice kept in `choice`).
+// A run's state beside the training core's: where the batch source is in its random
+// streams and its data, and the reports so far.
+struct Resumable {
+  std::function<void(nn::Records&)> save;
+  std::function<void(const nn::Records&)> restore;
+};
+
+// The checkpoint to resume from, when there is one.
+std::optional<nn::Checkpoint> resumed(const TrainOptions& options) {
+  if (options.resume.empty()) return std::nullopt;
+  return nn::load_checkpoint(options.resume);
+}
+
+// The options with the loss `auto` resolved on the pilot rows at theta (the choice
+// kept in `choice`), or as the checkpoint to resume from resolved it.
 TrainOptions resolve_loss(const nn::Potential& phi, std::span<const double> theta, const Matrix<double>& pilot,
-                          TrainOptions options, std::optional<LossChoice>& choice) {
+                          TrainOptions options, std::optional<LossChoice>& choice,
+                          const std::optional<nn::Checkpoint>& from) {
   if (options.loss.kind != Loss::automatic) return options;
+  if (from) {
+    const std::vector<double> chosen = from->records.numbers("loss_choice", 2);
+    options.loss.kind = chosen[0] == 0 ? Loss::exact : Loss::hutchinson;
+    options.loss.probes = std::size_t(std::clamp(chosen[1], 1.0, 1e6));
+    return options;
+  }
   choice = choose_loss(phi, theta, pilot, loss_policy(options));
   options.loss = choice->loss;
   return options;
 }
 
-// The training core on a batch source, evaluating on `held` rows.
+// What a resumed run must repeat: everything that shapes the steps but the threads.
+std::vector<std::string> settings(const nn::Potential& phi, const TrainOptions& o, const std::string& data) {
+  return {fmt::format("potential {} {} {} {}", phi.kind, fmt::join(phi.widths, ","), nn::to_string(phi.activation),
+                      phi.confinement),
+          "data " + data,
+          fmt::format("loss {} {} {} {}", to_string(o.loss.kind), o.loss.probes, estimators::to_string(o.loss.probe),
+                      o.loss.sigma),
+          fmt::format("optimizer {} {}", o.optimizer, o.adam_epsilon),
+          fmt::format("rate {} {} {}", o.learning_rate, nn::to_string(o.schedule), o.warmup),
+          fmt::format("steps {}", o.steps),
+          fmt::format("batch {}", o.batch),
+          fmt::format("seed {}", o.seed),
+          fmt::format("keep {} {}", nn::to_string(o.keep), o.ema_decay),
+          fmt::format("evaluation {} {} {} {}", o.eval_every, o.holdout, o.evaluation_rows, o.patience)};
+}
+
+// The matrix's shape and a checksum of its values (which a resumed run must train on again).
+std::string fingerprint(const Matrix<double>& m) {
+  const std::string_view bytes(reinterpret_cast<const char*>(m.data()), m.rows() * m.cols() * sizeof(double));
+  return fmt::format("{}x{} {:016x}", m.rows(), m.cols(), io::fnv1a(bytes));
+}
+
+// The reports as numbers, seven to a report, and back.
+std::vector<double> flatten(const std::vector<Progress>& history) {
+  std::vector<double> out;
+  for (const Progress& p : history)
+    out.insert(out.end(), {double(p.step), double(p.steps), p.train_loss, p.holdout_loss, p.fisher,
+                           p.samples_per_second, p.eta_seconds});
+  return out;
+}
+std::vector<Progress> history_from(const nn::Records& records) {
+  const std::vector<double> v = records.numbers("history");
+  if (v.size() % 7 != 0)
+    throw IoError(fmt::format("load_checkpoint: '{}': the record 'history' is not whole", records.source()));
+  std::vector<Progress> out;
+  for (std::size_t i = 0; i < v.size(); i += 7)
+    out.push_back({std::size_t(v[i]), std::size_t(v[i + 1]), v[i + 2], v[i + 3], v[i + 4], v[i + 5], v[i + 6]});
+  return out;
+}
+
+// The training core on a batch source, evaluating on `held` rows; checkpoints at every
+// evaluation, resuming from `from` when given.
 TrainResult fit_scores(const nn::Potential& phi, std::vector<double> theta, const nn::BatchSource& source,
+                       const Resumable& state, const std::string& data, const std::optional<nn::Checkpoint>& from,
                        const Matrix<double>& held, const Dataset* truth, const TrainOptions& options) {
   const std::size_t copies = copies_of(options.loss);
   nn::Communicator& comm = options.communicator ? *options.communicator : nn::single_process();
@@ -161,10 +225,25 @@ TrainResult fit_scores(const nn::Potential& phi, std::vector<double> theta, cons
   TrainResult result;
   nn::FitCallbacks callbacks;
   callbacks.evaluate = [&](std::span<const double> at) { return held_out.loss(at); };
-  callbacks.improved = [&](std::span<const double> at) {
-    if (!options.checkpoint.empty() && comm.rank() == 0)
-      nn::save_model(options.checkpoint, phi, {at.begin(), at.end()});
+  const std::vector<std::string> run = settings(phi, options, data);
+  callbacks.checkpoint = [&](const nn::FitState& at) {
+    if (options.checkpoint.empty() || comm.rank() > 0) return;
+    nn::Records records;
+    records.put("settings", run);
+    const double chosen[] = {options.loss.kind == Loss::exact ? 0.0 : 1.0, double(options.loss.probes)};
+    records.put("loss_choice", chosen);
+    nn::put(records, at);
+    state.save(records);
+    records.put("history", flatten(result.history));
+    nn::save_checkpoint(options.checkpoint, phi, at.kept, records);
   };
+  std::optional<nn::FitState> resume;
+  if (from) {
+    nn::check_settings(from->records, run, "train");
+    resume = nn::fit_state(*from);
+    state.restore(from->records);
+    result.history = history_from(from->records);
+  }
   callbacks.report = [&](const nn::FitStep& s, std::span<const double> at) {
     const Progress p{
         s.step,       s.steps, s.train_loss, s.evaluation, held_out.fisher(at), s.samples_per_second / double(copies),
@@ -186,6 +265,7 @@ TrainResult fit_scores(const nn::Potential& phi, std::vector<double> theta, cons
   fit.patience = options.patience;
   fit.keep = options.keep;
   fit.ema_decay = options.ema_decay;
+  fit.resume = resume ? &*resume : nullptr;
   nn::FitResult fitted = nn::fit(phi, loss, std::move(theta),
                                  comm.size() > 1 ? nn::shared_source(source, global, share) : source, fit, callbacks);
   result.theta = std::move(fitted.theta);
@@ -205,7 +285,8 @@ TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Mat
   Matrix<double> pilot(std::min(given.batch, rows.train_rows.size()), data.cols());
   gather(data, rows.train_rows, 0, pilot.rows(), 1, pilot);
   std::optional<LossChoice> choice;
-  const TrainOptions options = resolve_loss(phi, theta, pilot, given, choice);
+  const std::optional<nn::Checkpoint> from = resumed(given);
+  const TrainOptions options = resolve_loss(phi, theta, pilot, given, choice, from);
   const std::size_t copies = copies_of(options.loss);
   std::size_t cursor = 0;
   auto source = [&](nn::Batch& batch, std::size_t) {  // minibatches of shuffled rows, a new order each epoch
@@ -217,7 +298,25 @@ TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Mat
     cursor += options.batch;
     if (needs_z(options.loss.kind)) draw_z(batch["z"], options.loss, rng);
   };
-  TrainResult result = fit_scores(phi, std::move(theta), source, rows.holdout, truth, options);
+  Resumable state;
+  state.save = [&](nn::Records& r) {
+    r.put("random", std::vector<std::string>{nn::state_line(rng)});
+    r.put("cursor", std::vector<std::string>{std::to_string(cursor)});
+    r.put("order", std::vector<double>(rows.train_rows.begin(), rows.train_rows.end()));
+  };
+  state.restore = [&](const nn::Records& r) {
+    nn::restore(rng, r, "random");
+    cursor = r.whole_number("cursor", rows.train_rows.size() + 1);
+    const std::vector<double> order = r.numbers("order", rows.train_rows.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      if (!(order[i] >= 0 && order[i] < double(data.rows()) && order[i] == std::floor(order[i])))
+        throw IoError(fmt::format("load_checkpoint: '{}': the record 'order' holds {}, not a row of the data's {}",
+                                  r.source(), order[i], data.rows()));
+      rows.train_rows[i] = std::size_t(order[i]);
+    }
+  };
+  TrainResult result =
+      fit_scores(phi, std::move(theta), source, state, "rows " + fingerprint(data), from, rows.holdout, truth, options);
   result.loss_choice = choice;
   return result;
 }
@@ -229,8 +328,9 @@ TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Dat
   if (given.evaluation_rows == 0) throw UsageError("train: evaluation_rows must be positive");
   if (given.batch == 0) throw UsageError("train: batch = 0; use at least 1");
   std::optional<LossChoice> choice;
+  const std::optional<nn::Checkpoint> from = resumed(given);
   const TrainOptions options = resolve_loss(
-      phi, theta, data.sample(std::max<std::size_t>(given.batch, 2), given.seed ^ pilot_seed), given, choice);
+      phi, theta, data.sample(std::max<std::size_t>(given.batch, 2), given.seed ^ pilot_seed), given, choice, from);
   std::mt19937_64 rng(options.seed);
   const std::size_t copies = copies_of(options.loss);
   std::vector<std::size_t> order(options.batch);
@@ -240,7 +340,12 @@ TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Dat
     if (needs_z(options.loss.kind)) draw_z(batch["z"], options.loss, rng);
   };
   const Matrix<double> held = data.sample(options.evaluation_rows, options.seed ^ 0x5DEECE66Dull);
-  TrainResult result = fit_scores(phi, std::move(theta), source, held, &data, options);
+  Resumable state;
+  state.save = [&](nn::Records& r) { r.put("random", std::vector<std::string>{nn::state_line(rng)}); };
+  state.restore = [&](const nn::Records& r) { nn::restore(rng, r, "random"); };
+  TrainResult result =
+      fit_scores(phi, std::move(theta), source, state, fmt::format("stream {} {}", data.name, fingerprint(held)), from,
+                 held, &data, options);
   result.loss_choice = choice;
   return result;
 }

@@ -25,6 +25,21 @@ printf 'wengert-model 1\nkind mlp\n' > "$scratch/broken.wgt"
 expect_error "truncated" "$wengert" eval --model "$scratch/broken.wgt"
 printf '1,2\n3,x\n' > "$scratch/bad.csv"
 expect_error "bad.csv:2: column 2" "$wengert" train --data "$scratch/bad.csv" --steps 10 --out "$scratch/m.wgt"
+# A run killed after its first checkpoint, resumed, writes the model the run that never stopped writes.
+run="train --data ring8 --widths 2,32,32,1 --steps 1500 --batch 128 --eval-every 100 --keep ema --threads 1"
+"$wengert" $run --checkpoint "$scratch/a.ck" --out "$scratch/a.wgt" > /dev/null
+"$wengert" $run --checkpoint "$scratch/b.ck" --out "$scratch/b.wgt" > /dev/null &
+pid=$!
+while [ ! -e "$scratch/b.ck" ]; do sleep 0.02; done
+{ kill -9 $pid; wait $pid; } 2> /dev/null || true
+test ! -e "$scratch/b.wgt"
+test "$(sed -n '/^record step/{n;p}' "$scratch/b.ck")" -lt 1500
+"$wengert" eval --model "$scratch/b.ck" --data ring8 --samples 500 | grep -q "Fisher divergence"  # a checkpoint is a model
+"$wengert" $run --checkpoint "$scratch/b.ck" --resume "$scratch/b.ck" --out "$scratch/b.wgt" > "$scratch/b.log"
+grep -q "^resuming from" "$scratch/b.log"
+cmp "$scratch/a.wgt" "$scratch/b.wgt"
+expect_error "this run has 'rate 0.01 cosine 0'" "$wengert" $run --lr 0.01 --resume "$scratch/b.ck" --out "$scratch/c.wgt"
+expect_error "is not a wengert-checkpoint file" "$wengert" $run --resume "$scratch/a.wgt" --out "$scratch/c.wgt"
 "$wengert" sample --data ring8 --train-steps 200 --width 16 --n 300 --nfe 20 --model "$scratch/diff.wgt" --out "$scratch/samples.csv" > "$scratch/sample.log"
 grep -q "histogram TV" "$scratch/sample.log"
 grep -q "mass per region" "$scratch/sample.log"

@@ -4,7 +4,8 @@
 # stream of fresh samples, on a CSV's rows and for a diffusion model; MAP
 # estimates and a diffusion model's likelihood sharded by rows are the single
 # process's; a failure on one rank stops every rank with its message instead of
-# a hang.
+# a hang; a run killed on any rank resumes from its checkpoint to the bits of
+# the run that never stopped.
 # Usage: mpi_test.sh WENGERT MPIRUN
 set -eu
 wengert=$1
@@ -75,4 +76,30 @@ if timeout 300 "$mpirun" -n 1 "$wengert" train --data ring8 $common --out "$scra
 fi
 grep -q "vax" "$scratch/fail1.log" || { echo "mpi: rank 1's failure was not said:"; cat "$scratch/fail1.log"; exit 1; }
 test ! -e "$scratch/y.wgt"
+# Rank 1 killed after the first checkpoint: the run resumed from it writes the model of the run that never stopped
+# (bit for bit), and one process resuming the 2-rank checkpoint reaches it too (to 1e-12: another order of sums).
+rank_process() {  # the process of rank $1 running with the checkpoint $2
+  for d in /proc/[0-9]*; do
+    grep -q "$2" "$d/cmdline" 2> /dev/null && tr '\0' '\n' < "$d/environ" 2> /dev/null |
+      grep -qx "OMPI_COMM_WORLD_RANK=$1" && { echo "${d#/proc/}"; return; }
+  done
+}
+long="--widths 2,32,32,1 --steps 1500 --batch 256 --threads 1 --eval-every 100 --keep ema"
+run2 "$wengert" train --data ring8 $long --checkpoint "$scratch/a.ck" --out "$scratch/a.wgt" > /dev/null
+run2 "$wengert" train --data ring8 $long --checkpoint "$scratch/k.ck" --out "$scratch/k.wgt" > /dev/null 2>&1 &
+job=$!
+while [ ! -e "$scratch/k.ck" ]; do sleep 0.02; done
+victim=$(rank_process 1 "$scratch/k.ck")
+test -n "$victim" || { echo "mpi: rank 1's process was not found"; exit 1; }
+kill -9 "$victim"
+if wait $job; then echo "mpi: a killed rank should have failed the run"; exit 1; fi
+test ! -e "$scratch/k.wgt"
+test "$(sed -n '/^record step/{n;p}' "$scratch/k.ck")" -lt 1500
+cp "$scratch/k.ck" "$scratch/k1.ck"
+run2 "$wengert" train --data ring8 $long --checkpoint "$scratch/k.ck" --resume "$scratch/k.ck" --out "$scratch/k.wgt" \
+  > /dev/null
+cmp "$scratch/a.wgt" "$scratch/k.wgt"
+"$wengert" train --data ring8 $long --resume "$scratch/k1.ck" --out "$scratch/k1.wgt" > /dev/null
+same_parameters "$scratch/a.wgt" "$scratch/k1.wgt"
+
 echo "mpi: 2 ranks train and solve as one process does; a failing rank stops them all"

@@ -6,6 +6,7 @@
 // monitoring, early stopping, and which parameters are kept.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -59,6 +60,22 @@ enum class Schedule {
 std::string to_string(Schedule schedule);         ///< its name, as schedule_from reads it
 Schedule schedule_from(const std::string& name);  ///< cosine or constant
 
+/// Where training stands after an evaluation: all nn::fit needs to go on from there
+/// exactly as if it had never stopped (nn/checkpoint.hpp keeps it in a file). The
+/// caller's batch source keeps its own state beside it.
+struct FitState {
+  std::size_t step = 0;               ///< the steps taken
+  bool stopped_early = false;         ///< by patience: nothing is left to do (nor after the last step)
+  std::vector<double> theta;          ///< the iterate
+  std::vector<double> kept;           ///< what fit would return now (FitOptions::keep)
+  std::vector<double> optimizer;      ///< the optimiser's state (Optimizer::state)
+  double best_evaluation = INFINITY;  ///< the lowest evaluation so far
+  std::size_t best_step = 0;          ///< its step
+  std::size_t without_progress = 0;   ///< evaluations since then (for patience)
+  double loss_scale = 1;              ///< the divergence watch's reference loss (the first steps' largest)
+  double parameter_norm = 1;          ///< and its reference norm (theta0's, at least 1)
+};
+
 /// How nn::fit trains.
 struct FitOptions {
   std::string optimizer = "adam";        ///< adam or sgd (nn/optimizer.hpp)
@@ -78,6 +95,9 @@ struct FitOptions {
   /// Keep::ema: θ̄ ← decay θ̄ + (1 - decay) θ after each step, the decay ramping up as
   /// min(decay, (1 + step) / (10 + step)) so that early steps do not linger.
   double ema_decay = 0.999;
+  /// Go on from this state (taken at an evaluation of a run with the same options and
+  /// source) instead of from theta0; nullptr: start afresh.
+  const FitState* resume = nullptr;
 };
 
 /// One report: where training is, and how fast.
@@ -98,6 +118,8 @@ struct FitCallbacks {
   std::function<void(const FitStep& step, std::span<const double> theta)> report;
   /// At an evaluation better than every earlier one (for checkpoints).
   std::function<void(std::span<const double> theta)> improved;
+  /// At every evaluation, after the report: the state to resume from (FitOptions::resume).
+  std::function<void(const FitState& state)> checkpoint;
 };
 
 /// What nn::fit returns.

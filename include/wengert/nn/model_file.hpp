@@ -16,7 +16,10 @@ namespace wengert::nn {
 /// stays), UsageError for non-finite parameters.
 void save_model(const std::string& path, const Potential& phi, const std::vector<double>& theta);
 
-/// Reads a model file; a wrong format, version, key, number, size, truncation
+/// The text save_model writes (UsageError and ShapeError as it).
+std::string model_text(const Potential& phi, const std::vector<double>& theta);
+
+/// Reads a model file, or the model a checkpoint holds (nn/checkpoint.hpp); a wrong format, version, key, number, size, truncation
 /// or checksum throws IoError naming the file, the line and what is wrong.
 /// Every size is checked against what the file holds before anything is built.
 std::pair<Potential, std::vector<double>> load_model(const std::string& path);

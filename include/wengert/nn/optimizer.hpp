@@ -15,6 +15,10 @@ class Optimizer {
   virtual ~Optimizer() = default;
   /// theta <- theta - step(gradient), at the learning rate `rate` (for schedules).
   virtual void step(std::span<double> theta, std::span<const double> gradient, double rate) = 0;
+  /// All the next steps depend on besides theta and the gradients (for checkpoints).
+  virtual std::vector<double> state() const = 0;
+  /// Restores what state() returned, for `parameters` parameters; UsageError when its length does not fit them.
+  virtual void restore(std::span<const double> state, std::size_t parameters) = 0;
 };
 
 /// Stochastic gradient descent with (heavy-ball) momentum.
@@ -23,6 +27,8 @@ class Sgd : public Optimizer {
   /// velocity <- momentum velocity + gradient; theta <- theta - rate velocity.
   explicit Sgd(double momentum = 0.9) : momentum_(momentum) {}
   void step(std::span<double> theta, std::span<const double> gradient, double rate) override;
+  std::vector<double> state() const override;  ///< the velocity (empty before the first step)
+  void restore(std::span<const double> state, std::size_t parameters) override;
 
  private:
   double momentum_;
@@ -37,6 +43,8 @@ class Adam : public Optimizer {
   explicit Adam(double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
       : b1_(beta1), b2_(beta2), eps_(epsilon) {}
   void step(std::span<double> theta, std::span<const double> gradient, double rate) override;
+  std::vector<double> state() const override;  ///< the steps taken, then both moments
+  void restore(std::span<const double> state, std::size_t parameters) override;
 
  private:
   double b1_, b2_, eps_;

@@ -54,7 +54,12 @@ struct TrainOptions {
   std::size_t evaluation_rows = 2000;  ///< a data stream: rows drawn once for evaluation
   std::size_t eval_every = 100;        ///< steps between evaluations (and reports)
   std::size_t patience = 0;  ///< stop after this many evaluations without a better held-out loss; 0 never stops
-  std::string checkpoint;    ///< a model file written (atomically) at each better evaluation; empty: none
+  /// A checkpoint (nn/checkpoint.hpp) written atomically at every evaluation: the model
+  /// `keep` would return then, and all a run needs to go on from there; empty: none.
+  std::string checkpoint;
+  /// A checkpoint to go on from, written by a run with the same options (threads aside):
+  /// the result is the one the run that wrote it would have reached. Empty: start at theta0.
+  std::string resume;
   std::function<void(const Progress&)> report;  ///< called at each evaluation
 };
 
