@@ -1,5 +1,8 @@
 // The SIMD kernels, with xsimd. Each is the scalar twin's loop (scalar.cpp)
-// over whole registers, followed by the same scalar formula for the tail.
+// over whole registers. The element-wise kernels take the tail through the same
+// register formula, padded: an entry's result depends on its inputs alone, never
+// on where it sits, so rows computed in any grouping (chunks, the ranks' shares,
+// one row at a time) get the bits one pass over all of them gets.
 //
 // This file is compiled once per instruction set the build carries (meson's
 // kernel_targets: AVX-512, AVX2 with FMA, SSE2; or once for -march=native),
@@ -8,69 +11,13 @@
 // the table for the CPU at run time.
 #include "kernels/xsimd_copy.hpp"  // first: it renames xsimd for this copy
 
+#include "kernels/element_wise.hpp"
 #include "kernels/targets.hpp"
 #include "kernels/twins.hpp"
 
 namespace wengert::kernels::WENGERT_SIMD_TARGET {
 
 namespace {
-
-template <class T, class F>
-void map1(const T* a, T* y, std::size_t n, F f) {
-  using V = xsimd::batch<T>;
-  constexpr std::size_t w = V::size;
-  std::size_t i = 0;
-  for (; i + w <= n; i += w) f(V::load_unaligned(a + i)).store_unaligned(y + i);
-  for (; i < n; ++i) y[i] = f(a[i]);
-}
-
-// xsimd computes exp (and tanh, and pow, through exp) by converting x / ln 2 to
-// an integer, which is undefined for NaN and for arguments far beyond where the
-// result has long been 0, 1 or infinite. A register holding such an argument is
-// computed entry by entry by the scalar formula instead (the same numbers the
-// scalar twin gives); every other register stays in SIMD.
-template <Op op>
-constexpr bool goes_through_exp() {
-  return op == Op::exp || op == Op::tanh || op == Op::sigmoid || op == Op::softplus || op == Op::silu || op == Op::pow;
-}
-
-template <class T, Op op>
-bool in_exp_range(xsimd::batch<T> a, T c) {
-  using V = xsimd::batch<T>;
-  constexpr T safe =
-      300;  // |exponent| at which every one of these results has settled, far inside the conversion's range
-  if constexpr (op == Op::pow) return xsimd::all(xsimd::abs(xsimd::log(xsimd::abs(a))) * std::abs(c) <= V(safe));
-  return xsimd::all(xsimd::abs(a) <= V(safe));
-}
-
-template <class T, Op op>
-void unary_op(const T* a, T* y, std::size_t n, T c) {
-  if constexpr (goes_through_exp<op>()) {
-    using V = xsimd::batch<T>;
-    constexpr std::size_t w = V::size;
-    std::size_t i = 0;
-    for (; i + w <= n; i += w) {
-      const V v = V::load_unaligned(a + i);
-      if (in_exp_range<T, op>(v, c))
-        formulas::unary(op, v, c).store_unaligned(y + i);
-      else
-        for (std::size_t k = i; k < i + w; ++k) y[k] = formulas::unary(op, a[k], c);
-    }
-    for (; i < n; ++i) y[i] = formulas::unary(op, a[i], c);
-  } else {
-    map1(a, y, n, [c](auto v) { return formulas::unary(op, v, c); });
-  }
-}
-
-template <class T, Op op>
-void binary_op(const T* a, const T* b, T* y, std::size_t n) {
-  using V = xsimd::batch<T>;
-  constexpr std::size_t w = V::size;
-  std::size_t i = 0;
-  for (; i + w <= n; i += w)
-    formulas::binary(op, V::load_unaligned(a + i), V::load_unaligned(b + i)).store_unaligned(y + i);
-  for (; i < n; ++i) y[i] = formulas::binary(op, a[i], b[i]);
-}
 
 // The register block of the GEMM: MR rows of C by NV registers of columns,
 // held in registers for the whole k loop (k is short: the layer width). Per
@@ -127,15 +74,27 @@ void rows_in_blocks(std::size_t m, std::size_t n, std::size_t k, const T* a, std
       rows_in_blocks<T, MR - 1, NV>(m - i, n, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate);
 }
 
-// The horizontal sums of NR registers into out[0..NR): with one register per
-// lane (NR = lanes) a single transposing reduction (haddp) does all of them.
+// The horizontal sums of NR registers into out[0..NR), each added in the same
+// order whatever NR is, so that a dot product's bits do not depend on how many
+// were computed beside it (one row at a time, or four): transposing reductions
+// (haddp) of one register per lane, groups filled up with zeros; or, for 16
+// lanes, where xsimd's haddp (AVX-512 float) permutes its sums, one hadd each.
 template <class T, int NR>
 void store_sums(const xsimd::batch<T> (&acc)[NR], T* out) {
   using V = xsimd::batch<T>;
-  if constexpr (NR == static_cast<int>(V::size)) {
+  constexpr int lanes = static_cast<int>(V::size);
+  if constexpr (lanes > 8) {
+    for (int q = 0; q < NR; ++q) out[q] = xsimd::hadd(acc[q]);
+  } else if constexpr (NR == lanes) {
     xsimd::haddp(acc).store_unaligned(out);
   } else {
-    for (int q = 0; q < NR; ++q) out[q] = xsimd::hadd(acc[q]);
+    for (int q0 = 0; q0 < NR; q0 += lanes) {
+      V group[lanes];
+      for (int q = 0; q < lanes; ++q) group[q] = q0 + q < NR ? acc[q0 + q] : V(T(0));
+      alignas(64) T sums[lanes];
+      xsimd::haddp(group).store_aligned(sums);
+      std::copy_n(sums, std::min(lanes, NR - q0), out + q0);
+    }
   }
 }
 
@@ -274,6 +233,7 @@ void gemm_pair(std::size_t n, std::size_t k, const T* a0, const T* a1, const T* 
   } else if (b_row == 1) {
     constexpr int nr = w > 8 ? 8 : static_cast<int>(w);  // one dot product per lane (8 at most: registers)
     for (; j + nr <= n; j += nr) pair_dot<T, nr>(k, a0, a1, b + j * b_col, b_col, c0 + j, c1 + j);
+    for (; j < n; ++j) pair_dot<T, 1>(k, a0, a1, b + j * b_col, b_col, c0 + j, c1 + j);  // as gemm_dot's last columns
   }
   if (j < n) {  // the rest of the columns, one row at a time
     scalar::gemm(1, n - j, k, a0, k, std::size_t(1), b + j * b_col, b_row, b_col, c0 + j, n, false);

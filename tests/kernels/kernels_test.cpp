@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -61,6 +62,64 @@ void element_wise(const kernels::Target& t, double rtol) {
   }
 }
 
+// Each entry's result depends on its inputs alone: the kernel over the whole
+// array, over every suffix and over each entry alone give the same bits (where a
+// register starts, and whether an entry falls in the tail, must not matter).
+template <class T>
+void position_independent(const kernels::Target& t) {
+  std::mt19937_64 rng(13);
+  constexpr std::size_t n = 41;
+  auto a = random_vector<T>(n, rng, -30, 30), b = random_vector<T>(n, rng, 0.5, 3);
+  a[5] = T(400), a[6] = T(-500), a[20] = T(0.25);  // beyond exp's range beside entries within it
+  const auto same_bits = [](const T* x, const T* y, std::size_t count) {
+    return std::memcmp(x, y, count * sizeof(T)) == 0;
+  };
+  for (Op op : {Op::exp, Op::tanh, Op::silu, Op::softplus, Op::sigmoid, Op::sin, Op::square, Op::pow}) {
+    CAPTURE(op_name(op));
+    std::vector<T> whole(n), part(n);
+    t.table<T>().unary(op, a.data(), whole.data(), n, T(1.7));
+    for (std::size_t from = 1; from < n; ++from) {
+      CAPTURE(from);
+      t.table<T>().unary(op, a.data() + from, part.data(), n - from, T(1.7));
+      CHECK(same_bits(part.data(), whole.data() + from, n - from));
+      t.table<T>().unary(op, a.data() + from, part.data(), 1, T(1.7));
+      CHECK(same_bits(part.data(), whole.data() + from, 1));
+    }
+  }
+  for (Op op : {Op::mul, Op::div}) {
+    std::vector<T> whole(n), part(n);
+    t.table<T>().binary(op, a.data(), b.data(), whole.data(), n);
+    for (std::size_t from = 1; from < n; ++from) {
+      t.table<T>().binary(op, a.data() + from, b.data() + from, part.data(), n - from);
+      CHECK(same_bits(part.data(), whole.data() + from, n - from));
+    }
+  }
+}
+
+// A row of a product depends on its own row of A alone: the first m rows of a
+// product of 37 rows are the product of those m rows, bit for bit.
+template <class T>
+void rows_independent(const kernels::Target& t) {
+  std::mt19937_64 rng(15);
+  constexpr std::size_t rows = 37;
+  for (std::size_t n : {1u, 3u, 16u, 17u, 40u})
+    for (std::size_t k : {1u, 3u, 16u, 19u})
+      for (int layout : {0, 2}) {  // X·W, Y·Wᵀ (Xᵀ·Y sums over the rows)
+        CAPTURE(n);
+        CAPTURE(k);
+        CAPTURE(layout);
+        auto a = random_vector<T>(rows * k, rng, -1, 1), b = random_vector<T>(k * n, rng, -1, 1);
+        const std::size_t b_row = layout == 2 ? 1 : n, b_col = layout == 2 ? k : 1;
+        std::vector<T> whole(rows * n), part(rows * n);
+        t.table<T>().gemm(rows, n, k, a.data(), k, 1, b.data(), b_row, b_col, whole.data(), n, false);
+        for (std::size_t m : {1u, 2u, 3u, 5u, 7u, 8u, 13u}) {
+          CAPTURE(m);
+          t.table<T>().gemm(m, n, k, a.data(), k, 1, b.data(), b_row, b_col, part.data(), n, false);
+          CHECK(std::memcmp(part.data(), whole.data(), m * n * sizeof(T)) == 0);
+        }
+      }
+}
+
 template <class T>
 void products(const kernels::Target& t, double rtol) {
   std::mt19937_64 rng(12);
@@ -106,6 +165,20 @@ TEST_CASE("element-wise kernels: SIMD equals the scalar twin, tails included") {
   FOR_EACH_TARGET(t) {
     element_wise<double>(t, 4e-15);
     element_wise<float>(t, 4e-6);
+  }
+}
+
+TEST_CASE("element-wise kernels: an entry's result does not depend on where it sits") {
+  FOR_EACH_TARGET(t) {
+    position_independent<double>(t);
+    position_independent<float>(t);
+  }
+}
+
+TEST_CASE("matrix products: a row of the product does not depend on the rows beside it") {
+  FOR_EACH_TARGET(t) {
+    rows_independent<double>(t);
+    rows_independent<float>(t);
   }
 }
 
