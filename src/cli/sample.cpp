@@ -76,6 +76,7 @@ void print_distances(const SampleCommand& c, const score::Dataset& truth, const 
     if (!q.masses.empty()) print_masses("  samples'", q.masses, truth.region_mass);
   }
   const std::size_t rows = std::min(generated.rows(), distance_rows);
+  if (rows < 2) return;  // a distance between sets needs two rows in each
   const Matrix<double> reference = truth.sample(rows, seed + reference_seed);
   Matrix<double> some(rows, generated.cols());
   std::copy_n(generated.data(), rows * generated.cols(), some.data());
@@ -136,13 +137,19 @@ int run_sample(SampleCommand& c) {
     options.data_scale = phi.sigma_data;  // 0 for a time_mlp: the start is then N(0, sigma_max² I)
     score = diffusion::learned_score(phi, theta, c.threads);
   }
-  if (c.communicator && c.communicator->rank() > 0) return 0;  // every rank holds the model; rank 0 samples
   if (options.data_scale > 0) options.sigma_max = highest_noise * options.data_scale;
   options.sigma_min = lowest_noise;
+  options.communicator = c.communicator;  // the rows shared by the ranks, gathered in order
+  const auto start = std::chrono::steady_clock::now();
   const Matrix<double> generated = diffusion::sample(sampler, score, c.n, d, options);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (c.communicator && c.communicator->rank() > 0) return 0;  // rank 0 writes and judges them
   io::save_csv(c.out, generated);
-  fmt::print("{} samples by the {} sampler in {} score evaluations each written to {}\n", c.n, c.sampler, c.evaluations,
-             c.out);
+  fmt::print(
+      "{} samples by the {} sampler in {} score evaluations each ({:.2f} s{}) written to {}\n", c.n, c.sampler,
+      c.evaluations, seconds,
+      c.communicator && c.communicator->size() > 1 ? fmt::format(", shared by {} ranks", c.communicator->size()) : "",
+      c.out);
   if (data.truth) print_distances(c, *data.truth, generated);
   return 0;
 }

@@ -68,17 +68,24 @@ Matrix<double> combine(double a, const Matrix<double>& x, double b, const Matrix
   return out;
 }
 
-// Standard normal entries from the sampler's stream.
+// Standard normal entries from the sampler's stream, for the rows `share` of
+// `rows`: every row's entries are drawn, so a share gets what one process would.
 class Noise {
  public:
-  explicit Noise(std::uint64_t seed) : rng_(seed) {}
+  Noise(std::uint64_t seed, std::size_t rows, nn::RowShare share) : rng_(seed), rows_(rows), share_(share) {}
   void add(Matrix<double>& x, double scale) {
-    for (std::size_t i = 0; i < x.rows() * x.cols(); ++i) x.data()[i] += scale * normal_(rng_);
+    for (std::size_t r = 0; r < rows_; ++r)
+      for (std::size_t j = 0; j < x.cols(); ++j) {
+        const double z = normal_(rng_);
+        if (r >= share_.begin && r < share_.end) x(r - share_.begin, j) += scale * z;
+      }
   }
 
  private:
   std::mt19937_64 rng_;
   std::normal_distribution<double> normal_;
+  std::size_t rows_;
+  nn::RowShare share_;
 };
 
 // EDM's Heun: an Euler step along dy/dsigma = (y - D)/sigma, corrected by the
@@ -161,14 +168,12 @@ void check(Sampler kind, std::size_t n, std::size_t d, const SampleOptions& o) {
     throw UsageError(fmt::format("sample: langevin_step = {}; use a number in (0, 1)", o.langevin_step));
 }
 
-}  // namespace
-
-Matrix<double> sample(Sampler kind, const ScoreField& score, std::size_t n, std::size_t d,
-                      const SampleOptions& options) {
-  check(kind, n, d, options);
+// The rows `share` of the n samples one process draws.
+Matrix<double> sample_rows(Sampler kind, const ScoreField& score, std::size_t n, std::size_t d, nn::RowShare share,
+                           const SampleOptions& options) {
   const std::vector<double> sigma = levels_for(kind, options);
-  Noise noise(options.seed);
-  Matrix<double> y(n, d);
+  Noise noise(options.seed, n, share);
+  Matrix<double> y(share.size(), d);
   noise.add(y, std::hypot(sigma[0], options.data_scale));  // at sigma_max the data is all but lost in the noise
   Denoiser denoiser(score);
   switch (kind) {
@@ -178,6 +183,23 @@ Matrix<double> sample(Sampler kind, const ScoreField& score, std::size_t n, std:
     case Sampler::langevin: return langevin(denoiser, std::move(y), sigma, options, noise);
   }
   return y;
+}
+
+}  // namespace
+
+Matrix<double> sample(Sampler kind, const ScoreField& score, std::size_t n, std::size_t d,
+                      const SampleOptions& options) {
+  check(kind, n, d, options);
+  nn::Communicator& comm = options.communicator ? *options.communicator : nn::single_process();
+  const nn::RowShare share = nn::share_rows(n, comm);
+  if (comm.size() == 1) return sample_rows(kind, score, n, d, share, options);
+  Matrix<double> all(n, d);
+  if (share.size() > 0) {
+    const Matrix<double> mine = sample_rows(kind, score, n, d, share, options);
+    std::copy_n(mine.data(), mine.rows() * d, &all(share.begin, 0));
+  }
+  nn::gather_rows({all.data(), n * d}, d, share, comm);
+  return all;
 }
 
 Matrix<double> flow(const ScoreField& score, Matrix<double> x, double t_from, double t_to, std::size_t steps) {

@@ -2,8 +2,8 @@
 # Under mpirun -n 2: data-parallel training gives the same parameters as one
 # process with the same global batch (to 1e-12 relative after 100 steps), on a
 # stream of fresh samples, on a CSV's rows and for a diffusion model; MAP
-# estimates and a diffusion model's likelihood sharded by rows are the single
-# process's; a failure on one rank stops every rank with its message instead of
+# estimates, a diffusion model's likelihood and its samples sharded by rows are
+# the single process's; a failure on one rank stops every rank with its message instead of
 # a hang; a run killed on any rank resumes from its checkpoint to the bits of
 # the run that never stopped.
 # Usage: mpi_test.sh WENGERT MPIRUN
@@ -47,12 +47,26 @@ head -n 1 "$scratch/b.csv" > "$scratch/b1.csv"
 run2 "$wengert" map --prior "$scratch/one.wgt" --in "$scratch/b1.csv" --sigma 0.3 --out "$scratch/x3.csv" > /dev/null
 test "$(cat "$scratch/x3.csv")" = "$(head -n 1 "$scratch/x1.csv")"
 
-# A diffusion model trained data-parallel by sample: the same parameters; rank 0 samples.
+# A diffusion model trained data-parallel by sample: the same parameters.
 diffusion="sample --data ring8 --train-steps 100 --width 16 --batch 256 --threads 1 --n 200 --nfe 10"
 "$wengert" $diffusion --model "$scratch/diff.wgt" --out "$scratch/s.csv" > /dev/null
 run2 "$wengert" $diffusion --model "$scratch/diff2.wgt" --out "$scratch/s2.csv" > /dev/null
 same_parameters "$scratch/diff.wgt" "$scratch/diff2.wgt"
 test "$(wc -l < "$scratch/s2.csv")" -eq 200
+
+# Sampling with the rows shared by the ranks (every rank draws every row's noise, uses its own): the file one
+# process writes, for the learned model (deterministic heun, stochastic sde) and the exact score (langevin).
+for sampler in heun sde; do
+  "$wengert" sample --data ring8 --model "$scratch/diff.wgt" --sampler $sampler --n 301 --nfe 12 --out "$scratch/p1.csv" \
+    > /dev/null
+  run2 "$wengert" sample --data ring8 --model "$scratch/diff.wgt" --sampler $sampler --n 301 --nfe 12 \
+    --out "$scratch/p2.csv" > "$scratch/p2.log"
+  grep -q "shared by 2 ranks" "$scratch/p2.log"
+  cmp "$scratch/p1.csv" "$scratch/p2.csv"
+done
+"$wengert" sample --data ring8 --exact-score --sampler langevin --n 301 --nfe 21 --out "$scratch/p1.csv" > /dev/null
+run2 "$wengert" sample --data ring8 --exact-score --sampler langevin --n 301 --nfe 21 --out "$scratch/p2.csv" > /dev/null
+cmp "$scratch/p1.csv" "$scratch/p2.csv"
 
 # The likelihood of a diffusion model, its rows and grid shared by the ranks: the same report.
 likelihood="eval --model $scratch/diff.wgt --data ring8 --samples 300 --likelihood-rows 40 --ode-steps 4 --probes 2"

@@ -10,6 +10,7 @@
 
 #include "wengert/diffusion/laws.hpp"
 #include "wengert/matrix.hpp"
+#include "wengert/nn/communicator.hpp"
 
 namespace wengert::diffusion {
 
@@ -36,6 +37,10 @@ struct SampleOptions {
   /// levels there would be spent for nothing; Tweedie's formula removes the noise left.
   double langevin_sigma_min = 0.05;
   std::uint64_t seed = 1;  ///< of the start and of the injected noise
+  /// Rows shared by the ranks (nn/communicator.hpp): each rank integrates its share,
+  /// drawing every row's noise so that its rows are the ones one process draws, and
+  /// every rank gets all n rows back, in order. nullptr: this process alone.
+  nn::Communicator* communicator = nullptr;
 };
 
 /// n noise scales from sigma_max down to sigma_min, evenly spaced in sigma^(1/rho)
