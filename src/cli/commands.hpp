@@ -71,7 +71,7 @@ struct EvalCommand {
   // A time-conditioned model: its likelihood along the probability-flow ODE.
   std::size_t likelihood_rows = 2000, ode_steps = 64, probes = 8;
   int threads = 2;
-  nn::Communicator* communicator = nullptr;  // under mpirun: the likelihood's rows and grid shared by the ranks
+  nn::Communicator* communicator = nullptr;  // under mpirun: the rows and the grid shared by the ranks
 };
 void add_eval_options(CLI::App& cmd, EvalCommand& c);
 int run_eval(EvalCommand& c);
@@ -84,8 +84,9 @@ struct Metrics {
          kl = NAN;                          ///< TV and KL on the grid (plot.hpp) against the exact density
   std::vector<double> masses, true_masses;  ///< per region of the data (its modes, rings, moons)
 };
+/// With `ranks`, the rows and the grid's cells are shared by them (collective: every rank calls it).
 Metrics measure(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& held,
-                const std::optional<score::Dataset>& truth);
+                const std::optional<score::Dataset>& truth, nn::Communicator* ranks = nullptr);
 void print_metrics(const std::string& label, const Metrics& m);
 /// A quadratic model's Gaussian, and how far its moments are from those of the data's rows (if any).
 void print_gaussian(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& data);
@@ -114,12 +115,12 @@ inline constexpr double lowest_noise = 0.002, highest_noise = 5;
 
 struct SampleCommand {
   DataChoice data;
-  std::string model, out = "samples.csv", sampler = "sde", loss = "denoising", keep = "ema";
+  std::string model, out = "samples.csv", sampler = "sde", loss = "denoising", keep = "ema", checkpoint, resume;
   std::size_t n = 50000, evaluations = 50, train_steps = 20000, batch = 512, width = 128;
   double learning_rate = 2e-2;
   bool retrain = false, exact_score = false;
   int threads = 2;
-  nn::Communicator* communicator = nullptr;  // under mpirun: training shared by the ranks; rank 0 samples
+  nn::Communicator* communicator = nullptr;  // under mpirun: training and sampling shared by the ranks
   SampleCommand() { data.samples = 0; }      // fresh samples every training step
 };
 void add_sample_options(CLI::App& cmd, SampleCommand& c);

@@ -51,7 +51,9 @@ int run_eval(EvalCommand& c) {
     print_likelihood(c, phi, theta, data);
     return 0;
   }
-  print_metrics(c.model, measure(phi, theta, data.x, data.truth));
+  const Metrics m = measure(phi, theta, data.x, data.truth, c.communicator);  // rows and grid cells shared
+  if (c.communicator && c.communicator->rank() > 0) return 0;
+  print_metrics(c.model, m);
   if (phi.kind == "quadratic") print_gaussian(phi, theta, data.x);
   return 0;
 }
@@ -129,14 +131,29 @@ void check_plain_model(const std::string& path, const nn::Potential& phi, const 
 }
 
 Metrics measure(const nn::Potential& phi, const std::vector<double>& theta, const Matrix<double>& held,
-                const std::optional<score::Dataset>& truth) {
+                const std::optional<score::Dataset>& truth, nn::Communicator* ranks) {
   Metrics m;
-  m.holdout_loss = score::evaluate_loss(phi, theta, held, {});
-  if (truth && truth->score) m.fisher = score::fisher_divergence(phi, theta, held, *truth);
+  nn::Communicator& comm = ranks ? *ranks : nn::single_process();
+  // The rows shared by the ranks: each rank's means, weighted by its rows, summed (equal to one process's to rounding).
+  const nn::RowShare share = nn::share_rows(held.rows(), comm);
+  Matrix<double> mine = held;
+  if (comm.size() > 1) {
+    mine = Matrix<double>(share.size(), held.cols());
+    std::copy_n(&held(share.begin, 0), share.size() * held.cols(), mine.data());
+  }
+  double means[2] = {0, 0};  // the held-out loss and the Fisher divergence
+  const double weight = double(share.size()) / double(held.rows());
+  if (share.size() > 0) {
+    means[0] = weight * score::evaluate_loss(phi, theta, mine, {});
+    if (truth && truth->score) means[1] = weight * score::fisher_divergence(phi, theta, mine, *truth);
+  }
+  comm.sum(means);
+  m.holdout_loss = means[0];
+  if (truth && truth->score) m.fisher = means[1];
   if (truth && phi.dim() == 2) {
     const double lo = -grid_extent, hi = grid_extent, cell = std::pow((hi - lo) / double(grid_cells), 2);
     const Matrix<double> p = score::reference_grid(*truth, lo, hi, grid_cells);
-    const Matrix<double> q = score::density_grid(phi, theta, lo, hi, grid_cells);
+    const Matrix<double> q = score::density_grid(phi, theta, lo, hi, grid_cells, &comm);
     m.tv = score::total_variation(p, q, cell);
     m.kl = score::kl_divergence(p, q, cell);
     if (truth->region) {

@@ -38,6 +38,8 @@ std::pair<nn::Potential, std::vector<double>> trained_model(const SampleCommand&
       .seed = c.data.seed,
       .threads = c.threads,
       .communicator = c.communicator,
+      .checkpoint = c.checkpoint,
+      .resume = c.resume,
       .report_every = std::max<std::size_t>(1, c.train_steps / 10),
       .report = [](std::size_t step, double loss) { fmt::print("step {:>6}  loss {:.5f}\n", step, loss); }};
   fmt::print(
@@ -96,6 +98,12 @@ void add_sample_options(CLI::App& cmd, SampleCommand& c) {
   add_text(cmd, "--model", c.model,
            "a model file: loaded if it exists (unless --retrain), else written after training");
   cmd.add_flag("--retrain", c.retrain, "train even if the model file exists");
+  add_text(cmd, "--checkpoint", c.checkpoint,
+           "a checkpoint of the training written (atomically) every tenth of the steps: a model file, and what "
+           "--resume needs to go on");
+  add_text(cmd, "--resume", c.resume,
+           "train from a checkpoint of a run with the same flags (--threads aside), to the model that run would "
+           "have reached");
   cmd.add_flag("--exact-score", c.exact_score, "sample with the exact score of a Gaussian-mixture data set (ring8)");
   add_count(cmd, "--train-steps", c.train_steps, 1, 1'000'000'000, "training steps");
   add_count(cmd, "--batch", c.batch, 1, 100'000'000, "samples per training step");
@@ -127,7 +135,7 @@ int run_sample(SampleCommand& c) {
     options.data_scale = diffusion::data_scale(data.truth->sample(100000, c.data.seed));
   } else {
     std::error_code error;
-    const bool load = !c.model.empty() && std::filesystem::exists(c.model, error) && !c.retrain;
+    const bool load = !c.model.empty() && std::filesystem::exists(c.model, error) && !c.retrain && c.resume.empty();
     if (!load) {  // refused before training, not after
       diffusion::loss_from(c.loss);
       nn::keep_from(c.keep);

@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <random>
 #include <fmt/format.h>
 
 #include "support/names.hpp"
 #include "wengert/error.hpp"
 #include "wengert/estimators/trace.hpp"
+#include "wengert/nn/checkpoint.hpp"
 #include "wengert/nn/fit.hpp"
 #include "wengert/score/loss.hpp"
 
@@ -67,10 +69,24 @@ void check(const nn::Potential& phi, std::size_t data_dim, const TrainOptions& o
     throw UsageError("diffusion::train: keep last or ema; there is no held-out loss to choose the best by");
 }
 
+// What a resumed run must repeat: everything that shapes the steps but the threads and reports.
+std::vector<std::string> settings(const nn::Potential& phi, const TrainOptions& o, const std::string& data) {
+  return {fmt::format("potential {} {} {} {} {}", phi.kind, fmt::join(phi.widths, ","), nn::to_string(phi.activation),
+                      phi.time_features, phi.sigma_data),
+          "data " + data,
+          fmt::format("loss {}", to_string(o.loss)),
+          fmt::format("rate {} {} {}", o.learning_rate, nn::to_string(o.schedule), o.warmup),
+          fmt::format("steps {}", o.steps),
+          fmt::format("batch {}", o.batch),
+          fmt::format("seed {}", o.seed),
+          fmt::format("keep {} {}", nn::to_string(o.keep), o.ema_decay),
+          fmt::format("levels {} {}", o.sigma_min, o.sigma_max)};
+}
+
 // Every step: data rows from `draw`, fresh noise, levels log-uniform in sigma.
 std::vector<double> fit_levels(const nn::Potential& phi, std::vector<double> theta,
                                const std::function<void(Matrix<double>&, std::mt19937_64&)>& draw,
-                               const TrainOptions& options) {
+                               const std::string& data, const TrainOptions& options) {
   std::mt19937_64 rng(options.seed);
   std::uniform_real_distribution<double> log_sigma(std::log(options.sigma_min), std::log(options.sigma_max));
   std::normal_distribution<double> normal;
@@ -89,6 +105,19 @@ std::vector<double> fit_levels(const nn::Potential& phi, std::vector<double> the
   if (options.report)
     callbacks.report = [&](const nn::FitStep& s, std::span<const double>) { options.report(s.step, s.train_loss); };
   nn::Communicator& comm = options.communicator ? *options.communicator : nn::single_process();
+  const std::vector<std::string> run = settings(phi, options, data);
+  const nn::TrainerRecords trainer{[&](nn::Records& r) {
+                                     r.put("random", std::vector<std::string>{nn::state_line(rng)});
+                                     r.put("normal", std::vector<std::string>{nn::state_line(normal)});
+                                   },
+                                   [&](const nn::Records& r) {
+                                     nn::restore(rng, r, "random");
+                                     nn::restore(normal, r, "normal");
+                                   }};
+  callbacks.checkpoint = nn::checkpoint_writer(options.checkpoint, phi, run, trainer, comm);
+  std::optional<nn::FitState> resume;
+  if (!options.resume.empty())
+    resume = nn::resume_from(nn::load_checkpoint(options.resume), run, trainer, "diffusion::train");
   const nn::RowShare share = nn::share_batch(options.batch, comm);  // each rank trains on its rows
   const Tape loss = loss_tape(phi, options.loss);
   nn::Batch global(loss, comm.size() > 1 ? options.batch : 0);
@@ -98,10 +127,11 @@ std::vector<double> fit_levels(const nn::Potential& phi, std::vector<double> the
                      .steps = options.steps,
                      .batch = share.size(),
                      .threads = options.threads,
-                     .eval_every = options.report ? options.report_every : 0,
+                     .eval_every = options.report || !options.checkpoint.empty() ? options.report_every : 0,
                      .keep = options.keep,
                      .communicator = &comm,
-                     .ema_decay = options.ema_decay};
+                     .ema_decay = options.ema_decay,
+                     .resume = resume ? &*resume : nullptr};
   return nn::fit(phi, loss, std::move(theta), comm.size() > 1 ? nn::shared_source(source, global, share) : source, fit,
                  callbacks)
       .theta;
@@ -117,14 +147,15 @@ std::vector<double> train(const nn::Potential& phi, std::vector<double> theta, c
   auto draw = [&](Matrix<double>& x, std::mt19937_64& rng) {  // rows with replacement
     for (std::size_t i = 0; i < x.rows(); ++i) std::copy_n(&data(row(rng), 0), data.cols(), &x(i, 0));
   };
-  return fit_levels(phi, std::move(theta), draw, options);
+  return fit_levels(phi, std::move(theta), draw, "rows " + nn::fingerprint(data), options);
 }
 
 std::vector<double> train(const nn::Potential& phi, std::vector<double> theta, const score::Dataset& data,
                           const TrainOptions& options) {
   check(phi, data.dim, options);
   auto draw = [&](Matrix<double>& x, std::mt19937_64& rng) { x = data.sample(x.rows(), rng()); };
-  return fit_levels(phi, std::move(theta), draw, options);
+  const std::string stream = fmt::format("stream {} {}", data.name, nn::fingerprint(data.sample(100, options.seed)));
+  return fit_levels(phi, std::move(theta), draw, stream, options);
 }
 
 double data_scale(const Matrix<double>& data) {

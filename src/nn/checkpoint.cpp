@@ -186,4 +186,31 @@ void check_settings(const Records& records, const std::vector<std::string>& sett
                     function, records.source(), theirs.size(), settings.size()));
 }
 
+std::string fingerprint(const Matrix<double>& rows) {
+  const std::string_view bytes(reinterpret_cast<const char*>(rows.data()), rows.rows() * rows.cols() * sizeof(double));
+  return fmt::format("{}x{} {:016x}", rows.rows(), rows.cols(), io::fnv1a(bytes));
+}
+
+std::function<void(const FitState&)> checkpoint_writer(std::string path, const Potential& phi,
+                                                       std::vector<std::string> settings, TrainerRecords trainer,
+                                                       const Communicator& comm) {
+  return [path = std::move(path), &phi, settings = std::move(settings), trainer = std::move(trainer),
+          &comm](const FitState& state) {
+    if (path.empty() || comm.rank() > 0) return;
+    Records records;
+    records.put("settings", settings);
+    put(records, state);
+    trainer.save(records);
+    save_checkpoint(path, phi, state.kept, records);
+  };
+}
+
+FitState resume_from(const Checkpoint& checkpoint, const std::vector<std::string>& settings,
+                     const TrainerRecords& trainer, std::string_view function) {
+  check_settings(checkpoint.records, settings, function);
+  FitState state = fit_state(checkpoint);
+  trainer.restore(checkpoint.records);
+  return state;
+}
+
 }  // namespace wengert::nn

@@ -64,16 +64,23 @@ Matrix<double> histogram_grid(const Matrix<double>& x, double lo, double hi, std
 }
 
 Matrix<double> density_grid(const nn::Potential& phi, const std::vector<double>& theta, double lo, double hi,
-                            std::size_t n) {
+                            std::size_t n, nn::Communicator* ranks) {
   if (phi.dim() != 2)
     throw UsageError(fmt::format("density_grid: the potential is on R^{}; a grid needs d = 2", phi.dim()));
-  Program<double> p(phi.tape, {"phi"});
-  phi.bind(p, std::span<const double>(theta));
-  const Matrix<double> x = grid_centres(lo, hi, n);
-  p.set("x", x);
-  p.run();
+  nn::Communicator& comm = ranks ? *ranks : nn::single_process();
+  const nn::RowShare share = nn::share_rows(n * n, comm);
   std::vector<double> log_density(n * n);
-  for (std::size_t k = 0; k < n * n; ++k) log_density[k] = -p.get("phi").data[k];
+  if (share.size() > 0) {
+    Program<double> p(phi.tape, {"phi"});
+    phi.bind(p, std::span<const double>(theta));
+    const Matrix<double> all = grid_centres(lo, hi, n);
+    Matrix<double> x(share.size(), 2);
+    std::copy_n(&all(share.begin, 0), share.size() * 2, x.data());
+    p.set("x", x);
+    p.run();
+    for (std::size_t k = 0; k < share.size(); ++k) log_density[share.begin + k] = -p.get("phi").data[k];
+  }
+  nn::gather_rows(log_density, 1, share, comm);
   return normalised(log_density.data(), n, (hi - lo) / double(n));
 }
 

@@ -9,7 +9,6 @@
 #include <random>
 #include <fmt/format.h>
 
-#include "io/text_reader.hpp"
 #include "wengert/error.hpp"
 #include "wengert/estimators/trace.hpp"
 #include "wengert/nn/checkpoint.hpp"
@@ -141,13 +140,6 @@ std::size_t copies_of(const LossOptions& loss) {
   return needs_z(loss.kind) && loss.kind != Loss::denoising ? loss.probes : 1;
 }
 
-// A run's state beside the training core's: where the batch source is in its random
-// streams and its data, and the reports so far.
-struct Resumable {
-  std::function<void(nn::Records&)> save;
-  std::function<void(const nn::Records&)> restore;
-};
-
 // The checkpoint to resume from, when there is one.
 std::optional<nn::Checkpoint> resumed(const TrainOptions& options) {
   if (options.resume.empty()) return std::nullopt;
@@ -187,12 +179,6 @@ std::vector<std::string> settings(const nn::Potential& phi, const TrainOptions& 
           fmt::format("evaluation {} {} {} {}", o.eval_every, o.holdout, o.evaluation_rows, o.patience)};
 }
 
-// The matrix's shape and a checksum of its values (which a resumed run must train on again).
-std::string fingerprint(const Matrix<double>& m) {
-  const std::string_view bytes(reinterpret_cast<const char*>(m.data()), m.rows() * m.cols() * sizeof(double));
-  return fmt::format("{}x{} {:016x}", m.rows(), m.cols(), io::fnv1a(bytes));
-}
-
 // The reports as numbers, seven to a report, and back.
 std::vector<double> flatten(const std::vector<Progress>& history) {
   std::vector<double> out;
@@ -214,8 +200,9 @@ std::vector<Progress> history_from(const nn::Records& records) {
 // The training core on a batch source, evaluating on `held` rows; checkpoints at every
 // evaluation, resuming from `from` when given.
 TrainResult fit_scores(const nn::Potential& phi, std::vector<double> theta, const nn::BatchSource& source,
-                       const Resumable& state, const std::string& data, const std::optional<nn::Checkpoint>& from,
-                       const Matrix<double>& held, const Dataset* truth, const TrainOptions& options) {
+                       const nn::TrainerRecords& source_records, const std::string& data,
+                       const std::optional<nn::Checkpoint>& from, const Matrix<double>& held, const Dataset* truth,
+                       const TrainOptions& options) {
   const std::size_t copies = copies_of(options.loss);
   nn::Communicator& comm = options.communicator ? *options.communicator : nn::single_process();
   const Tape loss = loss_tape(phi, options.loss);
@@ -226,24 +213,21 @@ TrainResult fit_scores(const nn::Potential& phi, std::vector<double> theta, cons
   nn::FitCallbacks callbacks;
   callbacks.evaluate = [&](std::span<const double> at) { return held_out.loss(at); };
   const std::vector<std::string> run = settings(phi, options, data);
-  callbacks.checkpoint = [&](const nn::FitState& at) {
-    if (options.checkpoint.empty() || comm.rank() > 0) return;
-    nn::Records records;
-    records.put("settings", run);
-    const double chosen[] = {options.loss.kind == Loss::exact ? 0.0 : 1.0, double(options.loss.probes)};
-    records.put("loss_choice", chosen);
-    nn::put(records, at);
-    state.save(records);
-    records.put("history", flatten(result.history));
-    nn::save_checkpoint(options.checkpoint, phi, at.kept, records);
-  };
+  // Beside the batch source's records: the loss `auto` chose, and the reports so far.
+  nn::TrainerRecords trainer{
+      [&](nn::Records& r) {
+        const double chosen[] = {options.loss.kind == Loss::exact ? 0.0 : 1.0, double(options.loss.probes)};
+        r.put("loss_choice", chosen);
+        source_records.save(r);
+        r.put("history", flatten(result.history));
+      },
+      [&](const nn::Records& r) {
+        source_records.restore(r);
+        result.history = history_from(r);
+      }};
+  callbacks.checkpoint = nn::checkpoint_writer(options.checkpoint, phi, run, trainer, comm);
   std::optional<nn::FitState> resume;
-  if (from) {
-    nn::check_settings(from->records, run, "train");
-    resume = nn::fit_state(*from);
-    state.restore(from->records);
-    result.history = history_from(from->records);
-  }
+  if (from) resume = nn::resume_from(*from, run, trainer, "train");
   callbacks.report = [&](const nn::FitStep& s, std::span<const double> at) {
     const Progress p{
         s.step,       s.steps, s.train_loss, s.evaluation, held_out.fisher(at), s.samples_per_second / double(copies),
@@ -298,7 +282,7 @@ TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Mat
     cursor += options.batch;
     if (needs_z(options.loss.kind)) draw_z(batch["z"], options.loss, rng);
   };
-  Resumable state;
+  nn::TrainerRecords state;
   state.save = [&](nn::Records& r) {
     r.put("random", std::vector<std::string>{nn::state_line(rng)});
     r.put("cursor", std::vector<std::string>{std::to_string(cursor)});
@@ -315,8 +299,8 @@ TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Mat
       rows.train_rows[i] = std::size_t(order[i]);
     }
   };
-  TrainResult result =
-      fit_scores(phi, std::move(theta), source, state, "rows " + fingerprint(data), from, rows.holdout, truth, options);
+  TrainResult result = fit_scores(phi, std::move(theta), source, state, "rows " + nn::fingerprint(data), from,
+                                  rows.holdout, truth, options);
   result.loss_choice = choice;
   return result;
 }
@@ -340,12 +324,12 @@ TrainResult train(const nn::Potential& phi, std::vector<double> theta, const Dat
     if (needs_z(options.loss.kind)) draw_z(batch["z"], options.loss, rng);
   };
   const Matrix<double> held = data.sample(options.evaluation_rows, options.seed ^ 0x5DEECE66Dull);
-  Resumable state;
+  nn::TrainerRecords state;
   state.save = [&](nn::Records& r) { r.put("random", std::vector<std::string>{nn::state_line(rng)}); };
   state.restore = [&](const nn::Records& r) { nn::restore(rng, r, "random"); };
   TrainResult result =
-      fit_scores(phi, std::move(theta), source, state, fmt::format("stream {} {}", data.name, fingerprint(held)), from,
-                 held, &data, options);
+      fit_scores(phi, std::move(theta), source, state, fmt::format("stream {} {}", data.name, nn::fingerprint(held)),
+                 from, held, &data, options);
   result.loss_choice = choice;
   return result;
 }

@@ -54,6 +54,12 @@ run2 "$wengert" $diffusion --model "$scratch/diff2.wgt" --out "$scratch/s2.csv" 
 same_parameters "$scratch/diff.wgt" "$scratch/diff2.wgt"
 test "$(wc -l < "$scratch/s2.csv")" -eq 200
 
+# A plain model's metrics, its held-out rows and density grid shared by the ranks: the same report.
+"$wengert" eval --model "$scratch/one.wgt" --data two_moons --samples 3001 > "$scratch/m1.txt"
+run2 "$wengert" eval --model "$scratch/one.wgt" --data two_moons --samples 3001 > "$scratch/m2.txt"
+grep -q "TV" "$scratch/m1.txt"
+diff "$scratch/m1.txt" "$scratch/m2.txt"
+
 # Sampling with the rows shared by the ranks (every rank draws every row's noise, uses its own): the file one
 # process writes, for the learned model (deterministic heun, stochastic sde) and the exact score (langevin).
 for sampler in heun sde; do

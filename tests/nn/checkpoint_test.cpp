@@ -6,6 +6,7 @@
 #include <fstream>
 #include <random>
 #include <fmt/format.h>
+#include <wengert/diffusion/train.hpp>
 #include <wengert/nn/checkpoint.hpp>
 #include <wengert/nn/model_file.hpp>
 #include <wengert/score/train.hpp>
@@ -138,6 +139,33 @@ TEST_CASE("score::train resumed from a checkpoint file equals the run that never
     o.learning_rate = 2e-2;
     CHECK_THROWS_WITH_AS(run(o), doctest::Contains("'rate 0.01 cosine 0'; this run has 'rate 0.02 cosine 0'"),
                          UsageError);
+  }
+  std::filesystem::remove(path);
+  std::filesystem::remove(copy);
+}
+
+TEST_CASE("diffusion::train resumed from a checkpoint file equals the run that never stopped") {
+  const nn::Potential phi = nn::edm_mlp({2, 12, 12, 1}, nn::Activation::silu, 4, 1.4);
+  const score::Dataset ring = score::dataset("ring8");
+  const std::string path = scratch("diffusion.ck"), copy = scratch("diffusion_copy.ck");
+  for (bool stream : {true, false}) {
+    CAPTURE(stream);
+    diffusion::TrainOptions o{.steps = 90, .batch = 32, .keep = nn::Keep::ema, .checkpoint = path, .report_every = 20};
+    o.loss = stream ? diffusion::Loss::denoising : diffusion::Loss::hutchinson;
+    o.report = [&](std::size_t step, double) {  // at step 60 the file holds the state at step 40
+      if (step == 60) std::filesystem::copy_file(path, copy, std::filesystem::copy_options::overwrite_existing);
+    };
+    const Matrix<double> rows = ring.sample(500, 2);
+    const auto run = [&](const diffusion::TrainOptions& options) {
+      return stream ? diffusion::train(phi, nn::initial_parameters(phi, 1), ring, options)
+                    : diffusion::train(phi, nn::initial_parameters(phi, 1), rows, options);
+    };
+    const std::vector<double> full = run(o);
+    o.resume = copy;
+    o.report = nullptr;
+    CHECK(run(o) == full);  // bit for bit
+    o.batch = 16;
+    CHECK_THROWS_WITH_AS(run(o), doctest::Contains("'batch 32'; this run has 'batch 16'"), UsageError);
   }
   std::filesystem::remove(path);
   std::filesystem::remove(copy);

@@ -44,7 +44,13 @@ struct TrainOptions {
   /// Data parallel: every rank draws the same global batch and trains on its share
   /// (nn::shared_source); nullptr: this process alone.
   nn::Communicator* communicator = nullptr;
-  std::size_t report_every = 500;                             ///< steps between reports
+  /// A checkpoint (nn/checkpoint.hpp) written atomically every report_every steps and at
+  /// the last; empty: none.
+  std::string checkpoint;
+  /// A checkpoint to go on from, written by a run with the same options (threads and
+  /// reports aside): the result is the one that run would have reached.
+  std::string resume;
+  std::size_t report_every = 500;                             ///< steps between reports (and checkpoints)
   std::function<void(std::size_t step, double loss)> report;  ///< every report_every steps and at the last
 };
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <span>
 #include <sstream>
 #include <string>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "wengert/error.hpp"
+#include "wengert/matrix.hpp"
 #include "wengert/nn/fit.hpp"
 #include "wengert/nn/potential.hpp"
 
@@ -75,6 +77,27 @@ FitState fit_state(const Checkpoint& checkpoint);
 /// The run's settings ("name value" lines) against those the checkpoint was written
 /// with: UsageError naming the first that differs (a resumed run repeats its options).
 void check_settings(const Records& records, const std::vector<std::string>& settings, std::string_view function);
+
+/// The rows' shape and a checksum of their values, for a setting: a resumed run trains on the same data.
+std::string fingerprint(const Matrix<double>& rows);
+
+/// What a trainer keeps beside the training core's state: its batch source's random
+/// streams and place in its data, its reports.
+struct TrainerRecords {
+  std::function<void(Records&)> save;           ///< puts the trainer's records
+  std::function<void(const Records&)> restore;  ///< reads them back
+};
+
+/// FitCallbacks::checkpoint for a trainer: writes `path` atomically with the run's
+/// settings, the training core's state and the trainer's records (on rank 0 alone).
+std::function<void(const FitState&)> checkpoint_writer(std::string path, const Potential& phi,
+                                                       std::vector<std::string> settings, TrainerRecords trainer,
+                                                       const Communicator& comm);
+
+/// The state to go on from: the checkpoint's settings checked against the run's, the
+/// trainer's records restored.
+FitState resume_from(const Checkpoint& checkpoint, const std::vector<std::string>& settings,
+                     const TrainerRecords& trainer, std::string_view function);
 
 /// The state of a random engine or distribution as one line of text (its operator<<).
 template <class Random>

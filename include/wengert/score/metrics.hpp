@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "wengert/matrix.hpp"
+#include "wengert/nn/communicator.hpp"
 #include "wengert/nn/potential.hpp"
 #include "wengert/score/data.hpp"
 
@@ -30,8 +31,10 @@ double fisher_divergence(const nn::Potential& phi, const std::vector<double>& th
 Matrix<double> grid_centres(double lo, double hi, std::size_t n);
 
 /// The model density exp(-phi)/Z on that grid (n x n), normalised numerically.
+/// With `ranks`, each computes its share of the cells and all get the grid (the
+/// bits one process computes: a row's phi does not depend on the rows beside it).
 Matrix<double> density_grid(const nn::Potential& phi, const std::vector<double>& theta, double lo, double hi,
-                            std::size_t n);
+                            std::size_t n, nn::Communicator* ranks = nullptr);
 
 /// The same grid for the data: the exact density where it is known, else a
 /// histogram of `samples` exact samples. With `subcells` > 1 each cell holds the
