@@ -17,6 +17,7 @@
 
 #include "io/files.hpp"
 #include "io/text_reader.hpp"
+#include "nn/model_frame.hpp"
 #include "wengert/io.hpp"
 #include "wengert/nn/model_file.hpp"
 
@@ -93,14 +94,13 @@ void save_checkpoint(const std::string& path, const Potential& phi, const std::v
 
 namespace {
 
-// "<key> <n>" (and the name before n for a record), n at most the lines left.
-std::size_t section(io::TextReader& r, std::string_view line, std::string_view key, std::size_t words,
-                    std::string_view& name) {
-  const std::vector<std::string_view> w = io::words(line);
-  if (w.size() != words || w[0] != key) r.bad(fmt::format("is not a '{} ...' line", key));
-  const std::uint64_t n = r.whole_number(w.back(), "the line count");
+// "record <name> <n>", n at most the lines left.
+std::size_t record_line(io::TextReader& r, std::string_view& name) {
+  const std::vector<std::string_view> w = io::words(r.line());
+  if (w.size() != 3 || w[0] != "record") r.bad("is not a 'record <name> <lines>' line");
+  const std::uint64_t n = r.whole_number(w[2], "the line count");
   if (n > r.lines_left()) r.bad(fmt::format("announces {} lines; the file holds {} more", n, r.lines_left()));
-  if (words == 3) name = w[1];
+  name = w[1];
   return std::size_t(n);
 }
 
@@ -109,17 +109,11 @@ std::size_t section(io::TextReader& r, std::string_view line, std::string_view k
 Checkpoint parse_checkpoint(std::string_view text, std::string_view name) {
   io::TextReader r(io::TextReader(text, "load_checkpoint", name).checked_body("wengert-checkpoint "), "load_checkpoint",
                    name);
-  if (r.line() != "wengert-checkpoint 1") r.bad("has a format version other than 1, the one this build reads");
-  std::string_view unused;
-  const std::size_t model_lines = section(r, r.line(), "model", 2, unused);
-  const std::size_t model_from = r.line_number() + 1;
-  std::string model;
-  for (std::size_t i = 0; i < model_lines; ++i) (model += r.line()) += '\n';
-  auto [phi, theta] = parse_model(model, fmt::format("{} (its model, from line {})", name, model_from));
+  auto [phi, theta] = parse_model(detail::checkpoint_model(r), fmt::format("{} (its model)", name));
   Records records{std::string(name)};
   while (!r.done()) {
     std::string_view record;
-    const std::size_t n = section(r, r.line(), "record", 3, record);
+    const std::size_t n = record_line(r, record);
     if (records.has(record)) r.bad(fmt::format("repeats the record '{}'", record));
     std::vector<std::string> lines(n);
     for (std::string& line : lines) line = r.line();

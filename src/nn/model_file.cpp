@@ -30,9 +30,9 @@
 
 #include "io/files.hpp"
 #include "io/text_reader.hpp"
+#include "nn/model_frame.hpp"
 #include "wengert/error.hpp"
 #include "wengert/io.hpp"
-#include "wengert/nn/checkpoint.hpp"
 
 namespace wengert::nn {
 
@@ -218,11 +218,23 @@ std::pair<Potential, std::vector<double>> parse_model(std::string_view text, std
   return {build(r, h), std::move(theta)};
 }
 
+std::string_view detail::checkpoint_model(io::TextReader& r) {
+  if (r.line() != "wengert-checkpoint 1") r.bad("has a format version other than 1, the one this build reads");
+  const std::vector<std::string_view> w = io::words(r.line());
+  if (w.size() != 2 || w[0] != "model") r.bad("is not a 'model <lines>' line");
+  const std::uint64_t n = r.whole_number(w[1], "the line count");
+  if (n == 0 || n > r.lines_left()) r.bad(fmt::format("announces {} lines; the file holds {} more", n, r.lines_left()));
+  const std::string_view first = r.line();
+  std::string_view last = first;
+  for (std::uint64_t i = 1; i < n; ++i) last = r.line();
+  return {first.data(), std::size_t(last.data() + last.size() + 1 - first.data())};  // the lines and their '\n's
+}
+
 std::pair<Potential, std::vector<double>> load_model(const std::string& path) {
   const std::string text = io::read_file("load_model", path, max_model_bytes);
   if (!text.starts_with("wengert-checkpoint ")) return parse_model(text, path);
-  Checkpoint c = parse_checkpoint(text, path);
-  return {std::move(c.phi), std::move(c.theta)};
+  io::TextReader r(io::TextReader(text, "load_model", path).checked_body("wengert-checkpoint "), "load_model", path);
+  return parse_model(detail::checkpoint_model(r), path + " (its model)");
 }
 
 }  // namespace wengert::nn
