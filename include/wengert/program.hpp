@@ -24,6 +24,9 @@ struct ProgramOptions {
   bool check_finite = false;  ///< throw NonFiniteError naming the first node with NaN/Inf
   bool simd = true;           ///< false runs the scalar twins of every kernel (for tests)
   bool profile = false;       ///< time every step of every run (Program::profile); a clock read per step
+  /// Run each chain of element-wise steps as one group, a few rows at a time, so that
+  /// what one step writes the next reads from L1 (the same bits as step by step).
+  bool fuse = true;
 };
 
 /// A planned tape for element type T (float or double).

@@ -43,6 +43,8 @@ struct Plan {
   std::vector<std::size_t> partial_offset;   // reductions: into a buffer of partial sums
   std::vector<NodeId> before, chunk, after;  // the steps of a run: before the chunks, per chunk, after them
   std::vector<bool> paired;                  // per chunk step: runs with the next step at one row (pair_products)
+  std::vector<std::size_t> group_end;        // per chunk step: one past the last step of its fused group (its own + 1)
+  std::vector<std::size_t> tile_rows;        // per chunk step starting a group: the rows it runs at a time
   bool whole_batch = false;                  // a batch value needs a reduction: one chunk of all rows
   std::size_t shared_size = 0, partial_size = 0;  // entries
   std::size_t arena_width = 0;                    // columns of a chunk's arena
@@ -52,6 +54,9 @@ struct Plan {
 /// Plans the tape for values of `element_size` bytes. Throws UsageError for a
 /// tape the executor cannot run (a transposed batch used other than as Xᵀ·Y).
 Plan make_plan(Tape tape, const ProgramOptions& options, std::size_t element_size);
+
+/// Chunk steps after fusion: a group of element-wise steps counts once.
+std::size_t fused_step_count(const Plan& plan);
 
 /// One line: what the plan holds and how a run proceeds.
 std::string describe(const Plan& plan, std::size_t element_size, int threads, bool simd);

@@ -210,6 +210,35 @@ void pair_products(Plan& p) {
   }
 }
 
+// 9. Which steps run as one group (ProgramOptions::fuse): maximal runs of
+//    consecutive element-wise steps over batch rows (whatever the
+//    transformations emitted). Each row of such a step needs only the same row
+//    of its arguments (or a bias row, computed before the chunks), so the group
+//    can run a few rows at a time, every step in turn: what one step writes,
+//    the next reads while it is still in L1. A tile of the group's widest value
+//    is about 4 KiB.
+void group_element_wise(Plan& p, const ProgramOptions& options, std::size_t element_size) {
+  const std::vector<NodeId>& steps = p.chunk;
+  auto fusable = [&](std::size_t s) {
+    const std::size_t i = index_of(steps[s]);
+    return options.fuse && is_elementwise(p.tape.node(steps[s]).op) && p.place[i] == Place::batch && !p.reduction[i];
+  };
+  constexpr std::size_t tile_bytes = 4096, min_tile_rows = 8;  // fewer rows: too little work per kernel call
+  p.group_end.assign(steps.size(), 0);
+  p.tile_rows.assign(steps.size(), 0);
+  for (std::size_t s = 0; s < steps.size();) {
+    std::size_t end = s + 1, widest = count_of(p.tape.node(steps[s]).shape.cols);
+    if (fusable(s))
+      for (; end < steps.size() && fusable(end); ++end)
+        widest = std::max(widest, count_of(p.tape.node(steps[end]).shape.cols));
+    p.group_end[s] = end;
+    p.tile_rows[s] =
+        std::max<std::size_t>(min_tile_rows, tile_bytes / (std::max<std::size_t>(1, widest) * element_size));
+    for (std::size_t k = s + 1; k < end; ++k) p.group_end[k] = end;
+    s = end;
+  }
+}
+
 // The buffer a value is read from: a transposed batch reads its argument's.
 NodeId storage_of(const Plan& p, NodeId id) {
   return p.place[index_of(id)] == Place::transposed ? p.tape.node(id).a : id;
@@ -228,7 +257,7 @@ std::vector<std::size_t> last_uses(const Plan& p) {
   return last;
 }
 
-// 9. The arena slot of every batch value: `cols` columns, taken when the value
+// 10. The arena slot of every batch value: `cols` columns, taken when the value
 //    is computed, given back after its last use for a later value of the same
 //    width (the slot freed earliest first).
 void assign_batch_slots(Plan& p) {
@@ -265,7 +294,7 @@ void assign_batch_slots(Plan& p) {
   }
 }
 
-// 10. Rows per chunk: the chunk's arena should fit in about 256 KiB, the private
+// 11. Rows per chunk: the chunk's arena should fit in about 256 KiB, the private
 //    L2 of most cores or a good part of it; a multiple of 8 between 8 and 512.
 void choose_chunk_rows(Plan& p, const ProgramOptions& options, std::size_t element_size) {
   if (options.chunk_rows > 0) {
@@ -290,19 +319,28 @@ Plan make_plan(Tape tape, const ProgramOptions& options, std::size_t element_siz
   order_steps(p);
   place_shared(p);
   pair_products(p);
+  group_element_wise(p, options, element_size);
   assign_batch_slots(p);
   choose_chunk_rows(p, options, element_size);
   return p;
 }
 
+std::size_t fused_step_count(const Plan& p) {
+  std::size_t steps = 0;
+  for (std::size_t s = 0; s < p.chunk.size(); s = p.group_end[s]) ++steps;
+  return steps;
+}
+
 std::string describe(const Plan& p, std::size_t element_size, int threads, bool simd) {
+  const std::size_t fused = fused_step_count(p);
   return fmt::format(
-      "{} nodes ({} read through): {} once before the batch, {} per chunk of {} rows{}, {} after; arena {} columns ({} "
-      "KiB per thread), {} thread(s), {}",
+      "{} nodes ({} read through): {} once before the batch, {} per chunk of {} rows{}{}, {} after; arena {} columns "
+      "({} KiB per thread), {} thread(s), {}",
       p.tape.nodes().size(), std::count(p.read_through.begin(), p.read_through.end(), true), p.before.size(),
-      p.chunk.size(), p.chunk_rows, p.whole_batch ? " (whole batch: a batch value needs a reduction)" : "",
-      p.after.size(), p.arena_width, p.arena_width * p.chunk_rows * element_size / 1024, threads,
-      simd ? "SIMD kernels" : "scalar kernels");
+      p.chunk.size(), p.chunk_rows,
+      fused < p.chunk.size() ? fmt::format(" (run as {} steps: element-wise chains fused)", fused) : "",
+      p.whole_batch ? " (whole batch: a batch value needs a reduction)" : "", p.after.size(), p.arena_width,
+      p.arena_width * p.chunk_rows * element_size / 1024, threads, simd ? "SIMD kernels" : "scalar kernels");
 }
 
 }  // namespace wengert::detail

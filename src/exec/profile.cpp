@@ -12,7 +12,7 @@ std::string profile_text(const Plan& plan, const std::vector<double>& seconds, s
   const double per_run = runs > 0 ? 1.0 / double(runs) : 0.0;
   std::string out =
       fmt::format("profile: {} steps, {} runs, {:.2f} us per run in the steps\n",
-                  plan.before.size() + plan.chunk.size() + plan.after.size(), runs, 1e6 * total * per_run);
+                  plan.before.size() + fused_step_count(plan) + plan.after.size(), runs, 1e6 * total * per_run);
   out += fmt::format("  {:>6}  {:>10}  {:>5}  {:<15} {:<10} {}\n", "share", "us/run", "node", "op", "shape", "where");
   auto line = [&](NodeId id, const char* where) {
     const Node& node = plan.tape.node(id);
@@ -21,8 +21,15 @@ std::string profile_text(const Plan& plan, const std::vector<double>& seconds, s
                        1e6 * s * per_run, id, op_name(node.op), to_string(node.shape), where);
   };
   for (NodeId id : plan.before) line(id, "once, before the chunks");
-  for (std::size_t s = 0; s < plan.chunk.size(); ++s)
-    line(plan.chunk[s], plan.paired[s] ? "per chunk (at one row with the next)" : "per chunk");
+  for (std::size_t s = 0; s < plan.chunk.size(); s = plan.group_end[s]) {
+    const std::size_t fused = plan.group_end[s] - s;
+    if (fused > 1)
+      line(plan.chunk[s], fmt::format("per chunk, fused with the next {} element-wise steps, {} rows at a time",
+                                      fused - 1, plan.tile_rows[s])
+                              .c_str());
+    else
+      line(plan.chunk[s], plan.paired[s] ? "per chunk (at one row with the next)" : "per chunk");
+  }
   for (NodeId id : plan.after) line(id, "once, after the chunks");
   return out;
 }

@@ -147,19 +147,44 @@ void Runner<T>::run() {
   copy_shared_out();
 }
 
-// The chunk steps in order; at one row a paired product runs with its partner.
+// The chunk steps in order; at one row a paired product runs with its partner;
+// a fused group runs as one step. A pair's or group's time goes to its first node.
 template <class T>
 void Runner<T>::run_steps(const Chunk& cx) {
-  for (std::size_t s = 0; s < plan_.chunk.size(); ++s) {
-    if (cx.rows == 1 && plan_.paired[s]) {
-      const auto start = options_.profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
+  for (std::size_t s = 0; s < plan_.chunk.size();) {
+    const bool pair = cx.rows == 1 && plan_.paired[s], group = plan_.group_end[s] > s + 1;
+    if (!pair && !group) {
+      timed_step(plan_.chunk[s++], cx);
+      continue;
+    }
+    const auto start = options_.profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
+    if (pair)
       step_pair(plan_.chunk[s], plan_.chunk[s + 1], cx);
-      if (options_.profile)
-        seconds_[cx.thread][std::size_t(plan_.chunk[s])] +=
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      ++s;
-    } else {
-      timed_step(plan_.chunk[s], cx);
+    else
+      run_group(s, plan_.group_end[s], cx);
+    if (options_.profile)
+      seconds_[cx.thread][std::size_t(plan_.chunk[s])] +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    s = pair ? s + 2 : plan_.group_end[s];
+  }
+}
+
+// Steps [first, end), element-wise, a tile of rows at a time: each row needs only
+// the same row of its arguments, and the kernels give every entry the same bits
+// wherever it sits, so this is the step-by-step result with the data kept in L1.
+template <class T>
+void Runner<T>::run_group(std::size_t first, std::size_t end, const Chunk& cx) {
+  // A chunk of fewer than two tiles is in L1 already: splitting it would only add calls.
+  const std::size_t tile = cx.rows < 2 * plan_.tile_rows[first] ? cx.rows : plan_.tile_rows[first];
+  for (std::size_t r = 0; r < cx.rows; r += tile) {
+    const std::size_t rows = std::min(tile, cx.rows - r);
+    for (std::size_t s = first; s < end; ++s) {
+      const NodeId id = plan_.chunk[s];
+      const Node& node = plan_.tape.node(id);
+      const std::size_t cols = count_of(node.shape.cols);
+      T* y = result(id, cx) + r * cols;
+      elementwise(node, rows, cx, y, r);
+      if (options_.check_finite) check_finite(id, y, rows, cols, cx.r0 + r);
     }
   }
 }

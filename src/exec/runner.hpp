@@ -47,7 +47,8 @@ class Runner {
   void resize_outputs(std::size_t rows);
   void run_chunks(std::size_t rows);
   void run_steps(const Chunk& cx);
-  void timed_step(NodeId id, const Chunk& cx);  // step, and with profile its time
+  void run_group(std::size_t first, std::size_t end, const Chunk& cx);  // fused element-wise steps, tile by tile
+  void timed_step(NodeId id, const Chunk& cx);                          // step, and with profile its time
   void finish_reductions(std::size_t blocks, std::size_t rows);
   void copy_rows_out(const Chunk& cx);
   void copy_shared_out();
@@ -55,7 +56,7 @@ class Runner {
   // step.cpp
   void step(NodeId id, const Chunk& cx);
   void step_pair(NodeId first, NodeId second, const Chunk& cx);
-  void elementwise(const Node& node, std::size_t rows, const Chunk& cx, T* y);
+  void elementwise(const Node& node, std::size_t rows, const Chunk& cx, T* y, std::size_t first_row = 0);
   void copy_or_sum(NodeId id, const Node& node, std::size_t rows, const Chunk& cx, T* y);
   void layout(const Node& node, std::size_t rows, const Chunk& cx, T* y);
   void product(NodeId id, const Node& node, std::size_t rows, const Chunk& cx, T* y);

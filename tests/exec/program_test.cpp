@@ -203,6 +203,19 @@ TEST_CASE("absurd program options and sizes are refused before they are allocate
   CHECK_THROWS_WITH_AS(Program<double>(rec.finish()), doctest::Contains("the planned buffers needs about"), UsageError);
 }
 
+TEST_CASE("the planner fuses the element-wise chains hvp emits: fewer steps than nodes, one line each in the profile") {
+  const Tape g = hvp(mlp_tape(16, 64, [](Var a) { return tanh(a); }), "x");
+  Program<double> fused(g, {}, {.profile = true}), apart(g, {}, {.profile = true, .fuse = false});
+  const auto steps = [](const std::string& profile) {  // "profile: N steps, ..."
+    return std::stoul(profile.substr(std::string("profile: ").size()));
+  };
+  CHECK(steps(fused.profile()) < steps(apart.profile()));
+  CHECK(steps(fused.profile()) < g.nodes().size());
+  CHECK(fused.profile().find("fused with the next") != std::string::npos);
+  CHECK(apart.profile().find("fused") == std::string::npos);
+  CHECK(fused.describe().find("element-wise chains fused") != std::string::npos);
+}
+
 TEST_CASE("the profile lists every step with its share of the time, and changes no number") {
   const Tape g = hvp(mlp_tape(16, 64, [](Var a) { return tanh(a); }), "x");
   std::mt19937_64 rng(4);
