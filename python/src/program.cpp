@@ -135,22 +135,24 @@ void bind_program(py::module_& m) {
       .def_readwrite("chunk_rows", &ProgramOptions::chunk_rows)
       .def_readwrite("check_finite", &ProgramOptions::check_finite)
       .def_readwrite("simd", &ProgramOptions::simd)
-      .def_readwrite("profile", &ProgramOptions::profile);
+      .def_readwrite("profile", &ProgramOptions::profile)
+      .def_readwrite("fuse", &ProgramOptions::fuse);
   py::class_<PyProgram>(m, "Program",
                         "A tape planned once for float64 or float32 arrays, then run many times. Inputs are "
                         "viewed (no copy) while bound; outputs come back as new arrays.")
       .def(py::init([](const Tape& tape, std::optional<std::vector<std::string>> outputs, const py::object& dtype,
-                       int threads, int chunk_rows, bool check_finite, bool simd, bool profile) {
+                       int threads, int chunk_rows, bool check_finite, bool simd, bool profile, bool fuse) {
              return PyProgram(tape, outputs.value_or(std::vector<std::string>{}), dtype,
                               {.threads = threads,
                                .chunk_rows = chunk_rows,
                                .check_finite = check_finite,
                                .simd = simd,
-                               .profile = profile});
+                               .profile = profile,
+                               .fuse = fuse});
            }),
            py::arg("tape"), py::arg("outputs") = py::none(), py::arg("dtype") = py::str("float64"),
            py::arg("threads") = 1, py::arg("chunk_rows") = 0, py::arg("check_finite") = false, py::arg("simd") = true,
-           py::arg("profile") = false)
+           py::arg("profile") = false, py::arg("fuse") = true)
       .def("profile", &PyProgram::profile, "with profile=True: each step's time per run and share of the time")
       .def("reset_profile", &PyProgram::reset_profile, "starts the profile afresh")
       .def("set", &PyProgram::set, py::arg("name"), py::arg("array"),

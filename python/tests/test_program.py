@@ -15,6 +15,13 @@ def square_sum():
     return rec.finish()
 
 
+def square_sum_of_tanh():  # phi = sum_j tanh(x_j)²: its HVP is a chain of element-wise steps
+    rec = w.Recorder()
+    x = rec.data("x", 2)
+    rec.output("phi", w.sum_cols(w.square(w.tanh(x))))
+    return rec.finish()
+
+
 def test_inputs_are_viewed_not_copied():
     p = w.Program(square_sum())
     x = np.ones((3, 2))
@@ -100,6 +107,16 @@ def test_threads_give_the_same_numbers():
     two = w.Program(square_sum(), threads=2)(x=x)["y"]
     assert np.array_equal(one, two)
     assert "2 thread(s)" in w.Program(square_sum(), threads=2).describe()
+
+
+def test_fused_and_step_by_step_programs_agree_bit_for_bit():
+    rng = np.random.default_rng(3)
+    x, v = rng.standard_normal((203, 2)), rng.standard_normal((203, 2))
+    tape = w.hvp(square_sum_of_tanh(), "x")
+    fused, apart = w.Program(tape), w.Program(tape, fuse=False)
+    assert "element-wise chains fused" in fused.describe()
+    assert "fused" not in apart.describe()
+    assert np.array_equal(fused(x=x, x_dot=v)["x_bar_dot"], apart(x=x, x_dot=v)["x_bar_dot"])
 
 
 def test_the_profile_from_python():
