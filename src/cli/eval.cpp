@@ -136,12 +136,9 @@ Metrics measure(const nn::Potential& phi, const std::vector<double>& theta, cons
   nn::Communicator& comm = ranks ? *ranks : nn::single_process();
   // The rows shared by the ranks: each rank's means, weighted by its rows, summed (equal to one process's to rounding).
   const nn::RowShare share = nn::share_rows(held.rows(), comm);
-  Matrix<double> mine = held;
-  if (comm.size() > 1) {
-    mine = Matrix<double>(share.size(), held.cols());
-    std::copy_n(&held(share.begin, 0), share.size() * held.cols(), mine.data());
-  }
-  double means[2] = {0, 0};  // the held-out loss and the Fisher divergence
+  const Matrix<double> mine_copied = comm.size() > 1 ? nn::rows_of(held, share) : Matrix<double>();
+  const Matrix<double>& mine = comm.size() > 1 ? mine_copied : held;  // one process: all of them, not copied
+  double means[2] = {0, 0};                                           // the held-out loss and the Fisher divergence
   const double weight = double(share.size()) / double(held.rows());
   if (share.size() > 0) {
     means[0] = weight * score::evaluate_loss(phi, theta, mine, {});

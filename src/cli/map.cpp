@@ -102,8 +102,7 @@ int run_map(const MapCommand& c) {
                                  c.op, n, problem.forward.m));
   nn::Communicator& ranks = c.communicator ? *c.communicator : nn::single_process();
   const nn::RowShare share = nn::share_rows(b_all.rows(), ranks);  // each problem is solved by one rank
-  Matrix<double> b(share.size(), b_all.cols());
-  std::copy_n(&b_all.data()[share.begin * b.cols()], b.rows() * b.cols(), b.data());
+  const Matrix<double> b = nn::rows_of(b_all, share);
   Matrix<double> x(b.rows(), n), summary(b.rows(), 4);
   double unconverged[1] = {0};
   if (b.rows() > 0) {

@@ -190,8 +190,7 @@ Likelihood log_likelihood(const nn::Potential& phi, const std::vector<double>& t
   if (!o.communicator || o.communicator->size() == 1) return integrate(phi, theta, x, 0, x.rows(), o);
   nn::Communicator& comm = *o.communicator;
   const nn::RowShare share = nn::share_rows(x.rows(), comm);
-  Matrix<double> mine(share.size(), x.cols());
-  std::copy_n(&x.data()[share.begin * x.cols()], mine.rows() * mine.cols(), mine.data());
+  const Matrix<double> mine = nn::rows_of(x, share);
   Likelihood local = share.size() > 0 ? integrate(phi, theta, mine, share.begin, x.rows(), o) : Likelihood{};
   Likelihood result{all_rows(local.log_density, x.rows(), share, comm), {}, {}};
   if (o.probes > 0) {

@@ -29,6 +29,12 @@ RowShare share_rows(std::size_t rows, const Communicator& comm) {
   return {rows * r / p, rows * (r + 1) / p};
 }
 
+Matrix<double> rows_of(const Matrix<double>& all, RowShare share) {
+  Matrix<double> mine(share.size(), all.cols());
+  std::copy_n(all.data() + share.begin * all.cols(), share.size() * all.cols(), mine.data());
+  return mine;
+}
+
 void gather_rows(std::span<double> all, std::size_t width, RowShare share, Communicator& comm) {
   if (comm.size() == 1) return;
   std::fill(all.begin(), all.begin() + std::ptrdiff_t(share.begin * width), 0.0);

@@ -73,9 +73,7 @@ Matrix<double> density_grid(const nn::Potential& phi, const std::vector<double>&
   if (share.size() > 0) {
     Program<double> p(phi.tape, {"phi"});
     phi.bind(p, std::span<const double>(theta));
-    const Matrix<double> all = grid_centres(lo, hi, n);
-    Matrix<double> x(share.size(), 2);
-    std::copy_n(&all(share.begin, 0), share.size() * 2, x.data());
+    const Matrix<double> x = nn::rows_of(grid_centres(lo, hi, n), share);
     p.set("x", x);
     p.run();
     for (std::size_t k = 0; k < share.size(); ++k) log_density[share.begin + k] = -p.get("phi").data[k];

@@ -9,6 +9,8 @@
 #include <span>
 #include <string>
 
+#include "wengert/matrix.hpp"
+
 namespace wengert::nn {
 
 /// What the training core needs from a group of processes.
@@ -36,6 +38,8 @@ struct RowShare {
   std::size_t size() const { return end - begin; }  ///< the rows
 };
 RowShare share_rows(std::size_t rows, const Communicator& comm);  ///< this rank's share of `rows`
+/// The rows `share` of `all`, as a matrix of their own.
+Matrix<double> rows_of(const Matrix<double>& all, RowShare share);
 
 /// Every rank's rows of a row-major array, on every rank: `all` holds this rank's
 /// rows [share.begin, share.end) of `width` values each; the others are replaced by
