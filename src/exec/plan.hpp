@@ -29,6 +29,28 @@ namespace wengert::detail {
 
 enum class Place : std::uint8_t { shared, batch, transposed };
 
+// A fused group of element-wise steps as a program over slots (exec/grouping.cpp).
+// A slot is a value the group reads or writes: one from before the group or
+// one that leaves it (in the arena, or an input), a bias row read through, or
+// one that lives and dies inside the group, kept in the group's scratch: a few
+// rows, `offset` columns into a scratch row. The kernel runs `block_rows` rows
+// at a time (kernels/fused.hpp).
+struct GroupSlot {
+  NodeId node;         // for a bias row: the broadcast read through
+  bool bias_row;       // the same row for every row
+  bool scratch;        // in the group's scratch
+  std::size_t offset;  // scratch: columns into a scratch row
+};
+struct GroupStep {
+  std::uint32_t a, b, y;  // slots (b: a unary step's is unused)
+};
+struct Group {
+  std::vector<GroupSlot> slots;
+  std::vector<GroupStep> steps;   // the group's chunk steps, in order
+  std::size_t scratch_width = 0;  // columns of a scratch row
+  std::size_t block_rows = 0;     // rows per kernel call
+};
+
 struct Plan {
   Tape tape;
   std::vector<Place> place;                  // per node
@@ -44,7 +66,9 @@ struct Plan {
   std::vector<NodeId> before, chunk, after;  // the steps of a run: before the chunks, per chunk, after them
   std::vector<bool> paired;                  // per chunk step: runs with the next step at one row (pair_products)
   std::vector<std::size_t> group_end;        // per chunk step: one past the last step of its fused group (its own + 1)
-  std::vector<std::size_t> tile_rows;        // per chunk step starting a group: the rows it runs at a time
+  std::vector<std::size_t> group_of;         // per chunk step starting a group of two or more: its index in groups
+  std::vector<Group> groups;                 // the fused groups
+  std::vector<bool> scratch;                 // per node: lives in its group's scratch, never in the arena
   bool whole_batch = false;                  // a batch value needs a reduction: one chunk of all rows
   std::size_t shared_size = 0, partial_size = 0;  // entries
   std::size_t arena_width = 0;                    // columns of a chunk's arena
@@ -54,6 +78,10 @@ struct Plan {
 /// Plans the tape for values of `element_size` bytes. Throws UsageError for a
 /// tape the executor cannot run (a transposed batch used other than as Xᵀ·Y).
 Plan make_plan(Tape tape, const ProgramOptions& options, std::size_t element_size);
+
+/// 9. Which chunk steps run as one fused group, and each group's program
+/// (exec/grouping.cpp; the other passes are in planning.cpp).
+void group_element_wise(Plan& plan, const ProgramOptions& options, std::size_t element_size);
 
 /// Chunk steps after fusion: a group of element-wise steps counts once.
 std::size_t fused_step_count(const Plan& plan);

@@ -210,35 +210,6 @@ void pair_products(Plan& p) {
   }
 }
 
-// 9. Which steps run as one group (ProgramOptions::fuse): maximal runs of
-//    consecutive element-wise steps over batch rows (whatever the
-//    transformations emitted). Each row of such a step needs only the same row
-//    of its arguments (or a bias row, computed before the chunks), so the group
-//    can run a few rows at a time, every step in turn: what one step writes,
-//    the next reads while it is still in L1. A tile of the group's widest value
-//    is about 4 KiB.
-void group_element_wise(Plan& p, const ProgramOptions& options, std::size_t element_size) {
-  const std::vector<NodeId>& steps = p.chunk;
-  auto fusable = [&](std::size_t s) {
-    const std::size_t i = index_of(steps[s]);
-    return options.fuse && is_elementwise(p.tape.node(steps[s]).op) && p.place[i] == Place::batch && !p.reduction[i];
-  };
-  constexpr std::size_t tile_bytes = 4096, min_tile_rows = 8;  // fewer rows: too little work per kernel call
-  p.group_end.assign(steps.size(), 0);
-  p.tile_rows.assign(steps.size(), 0);
-  for (std::size_t s = 0; s < steps.size();) {
-    std::size_t end = s + 1, widest = count_of(p.tape.node(steps[s]).shape.cols);
-    if (fusable(s))
-      for (; end < steps.size() && fusable(end); ++end)
-        widest = std::max(widest, count_of(p.tape.node(steps[end]).shape.cols));
-    p.group_end[s] = end;
-    p.tile_rows[s] =
-        std::max<std::size_t>(min_tile_rows, tile_bytes / (std::max<std::size_t>(1, widest) * element_size));
-    for (std::size_t k = s + 1; k < end; ++k) p.group_end[k] = end;
-    s = end;
-  }
-}
-
 // The buffer a value is read from: a transposed batch reads its argument's.
 NodeId storage_of(const Plan& p, NodeId id) {
   return p.place[index_of(id)] == Place::transposed ? p.tape.node(id).a : id;
@@ -267,8 +238,8 @@ void assign_batch_slots(Plan& p) {
   auto give_back = [&](NodeId arg, std::size_t s) {
     if (arg == no_node) return;
     const std::size_t src = index_of(storage_of(p, arg));
-    if (p.place[src] != Place::batch || p.tape.nodes()[src].op == Op::input || p.read_through[src] || last[src] != s ||
-        is_free[p.offset[src]])
+    if (p.place[src] != Place::batch || p.tape.nodes()[src].op == Op::input || p.read_through[src] || p.scratch[src] ||
+        last[src] != s || is_free[p.offset[src]])
       return;
     is_free[p.offset[src]] = true;
     free_slots[count_of(p.tape.nodes()[src].shape.cols)].push_back(p.offset[src]);
@@ -276,17 +247,18 @@ void assign_batch_slots(Plan& p) {
   p.arena_width = 0;
   for (std::size_t s = 0; s < p.chunk.size(); ++s) {
     const std::size_t i = index_of(p.chunk[s]);
-    if (p.place[i] != Place::batch) continue;
-    const std::size_t cols = count_of(p.tape.nodes()[i].shape.cols);
-    if (auto& reusable = free_slots[cols]; !reusable.empty()) {
-      p.offset[i] = reusable.front();
-      reusable.pop_front();
-    } else {
-      p.offset[i] = p.arena_width;
-      p.arena_width += cols;
-      is_free.resize(p.arena_width, false);
+    if (p.place[i] == Place::batch && !p.scratch[i]) {  // a reduction's sum and a group's scratch are elsewhere
+      const std::size_t cols = count_of(p.tape.nodes()[i].shape.cols);
+      if (auto& reusable = free_slots[cols]; !reusable.empty()) {
+        p.offset[i] = reusable.front();
+        reusable.pop_front();
+      } else {
+        p.offset[i] = p.arena_width;
+        p.arena_width += cols;
+        is_free.resize(p.arena_width, false);
+      }
+      is_free[p.offset[i]] = false;
     }
-    is_free[p.offset[i]] = false;
     const Node& node = p.tape.nodes()[i];
     const Node& partner = s > 0 && p.paired[s - 1] ? p.tape.node(p.chunk[s - 1]) : node;
     for (NodeId arg : {node.a, node.b, partner.a, partner.b})

@@ -6,6 +6,18 @@
 
 namespace wengert::detail {
 
+namespace {
+
+std::string fused_group_text(const Plan& plan, std::size_t first) {
+  const Group& g = plan.groups[plan.group_of[first]];
+  std::size_t kept = 0;
+  for (const GroupStep& s : g.steps) kept += g.slots[s.y].scratch ? 0 : 1;
+  return fmt::format("per chunk, fused with the next {} element-wise steps, {} rows at a time ({} of {} results kept)",
+                     g.steps.size() - 1, g.block_rows, kept, g.steps.size());
+}
+
+}  // namespace
+
 std::string profile_text(const Plan& plan, const std::vector<double>& seconds, std::size_t runs) {
   double total = 0;
   for (double s : seconds) total += s;
@@ -24,9 +36,7 @@ std::string profile_text(const Plan& plan, const std::vector<double>& seconds, s
   for (std::size_t s = 0; s < plan.chunk.size(); s = plan.group_end[s]) {
     const std::size_t fused = plan.group_end[s] - s;
     if (fused > 1)
-      line(plan.chunk[s], fmt::format("per chunk, fused with the next {} element-wise steps, {} rows at a time",
-                                      fused - 1, plan.tile_rows[s])
-                              .c_str());
+      line(plan.chunk[s], fused_group_text(plan, s).c_str());
     else
       line(plan.chunk[s], plan.paired[s] ? "per chunk (at one row with the next)" : "per chunk");
   }

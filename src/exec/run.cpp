@@ -28,7 +28,7 @@ Runner<T>::Runner(Plan plan, const ProgramOptions& options) : plan_(std::move(pl
   check_fits_in_memory("Program: the planned buffers", (double(plan_.shared_size) + arena_bytes) * sizeof(T),
                        "use fewer threads or smaller chunks (ProgramOptions), or a smaller tape");
   shared_.assign(plan_.shared_size, T(0));
-  arenas_.assign(threads, std::vector<T>(plan_.whole_batch ? 0 : plan_.arena_width * plan_.chunk_rows));
+  arenas_.assign(threads, AlignedVector<T>(plan_.whole_batch ? 0 : plan_.arena_width * plan_.chunk_rows));
   // The blocks' sums (run_chunks): twelve blocks, which 1, 2, 3, 4 and 6
   // threads share evenly, or fewer where the sums are wide (a fixed memory
   // budget: the count depends on the plan, never on the threads).
@@ -40,6 +40,7 @@ Runner<T>::Runner(Plan plan, const ProgramOptions& options) : plan_(std::move(pl
   if (threads > 1) pool_ = std::make_unique<ThreadPool>(static_cast<int>(threads));
   bound_.assign(plan_.tape.inputs().size(), MatrixView<const T>{});
   outputs_.assign(plan_.tape.outputs().size(), Matrix<T>());
+  compile_groups();
   if (options_.profile) reset_profile();
 }
 
@@ -161,7 +162,7 @@ void Runner<T>::run_steps(const Chunk& cx) {
     if (pair)
       step_pair(plan_.chunk[s], plan_.chunk[s + 1], cx);
     else
-      run_group(s, plan_.group_end[s], cx);
+      run_group(s, cx);
     if (options_.profile)
       seconds_[cx.thread][std::size_t(plan_.chunk[s])] +=
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -169,23 +170,49 @@ void Runner<T>::run_steps(const Chunk& cx) {
   }
 }
 
-// Steps [first, end), element-wise, a tile of rows at a time: each row needs only
-// the same row of its arguments, and the kernels give every entry the same bits
-// wherever it sits, so this is the step-by-step result with the data kept in L1.
+// The steps of a fused group (exec/grouping.cpp) as the kernel takes them.
 template <class T>
-void Runner<T>::run_group(std::size_t first, std::size_t end, const Chunk& cx) {
-  // A chunk of fewer than two tiles is in L1 already: splitting it would only add calls.
-  const std::size_t tile = cx.rows < 2 * plan_.tile_rows[first] ? cx.rows : plan_.tile_rows[first];
-  for (std::size_t r = 0; r < cx.rows; r += tile) {
-    const std::size_t rows = std::min(tile, cx.rows - r);
-    for (std::size_t s = first; s < end; ++s) {
-      const NodeId id = plan_.chunk[s];
-      const Node& node = plan_.tape.node(id);
-      const std::size_t cols = count_of(node.shape.cols);
-      T* y = result(id, cx) + r * cols;
-      elementwise(node, rows, cx, y, r);
-      if (options_.check_finite) check_finite(id, y, rows, cols, cx.r0 + r);
+void Runner<T>::compile_groups() {
+  std::size_t scratch = 0, slots = 0;
+  for (const Group& g : plan_.groups) {
+    FusedGroup f;
+    for (std::size_t k = 0; k < g.steps.size(); ++k) {
+      const Node& node = plan_.tape.node(g.slots[g.steps[k].y].node);
+      f.steps.push_back(
+          {node.op, g.steps[k].a, g.steps[k].b, g.steps[k].y, count_of(node.shape.cols), static_cast<T>(node.value)});
     }
+    for (const GroupSlot& slot : g.slots)
+      f.row_step.push_back(slot.bias_row ? 0 : count_of(plan_.tape.node(slot.node).shape.cols));
+    fused_.push_back(std::move(f));
+    scratch = std::max(scratch, g.scratch_width * g.block_rows);
+    slots = std::max(slots, g.slots.size());
+  }
+  scratch_.assign(arenas_.size(), AlignedVector<T>(scratch));
+  slots_.assign(arenas_.size(), std::vector<T*>(2 * slots));
+}
+
+// A fused group over the chunk's rows, a block at a time: each row needs only
+// the same row of its arguments, and the kernels give every entry the same bits
+// wherever it sits, so this is the step-by-step result with the data in L1.
+template <class T>
+void Runner<T>::run_group(std::size_t first, const Chunk& cx) {
+  const Group& g = plan_.groups[plan_.group_of[first]];
+  const FusedGroup& f = fused_[plan_.group_of[first]];
+  const std::size_t count = g.slots.size();
+  T** base = slots_[cx.thread].data();
+  T** at = base + count;
+  for (std::size_t k = 0; k < count; ++k) {
+    const GroupSlot& slot = g.slots[k];
+    base[k] = slot.scratch    ? scratch_[cx.thread].data() + slot.offset * g.block_rows
+              : slot.bias_row ? const_cast<T*>(value(plan_.tape.node(slot.node).a, cx))
+                              : result(slot.node, cx);
+  }
+  for (std::size_t r = 0; r < cx.rows; r += g.block_rows) {
+    const std::size_t rows = std::min(g.block_rows, cx.rows - r);
+    for (std::size_t k = 0; k < count; ++k) at[k] = base[k] + (g.slots[k].scratch ? 0 : r * f.row_step[k]);
+    kernels::fused<T>(f.steps, at, f.row_step.data(), rows, options_.simd);
+    if (!options_.check_finite) continue;
+    for (const kernels::FusedStep<T>& s : f.steps) check_finite(g.slots[s.y].node, at[s.y], rows, s.cols, cx.r0 + r);
   }
 }
 

@@ -9,6 +9,8 @@
 
 #include "exec/plan.hpp"
 #include "exec/thread_pool.hpp"
+#include "kernels/kernels.hpp"
+#include "support/aligned.hpp"
 #include "wengert/matrix.hpp"
 
 namespace wengert::detail {
@@ -47,8 +49,9 @@ class Runner {
   void resize_outputs(std::size_t rows);
   void run_chunks(std::size_t rows);
   void run_steps(const Chunk& cx);
-  void run_group(std::size_t first, std::size_t end, const Chunk& cx);  // fused element-wise steps, tile by tile
-  void timed_step(NodeId id, const Chunk& cx);                          // step, and with profile its time
+  void compile_groups();
+  void run_group(std::size_t first, const Chunk& cx);  // fused element-wise steps, a block of rows at a time
+  void timed_step(NodeId id, const Chunk& cx);         // step, and with profile its time
   void finish_reductions(std::size_t blocks, std::size_t rows);
   void copy_rows_out(const Chunk& cx);
   void copy_shared_out();
@@ -69,8 +72,8 @@ class Runner {
 
   Plan plan_;
   ProgramOptions options_;
-  std::vector<T> shared_;
-  std::vector<std::vector<T>> arenas_;      // one per thread
+  AlignedVector<T> shared_;
+  std::vector<AlignedVector<T>> arenas_;    // one per thread
   std::vector<std::vector<T>> block_sums_;  // the reductions' sums over each block of chunks (run.cpp)
   std::vector<T> totals_;                   // and over all blocks
   std::vector<MatrixView<const T>> bound_;
@@ -78,6 +81,14 @@ class Runner {
   std::size_t batch_rows_ = 0;   // of the last run
   bool form_transposes_ = true;  // this run forms the read-through weight transposes (see run.cpp)
   std::unique_ptr<ThreadPool> pool_;
+  // A fused group as the kernel runs it: its steps, and each slot's step between rows.
+  struct FusedGroup {
+    std::vector<kernels::FusedStep<T>> steps;
+    std::vector<std::size_t> row_step;
+  };
+  std::vector<FusedGroup> fused_;             // per group of the plan
+  std::vector<AlignedVector<T>> scratch_;     // per thread: the largest group's scratch
+  std::vector<std::vector<T*>> slots_;        // per thread: a block's slot pointers
   std::vector<std::vector<double>> seconds_;  // profile: per thread (each adds to its own), per node id
   std::size_t runs_ = 0;                      // profile: runs since the last reset
 };

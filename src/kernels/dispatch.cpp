@@ -32,8 +32,8 @@ void scalar_pair(std::size_t n, std::size_t k, const T* a0, const T* a1, const T
 
 template <class T>
 constexpr KernelTable<T> scalar_table() {
-  return {scalar::unary<T>, scalar::binary<T>,   scalar::gemm<T>,
-          scalar_pair<T>,   scalar::sum_rows<T>, scalar::sum_cols<T>};
+  return {scalar::unary<T>,    scalar::binary<T>,   scalar::gemm<T>, scalar_pair<T>,
+          scalar::sum_rows<T>, scalar::sum_cols<T>, scalar::fused<T>};
 }
 
 const Target scalar_target = {"scalar", scalar_table<float>(), scalar_table<double>()};
@@ -123,6 +123,12 @@ void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols, bool simd) {
   (simd ? active_target() : scalar_target).table<T>().sum_cols(a, y, rows, cols);
 }
 
+template <class T>
+void fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_t* row_step, std::size_t rows,
+           bool simd) {
+  (simd ? active_target() : scalar_target).table<T>().fused(steps, slot, row_step, rows);
+}
+
 #define WENGERT_INSTANTIATE(T)                                                                                         \
   template void unary<T>(Op, const T*, T*, std::size_t, T, bool);                                                      \
   template void binary<T>(Op, const T*, const T*, T*, std::size_t, bool);                                              \
@@ -131,7 +137,8 @@ void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols, bool simd) {
   template void sum_rows<T>(const T*, T*, std::size_t, std::size_t, bool, bool);                                       \
   template void gemm_pair<T>(std::size_t, std::size_t, const T*, const T*, const T*, std::size_t, std::size_t, T*, T*, \
                              bool);                                                                                    \
-  template void sum_cols<T>(const T*, T*, std::size_t, std::size_t, bool);
+  template void sum_cols<T>(const T*, T*, std::size_t, std::size_t, bool);                                             \
+  template void fused<T>(std::span<const FusedStep<T>>, T* const*, const std::size_t*, std::size_t, bool);
 WENGERT_INSTANTIATE(float)
 WENGERT_INSTANTIATE(double)
 #undef WENGERT_INSTANTIATE

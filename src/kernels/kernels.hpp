@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <span>
 
 #include "wengert/op.hpp"
 
@@ -43,5 +45,22 @@ void sum_rows(const T* a, T* y, std::size_t rows, std::size_t cols, bool accumul
 /// y[i] = Σ_j a[i][j].
 template <class T>
 void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols, bool simd);
+
+/// One step of a fused group: slot y = op(slot a) or slot a op slot b over
+/// `cols` columns; `c` is a unary op's constant.
+template <class T>
+struct FusedStep {
+  Op op;
+  std::uint32_t a, b, y;
+  std::size_t cols;
+  T c;
+};
+
+/// The steps of a fused group in turn over `rows` rows (kernels/fused.hpp): row r
+/// of slot k at slot[k] + r * row_step[k] (a row step of 0: a bias row, the same
+/// row for every row).
+template <class T>
+void fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_t* row_step, std::size_t rows,
+           bool simd);
 
 }  // namespace wengert::kernels

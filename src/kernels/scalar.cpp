@@ -1,3 +1,4 @@
+#include "kernels/fused.hpp"
 #include "kernels/twins.hpp"
 #include "tape/formulas.hpp"
 
@@ -42,13 +43,19 @@ void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols) {
   }
 }
 
+template <class T>
+void fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_t* row_step, std::size_t rows) {
+  run_fused(steps, slot, row_step, rows, unary<T>, binary<T>);
+}
+
 #define WENGERT_INSTANTIATE(T)                                                                               \
   template void unary<T>(Op, const T*, T*, std::size_t, T);                                                  \
   template void binary<T>(Op, const T*, const T*, T*, std::size_t);                                          \
   template void gemm<T>(std::size_t, std::size_t, std::size_t, const T*, std::size_t, std::size_t, const T*, \
                         std::size_t, std::size_t, T*, std::size_t, bool);                                    \
   template void sum_rows<T>(const T*, T*, std::size_t, std::size_t, bool);                                   \
-  template void sum_cols<T>(const T*, T*, std::size_t, std::size_t);
+  template void sum_cols<T>(const T*, T*, std::size_t, std::size_t);                                         \
+  template void fused<T>(std::span<const FusedStep<T>>, T* const*, const std::size_t*, std::size_t);
 WENGERT_INSTANTIATE(float)
 WENGERT_INSTANTIATE(double)
 #undef WENGERT_INSTANTIATE

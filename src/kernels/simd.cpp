@@ -12,6 +12,7 @@
 #include "kernels/xsimd_copy.hpp"  // first: it renames xsimd for this copy
 
 #include "kernels/element_wise.hpp"
+#include "kernels/fused.hpp"
 #include "kernels/targets.hpp"
 #include "kernels/twins.hpp"
 
@@ -322,8 +323,13 @@ void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols) {
 }
 
 template <class T>
+void fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_t* row_step, std::size_t rows) {
+  run_fused(steps, slot, row_step, rows, unary<T>, binary<T>);
+}
+
+template <class T>
 constexpr KernelTable<T> table() {
-  return {unary<T>, binary<T>, gemm<T>, gemm_pair<T>, sum_rows<T>, sum_cols<T>};
+  return {unary<T>, binary<T>, gemm<T>, gemm_pair<T>, sum_rows<T>, sum_cols<T>, fused<T>};
 }
 
 }  // namespace wengert::kernels::WENGERT_SIMD_TARGET

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 
+#include "kernels/kernels.hpp"
 #include "wengert/op.hpp"
 
 namespace wengert::kernels::scalar {
@@ -19,5 +20,7 @@ template <class T>
 void sum_rows(const T* a, T* y, std::size_t rows, std::size_t cols, bool accumulate);
 template <class T>
 void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols);
+template <class T>
+void fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_t* row_step, std::size_t rows);
 
 }  // namespace wengert::kernels::scalar

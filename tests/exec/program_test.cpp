@@ -3,6 +3,7 @@
 
 #include <cstring>
 #include <limits>
+#include <regex>
 
 #include <wengert/nn/potential.hpp>
 
@@ -214,6 +215,13 @@ TEST_CASE("the planner fuses the element-wise chains hvp emits: fewer steps than
   CHECK(fused.profile().find("fused with the next") != std::string::npos);
   CHECK(apart.profile().find("fused") == std::string::npos);
   CHECK(fused.describe().find("element-wise chains fused") != std::string::npos);
+  // What dies inside a group stays in its scratch: some group keeps fewer results than it computes.
+  const std::regex kept(R"(\((\d+) of (\d+) results kept\))");
+  const std::string text = fused.profile();
+  bool some_dropped = false;
+  for (auto m = std::sregex_iterator(text.begin(), text.end(), kept); m != std::sregex_iterator(); ++m)
+    some_dropped |= std::stoul((*m)[1]) < std::stoul((*m)[2]);
+  CHECK(some_dropped);
 }
 
 TEST_CASE("the profile lists every step with its share of the time, and changes no number") {

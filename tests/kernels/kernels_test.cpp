@@ -153,6 +153,66 @@ void products(const kernels::Target& t, double rtol) {
     }
 }
 
+// A fused group of random steps over slots: two batch values, a bias row, and
+// each step's result. The target's fused kernel gives the bits of its steps run
+// one by one over all rows, whatever block of rows it is called on, and agrees
+// with the scalar twin's fused kernel.
+template <class T>
+void fused_group(const kernels::Target& t, double rtol) {
+  std::mt19937_64 rng(17);
+  const Op ops[] = {Op::neg, Op::tanh, Op::sin, Op::sigmoid, Op::mul_scalar, Op::add_scalar, Op::add, Op::sub, Op::mul};
+  for (std::size_t cols : {1u, 3u, 8u, 17u, 64u})
+    for (std::size_t rows : {1u, 5u, 12u}) {
+      CAPTURE(cols);
+      CAPTURE(rows);
+      constexpr std::uint32_t given = 3, steps = 12;  // slots 0, 1: batch values; 2: a bias row
+      std::vector<std::vector<T>> values(given + steps, std::vector<T>(rows * cols));
+      values[0] = random_vector<T>(rows * cols, rng, -3, 3);
+      values[1] = random_vector<T>(rows * cols, rng, -3, 3);
+      values[2] = random_vector<T>(cols, rng, -1, 1);
+      std::vector<kernels::FusedStep<T>> program;
+      std::uniform_int_distribution<std::size_t> pick_op(0, std::size(ops) - 1);
+      for (std::uint32_t y = given; y < given + steps; ++y) {
+        std::uniform_int_distribution<std::uint32_t> pick(0, y - 1);
+        program.push_back({ops[pick_op(rng)], pick(rng), pick(rng), y, cols, T(0.7)});
+      }
+      std::vector<std::size_t> row_step(given + steps, cols);
+      row_step[2] = 0;
+      // One by one, over all rows (the bias row row by row), as the executor runs unfused steps.
+      auto one_by_one = values;
+      for (const auto& s : program)
+        for (std::size_t r = 0; r < rows; ++r) {
+          const T* a = one_by_one[s.a].data() + r * row_step[s.a];
+          T* y = one_by_one[s.y].data() + r * cols;
+          if (op_kind(s.op) == OpKind::unary)
+            t.table<T>().unary(s.op, a, y, cols, s.c);
+          else
+            t.table<T>().binary(s.op, a, one_by_one[s.b].data() + r * row_step[s.b], y, cols);
+        }
+      auto run = [&](bool simd, std::size_t block) {
+        auto out = values;
+        std::vector<T*> slot(out.size());
+        for (std::size_t r = 0; r < rows; r += block) {
+          for (std::size_t k = 0; k < out.size(); ++k) slot[k] = out[k].data() + r * row_step[k];
+          const std::size_t n = std::min(block, rows - r);
+          if (simd)
+            t.table<T>().fused(program, slot.data(), row_step.data(), n);
+          else
+            kernels::fused<T>(program, slot.data(), row_step.data(), n, false);
+        }
+        return out;
+      };
+      for (std::size_t block : {rows, std::size_t(1), std::size_t(4)}) {
+        CAPTURE(block);
+        const auto fused = run(true, block);
+        for (std::uint32_t y = given; y < given + steps; ++y)
+          CHECK(std::memcmp(fused[y].data(), one_by_one[y].data(), rows * cols * sizeof(T)) == 0);
+      }
+      const auto twin = run(false, rows), fused = run(true, rows);
+      for (std::uint32_t y = given; y < given + steps; ++y) check_close(fused[y], twin[y], rtol);
+    }
+}
+
 }  // namespace
 
 // Runs the checks once per instruction set, each named in the failures.
@@ -172,6 +232,13 @@ TEST_CASE("element-wise kernels: an entry's result does not depend on where it s
   FOR_EACH_TARGET(t) {
     position_independent<double>(t);
     position_independent<float>(t);
+  }
+}
+
+TEST_CASE("fused element-wise groups: the steps' bits one by one, in any block of rows; close to the scalar twin") {
+  FOR_EACH_TARGET(t) {
+    fused_group<double>(t, 1e-13);
+    fused_group<float>(t, 1e-5);
   }
 }
 

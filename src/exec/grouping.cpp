@@ -1,0 +1,128 @@
+// 9. Fusion (ProgramOptions::fuse): maximal runs of consecutive element-wise
+//    steps over batch rows, whatever the transformations emitted, each run as
+//    one group. Each row of such a step needs only the same row of its
+//    arguments (or a bias row, computed before the chunks), so a group can run
+//    a few rows at a time, every step in turn, by one kernel call
+//    (kernels/fused.hpp): what one step writes the next reads from L1. A value
+//    that no step outside its group reads, and that is no output, never goes
+//    to the arena: it lives in the group's scratch, a few rows deep.
+#include <algorithm>
+#include <map>
+
+#include "exec/plan.hpp"
+#include "tape/index.hpp"
+
+namespace wengert::detail {
+
+namespace {
+
+// Bytes a block of a group may touch (its scratch and the rows it reads and
+// writes elsewhere): inside a 32 KiB L1 data cache, with room for what streams
+// through it. But at least 512 entries of the widest value per block: a group
+// of many wide values (the Laplacian's tangents) run a row at a time would pay
+// more for its kernel calls than L2 costs it.
+constexpr std::size_t block_bytes = 16 << 10, min_block_entries = 512;
+
+// Per node: the group of the step that computes it (groups.size(): none), and
+// whether every user is a step of that same group.
+std::vector<bool> used_only_inside(const Plan& p, const std::vector<std::size_t>& group_of_node) {
+  const auto& nodes = p.tape.nodes();
+  std::vector<std::size_t> user_group(nodes.size(), p.groups.size());  // of a step (or none)
+  std::vector<bool> inside(nodes.size(), true);
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    for (NodeId arg : {nodes[i].a, nodes[i].b}) {
+      if (arg == no_node) continue;
+      const std::size_t k = index_of(arg);
+      if (group_of_node[i] == p.groups.size() || group_of_node[i] != group_of_node[k]) inside[k] = false;
+    }
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    if (p.is_output[i] || group_of_node[i] == p.groups.size()) inside[i] = false;
+  return inside;
+}
+
+// The slots and steps of group g over chunk steps [first, end); its scratch
+// columns are taken by each value that stays inside and given back after its
+// last use there (for a later value of the same width).
+void compile_group(Plan& p, Group& g, std::size_t first, std::size_t end, std::size_t element_size) {
+  std::map<NodeId, std::uint32_t> slot_of;
+  std::map<std::size_t, std::vector<std::size_t>> free_columns;  // width -> scratch offsets
+  std::map<NodeId, std::size_t> last_use;
+  for (std::size_t s = first; s < end; ++s)
+    for (NodeId arg : {p.tape.node(p.chunk[s]).a, p.tape.node(p.chunk[s]).b})
+      if (arg != no_node) last_use[arg] = s;
+  auto slot = [&](NodeId id) {
+    if (auto it = slot_of.find(id); it != slot_of.end()) return it->second;
+    g.slots.push_back({id, p.read_through[index_of(id)], false, 0});
+    return slot_of[id] = static_cast<std::uint32_t>(g.slots.size() - 1);
+  };
+  std::size_t outside_width = 0;  // columns of the rows a block reads or writes in the arena
+  for (std::size_t s = first; s < end; ++s) {
+    const NodeId id = p.chunk[s];
+    const Node& node = p.tape.node(id);
+    const bool unary = op_kind(node.op) == OpKind::unary;
+    GroupStep step{slot(node.a), unary ? 0 : slot(node.b), 0};
+    const std::size_t cols = count_of(node.shape.cols);
+    g.slots.push_back({id, false, p.scratch[index_of(id)], 0});
+    step.y = static_cast<std::uint32_t>(g.slots.size() - 1);
+    slot_of[id] = step.y;
+    if (GroupSlot& y = g.slots.back(); y.scratch) {
+      if (auto& reusable = free_columns[cols]; !reusable.empty()) {
+        y.offset = reusable.back();
+        reusable.pop_back();
+      } else {
+        y.offset = g.scratch_width;
+        g.scratch_width += cols;
+      }
+    } else {
+      outside_width += cols;
+    }
+    for (NodeId arg : {node.a, node.b}) {
+      if (arg == no_node || last_use[arg] != s) continue;
+      const GroupSlot& used = g.slots[slot_of[arg]];
+      if (used.scratch && used.node == arg) free_columns[count_of(p.tape.node(arg).shape.cols)].push_back(used.offset);
+    }
+    g.steps.push_back(step);
+  }
+  for (const GroupSlot& k : g.slots)
+    if (!k.scratch && !k.bias_row && p.chunk.end() == std::find(p.chunk.begin() + first, p.chunk.begin() + end, k.node))
+      outside_width += count_of(p.tape.node(k.node).shape.cols);
+  const std::size_t row_bytes = std::max<std::size_t>(1, g.scratch_width + outside_width) * element_size;
+  std::size_t widest = 1;
+  for (const GroupSlot& k : g.slots) widest = std::max(widest, count_of(p.tape.node(k.node).shape.cols));
+  g.block_rows = std::max(block_bytes / row_bytes, (min_block_entries + widest - 1) / widest);
+}
+
+}  // namespace
+
+void group_element_wise(Plan& p, const ProgramOptions& options, std::size_t element_size) {
+  const std::vector<NodeId>& steps = p.chunk;
+  auto fusable = [&](std::size_t s) {
+    const std::size_t i = index_of(steps[s]);
+    return options.fuse && is_elementwise(p.tape.node(steps[s]).op) && p.place[i] == Place::batch && !p.reduction[i];
+  };
+  p.group_end.assign(steps.size(), 0);
+  p.group_of.assign(steps.size(), 0);
+  std::vector<std::size_t> group_of_node(p.tape.nodes().size(), std::size_t(-1));
+  std::vector<std::pair<std::size_t, std::size_t>> spans;
+  for (std::size_t s = 0; s < steps.size();) {
+    std::size_t end = s + 1;
+    if (fusable(s))
+      while (end < steps.size() && fusable(end)) ++end;
+    for (std::size_t k = s; k < end; ++k) p.group_end[k] = end;
+    if (end - s > 1) {
+      p.group_of[s] = spans.size();
+      for (std::size_t k = s; k < end; ++k) group_of_node[index_of(steps[k])] = spans.size();
+      spans.emplace_back(s, end);
+    }
+    s = end;
+  }
+  p.groups.assign(spans.size(), Group{});
+  for (std::size_t& g : group_of_node) g = std::min(g, p.groups.size());
+  // With check_finite every step's rows are checked after its block: nothing stays in scratch.
+  p.scratch =
+      options.check_finite ? std::vector<bool>(p.tape.nodes().size(), false) : used_only_inside(p, group_of_node);
+  for (std::size_t g = 0; g < spans.size(); ++g)
+    compile_group(p, p.groups[g], spans[g].first, spans[g].second, element_size);
+}
+
+}  // namespace wengert::detail
