@@ -216,24 +216,24 @@ void Runner<T>::run_group(std::size_t first, const Chunk& cx) {
   }
 }
 
-// The chunks run in blocks of consecutive chunks, block b on thread b mod
-// threads. Where the tape sums over the batch, each block adds its chunks' sums
-// in order into a buffer of its own, and the blocks' buffers are added into the
-// totals in block order. How many blocks there are depends on the batch and the
-// plan, never on the threads, so the sums round the same whatever the number of
-// threads; only the chunk size changes them.
+// The rows run in blocks of consecutive rows, as even as rows allow, block b
+// on thread b mod threads, each block in chunks of at most chunk_rows rows.
+// Where the tape sums over the batch, each block adds its chunks' sums in
+// order into a buffer of its own, and the blocks' buffers are added into the
+// totals in block order. How many blocks there are depends on the batch and
+// the plan, never on the threads, so the sums round the same whatever the
+// number of threads; only the chunk size changes them. Without sums there is
+// one block per thread: an even share each.
 template <class T>
 void Runner<T>::run_chunks(std::size_t rows) {
-  const std::size_t chunk_rows = plan_.chunk_rows, chunks = (rows + chunk_rows - 1) / chunk_rows;
-  const std::size_t blocks = std::min(chunks, block_sums_.empty() ? arenas_.size() : block_sums_.size());
+  const std::size_t blocks = std::min(rows, block_sums_.empty() ? arenas_.size() : block_sums_.size());
   const std::size_t threads = std::min(arenas_.size(), blocks);
   auto job = [&](std::size_t t) {
     for (std::size_t b = t; b < blocks; b += threads) {
       T* sums = block_sums_.empty() ? nullptr : block_sums_[b].data();
-      const std::size_t first = b * chunks / blocks;
-      for (std::size_t c = first; c < (b + 1) * chunks / blocks; ++c) {
-        const Chunk cx{arenas_[t].data(), sums, c * chunk_rows, std::min(chunk_rows, rows - c * chunk_rows),
-                       c == first,        t};
+      const std::size_t first = b * rows / blocks, end = (b + 1) * rows / blocks;
+      for (std::size_t r0 = first; r0 < end; r0 += plan_.chunk_rows) {
+        const Chunk cx{arenas_[t].data(), sums, r0, std::min(plan_.chunk_rows, end - r0), r0 == first, t};
         run_steps(cx);
         copy_rows_out(cx);
       }
