@@ -138,8 +138,8 @@ int main(int argc, char** argv) {
 
   // The summary: ratios measured side by side in this run.
   auto peak = [&](const char* type) { return collector.gflops[fmt::format("peak_fma/{}", type)]; };
-  fmt::print("\n{:<8} {:>4} {:>4} {:>6}  {:>10} {:>10} {:>10} {:>11}  {:>9} {:>8} {:>10}\n", "type", "d", "h", "batch",
-             "fwd us/s", "grad us/s", "hvp us/s", "lapl us/s", "hvp/fwd", "%peak", "2thr/1thr");
+  fmt::print("\n{:<8} {:>4} {:>4} {:>6}  {:>10} {:>10} {:>10} {:>11}  {:>9} {:>8} {:>10} {:>11}\n", "type", "d", "h",
+             "batch", "fwd us/s", "grad us/s", "hvp us/s", "lapl us/s", "hvp/fwd", "%peak", "2thr/1thr", "lapl %peak");
   for (const char* type : {"double", "float"})
     for (auto [d, h] : sizes)
       for (int rows : {1, 1024}) {
@@ -147,15 +147,19 @@ int main(int argc, char** argv) {
         if (t(Quantity::forward) == 0) continue;  // filtered out
         const double per = 1e-3 / rows;           // ns per run -> us per sample
         const double hvp_gflops = collector.gflops[key(type, Quantity::hvp, d, h, rows, 1)];
+        const double lapl_gflops = collector.gflops[key(type, Quantity::laplacian, d, h, rows, 1)];
         const double two = rows > 1 && t(Quantity::hvp, 2) > 0 ? t(Quantity::hvp) / t(Quantity::hvp, 2) : 0;
-        fmt::print("{:<8} {:>4} {:>4} {:>6}  {:>10.4f} {:>10.4f} {:>10.4f} {:>11.4f}  {:>9.2f} {:>7.1f}% {:>10}\n",
-                   type, d, h, rows, t(Quantity::forward) * per, t(Quantity::gradient) * per, t(Quantity::hvp) * per,
-                   t(Quantity::laplacian) * per, t(Quantity::hvp) / t(Quantity::forward),
-                   peak(type) > 0 ? 100 * hvp_gflops / peak(type) : 0.0, two > 0 ? fmt::format("{:.2f}", two) : "-");
+        auto share = [&](double gflops) { return peak(type) > 0 ? 100 * gflops / peak(type) : 0.0; };
+        fmt::print(
+            "{:<8} {:>4} {:>4} {:>6}  {:>10.4f} {:>10.4f} {:>10.4f} {:>11.4f}  {:>9.2f} {:>7.1f}% {:>10} {:>10.1f}%\n",
+            type, d, h, rows, t(Quantity::forward) * per, t(Quantity::gradient) * per, t(Quantity::hvp) * per,
+            t(Quantity::laplacian) * per, t(Quantity::hvp) / t(Quantity::forward), share(hvp_gflops),
+            two > 0 ? fmt::format("{:.2f}", two) : "-", share(lapl_gflops));
       }
   fmt::print(
       "\nus/s = microseconds per sample; %peak counts 4 forward passes of work per HVP against one core's\n"
-      "peak FMA rate (peak_fma above: {:.1f} GFLOP/s double, {:.1f} float).\n",
+      "peak FMA rate (peak_fma above: {:.1f} GFLOP/s double, {:.1f} float); lapl %peak counts d + 2 forward passes\n"
+      "of work per forward Laplacian.\n",
       peak("double"), peak("float"));
   print_profile();
   benchmark::Shutdown();

@@ -61,7 +61,7 @@ def torch_env():
     return free if ok else env
 
 
-def run_peers():
+def run_peers(build_include):
     peers, checksums, notes = [], {}, []
     if subprocess.run(["/usr/bin/python3", "-c", "import torch"], capture_output=True).returncode == 0:
         for line in lines_of(["/usr/bin/python3", os.path.join(HERE, "torch_mlp.py")], env=torch_env()):
@@ -71,7 +71,7 @@ def run_peers():
     if os.path.exists("/usr/include/adolc/adolc.h"):
         exe = os.path.join(tempfile.mkdtemp(), "adolc_mlp")
         subprocess.run(["c++", "-std=c++20", "-O3", "-march=native", "-I", ROOT, "-I", os.path.join(ROOT, "include"),
-                        os.path.join(HERE, "adolc_mlp.cpp"), "-ladolc", "-o", exe], check=True)
+                        "-I", build_include, os.path.join(HERE, "adolc_mlp.cpp"), "-ladolc", "-o", exe], check=True)
         for line in lines_of([exe]):
             peers.append(json.loads(line))
     else:
@@ -90,7 +90,9 @@ def run_peers():
 def main():
     engine = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "bench", "engine")
     times, ours, context = run_engine(engine)
-    peers, theirs, notes = run_peers()
+    # The build's own generated headers (wengert/version.hpp) sit beside its bench/ folder.
+    build_include = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(engine))), "include")
+    peers, theirs, notes = run_peers(build_include)
     print(f"machine: {context.get('host_name', '?')}, {context.get('num_cpus', '?')} CPUs at "
           f"{context.get('mhz_per_cpu', '?')} MHz (the engine prints its CPU, ISA and compiler when run by hand)")
     for n in notes:

@@ -3,10 +3,38 @@
 
 #include <cstddef>
 #include <initializer_list>
+#include <new>
 #include <type_traits>
 #include <vector>
 
 namespace wengert {
+
+namespace detail {
+
+/// Storage aligned to a cache line. A 64-byte register loaded from an address
+/// that is not a multiple of 64 spans two cache lines and costs two loads; a
+/// std::vector's storage is aligned to 16 bytes only, so whether a matrix's
+/// rows split every load would depend on where the allocator put it.
+template <class T>
+struct CacheAligned {
+  using value_type = T;
+  static constexpr std::size_t line = 64;
+  CacheAligned() = default;
+  template <class U>
+  CacheAligned(const CacheAligned<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(line))); }
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, std::align_val_t(line)); }
+  template <class U>
+  bool operator==(const CacheAligned<U>&) const noexcept {
+    return true;
+  }
+};
+
+/// A vector whose first entry starts a cache line.
+template <class T>
+using AlignedVector = std::vector<T, CacheAligned<T>>;
+
+}  // namespace detail
 
 /// A non-owning view of a dense row-major rows x cols block.
 template <class T>
@@ -53,7 +81,7 @@ class Matrix {
  private:
   std::size_t rows_ = 0;
   std::size_t cols_ = 0;
-  std::vector<T> data_;
+  detail::AlignedVector<T> data_;  // rows start where the SIMD kernels load them whole
 };
 
 template <class T>

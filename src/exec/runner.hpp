@@ -10,7 +10,6 @@
 #include "exec/plan.hpp"
 #include "exec/thread_pool.hpp"
 #include "kernels/kernels.hpp"
-#include "support/aligned.hpp"
 #include "wengert/matrix.hpp"
 
 namespace wengert::detail {
