@@ -102,14 +102,14 @@ void Runner<T>::resize_outputs(std::size_t rows) {
   if (rows == batch_rows_ && !outputs_.empty() && outputs_[0].rows() != 0) return;
   double entries = plan_.whole_batch ? double(plan_.arena_width) * double(rows) : 0;
   for (const Output& out : plan_.tape.outputs()) {
-    const Shape s = plan_.tape.node(out.node).shape;
+    const Shape s = node_of(out.node).shape;
     entries += double(s.rows == batch ? rows : count_of(s.rows)) * double(count_of(s.cols));
   }
   check_fits_in_memory(fmt::format("Program::run: a batch of {} rows", rows), entries * sizeof(T),
                        "run the batch in parts");
   batch_rows_ = rows;
   for (std::size_t k = 0; k < outputs_.size(); ++k) {
-    const Shape s = plan_.tape.node(plan_.tape.outputs()[k].node).shape;
+    const Shape s = node_of(plan_.tape.outputs()[k].node).shape;
     outputs_[k] = Matrix<T>(s.rows == batch ? rows : count_of(s.rows), count_of(s.cols));
   }
   if (plan_.whole_batch) arenas_[0].assign(plan_.arena_width * rows, T(0));
@@ -177,12 +177,12 @@ void Runner<T>::compile_groups() {
   for (const Group& g : plan_.groups) {
     FusedGroup f;
     for (std::size_t k = 0; k < g.steps.size(); ++k) {
-      const Node& node = plan_.tape.node(g.slots[g.steps[k].y].node);
+      const Node& node = node_of(g.slots[g.steps[k].y].node);
       f.steps.push_back(
           {node.op, g.steps[k].a, g.steps[k].b, g.steps[k].y, count_of(node.shape.cols), static_cast<T>(node.value)});
     }
     for (const GroupSlot& slot : g.slots)
-      f.row_step.push_back(slot.bias_row ? 0 : count_of(plan_.tape.node(slot.node).shape.cols));
+      f.row_step.push_back(slot.bias_row ? 0 : count_of(node_of(slot.node).shape.cols));
     fused_.push_back(std::move(f));
     scratch = std::max(scratch, g.scratch_width * g.block_rows);
     slots = std::max(slots, g.slots.size());
@@ -204,7 +204,7 @@ void Runner<T>::run_group(std::size_t first, const Chunk& cx) {
   for (std::size_t k = 0; k < count; ++k) {
     const GroupSlot& slot = g.slots[k];
     base[k] = slot.scratch    ? scratch_[cx.thread].data() + slot.offset * g.block_rows
-              : slot.bias_row ? const_cast<T*>(value(plan_.tape.node(slot.node).a, cx))
+              : slot.bias_row ? const_cast<T*>(value(node_of(slot.node).a, cx))
                               : result(slot.node, cx);
   }
   for (std::size_t r = 0; r < cx.rows; r += g.block_rows) {
@@ -256,11 +256,11 @@ void Runner<T>::finish_reductions(std::size_t blocks, std::size_t rows) {
     for (std::size_t e = 0; e < totals_.size(); ++e) totals_[e] += block_sums_[b][e];
   for (NodeId id : plan_.totals) {
     const std::size_t i = index_of(id);
-    const Node& node = plan_.tape.node(id);
+    const Node& node = node_of(id);
     const std::size_t size = count_of(node.shape.rows) * count_of(node.shape.cols);
     T* y = shared_.data() + plan_.offset[i];
     std::copy_n(totals_.data() + plan_.partial_offset[i], size, y);
-    if (node.op == Op::mean_rows && plan_.tape.node(node.a).shape.rows == batch)
+    if (node.op == Op::mean_rows && node_of(node.a).shape.rows == batch)
       for (std::size_t e = 0; e < size; ++e) y[e] /= static_cast<T>(rows);
   }
 }

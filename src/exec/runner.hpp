@@ -10,6 +10,7 @@
 #include "exec/plan.hpp"
 #include "exec/thread_pool.hpp"
 #include "kernels/kernels.hpp"
+#include "tape/index.hpp"
 #include "wengert/matrix.hpp"
 
 namespace wengert::detail {
@@ -64,6 +65,9 @@ class Runner {
   void product(NodeId id, const Node& node, std::size_t rows, const Chunk& cx, T* y);
   void check_finite(NodeId id, const T* y, std::size_t rows, std::size_t cols, std::size_t r0) const;
   const T* value(NodeId id, const Chunk& cx) const;
+  // A node of the plan's tape: ids from the plan are valid by construction, so
+  // the run skips the check (and the call) Tape::node makes for ids from outside.
+  const Node& node_of(NodeId id) const { return plan_.tape.nodes()[index_of(id)]; }
   T* result(NodeId id, const Chunk& cx);
   std::size_t rows_of(NodeId id, const Chunk& cx) const;
   bool reads_weight_by_rows(const Node& product_node) const;

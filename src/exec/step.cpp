@@ -21,12 +21,12 @@ constexpr std::size_t narrow_product = 16;
 
 template <class T>
 std::size_t Runner<T>::rows_of(NodeId id, const Chunk& cx) const {
-  return plan_.place[index_of(id)] == Place::batch ? cx.rows : count_of(plan_.tape.node(id).shape.rows);
+  return plan_.place[index_of(id)] == Place::batch ? cx.rows : count_of(node_of(id).shape.rows);
 }
 
 template <class T>
 const T* Runner<T>::value(NodeId id, const Chunk& cx) const {
-  const Node& node = plan_.tape.node(id);
+  const Node& node = node_of(id);
   const std::size_t i = index_of(id);
   if (node.op == Op::input) {
     const T* p = bound_[count_of(node.begin)].data;
@@ -59,7 +59,7 @@ bool Runner<T>::reads_weight_by_rows(const Node& product_node) const {
 
 template <class T>
 void Runner<T>::step(NodeId id, const Chunk& cx) {
-  const Node& node = plan_.tape.node(id);
+  const Node& node = node_of(id);
   const std::size_t rows = rows_of(id, cx), cols = count_of(node.shape.cols);
   T* y = result(id, cx);
   // clang-format off
@@ -103,8 +103,7 @@ void Runner<T>::elementwise(const Node& node, std::size_t rows, const Chunk& cx,
     return;
   }
   auto row_of = [&](NodeId arg, bool is_row) {  // (pointer, step between rows)
-    return is_row ? std::pair{value(plan_.tape.node(arg).a, cx), std::size_t(0)}
-                  : std::pair{value(arg, cx) + skip, cols};
+    return is_row ? std::pair{value(node_of(arg).a, cx), std::size_t(0)} : std::pair{value(arg, cx) + skip, cols};
   };
   const auto [pa, step_a] = row_of(node.a, a_row);
   const auto [pb, step_b] = row_of(node.b, b_row);
@@ -118,7 +117,7 @@ template <class T>
 void Runner<T>::copy_or_sum(NodeId id, const Node& node, std::size_t rows, const Chunk& cx, T* y) {
   const T* a = value(node.a, cx);
   const std::size_t cols = count_of(node.shape.cols);
-  const std::size_t a_rows = rows_of(node.a, cx), a_cols = count_of(plan_.tape.node(node.a).shape.cols);
+  const std::size_t a_rows = rows_of(node.a, cx), a_cols = count_of(node_of(node.a).shape.cols);
   auto total_rows = [&](Dim d) { return static_cast<T>(d == batch ? batch_rows_ : count_of(d)); };
   if (node.op == Op::broadcast_rows || node.op == Op::spread_rows) {
     const T scale = node.op == Op::spread_rows ? T(1) / total_rows(node.size) : T(1);
@@ -132,7 +131,7 @@ void Runner<T>::copy_or_sum(NodeId id, const Node& node, std::size_t rows, const
     kernels::sum_rows(a, y, a_rows, cols, adds_to_sum(id, cx), options_.simd);
   } else {  // sum_rows, mean_rows at once
     kernels::sum_rows(a, y, a_rows, cols, false, options_.simd);
-    const T scale = T(1) / total_rows(plan_.tape.node(node.a).shape.rows);
+    const T scale = T(1) / total_rows(node_of(node.a).shape.rows);
     if (node.op == Op::mean_rows) kernels::unary(Op::mul_scalar, y, y, cols, scale, options_.simd);
   }
 }
@@ -141,7 +140,7 @@ void Runner<T>::copy_or_sum(NodeId id, const Node& node, std::size_t rows, const
 template <class T>
 void Runner<T>::layout(const Node& node, std::size_t rows, const Chunk& cx, T* y) {
   const T* a = value(node.a, cx);
-  const std::size_t cols = count_of(node.shape.cols), a_cols = count_of(plan_.tape.node(node.a).shape.cols);
+  const std::size_t cols = count_of(node.shape.cols), a_cols = count_of(node_of(node.a).shape.cols);
   const std::size_t first = count_of(node.begin);
   if (node.op == Op::transpose) {
     for (std::size_t r = 0; r < cols; ++r)
@@ -168,14 +167,14 @@ void Runner<T>::product(NodeId id, const Node& node, std::size_t rows, const Chu
   const std::size_t cols = count_of(node.shape.cols);
   const T* a = value(node.a, cx);
   if (plan_.place[index_of(node.a)] == Place::transposed) {  // A(i, p) = X[p][i]
-    const std::size_t x_cols = count_of(plan_.tape.node(plan_.tape.node(node.a).a).shape.cols);
+    const std::size_t x_cols = count_of(node_of(node_of(node.a).a).shape.cols);
     const bool accumulate = plan_.reduction[index_of(id)] && cx.partial && adds_to_sum(id, cx);
     kernels::gemm(x_cols, cols, cx.rows, a, 1, x_cols, value(node.b, cx), cols, 1, y, cols, accumulate, options_.simd);
     return;
   }
-  const std::size_t k = count_of(plan_.tape.node(node.a).shape.cols);
+  const std::size_t k = count_of(node_of(node.a).shape.cols);
   if (reads_weight_by_rows(node)) {  // Wᵀ(p, j) = W[j][p]
-    const T* w = value(plan_.tape.node(node.b).a, cx);
+    const T* w = value(node_of(node.b).a, cx);
     kernels::gemm(rows, cols, k, a, k, 1, w, 1, k, y, cols, false, options_.simd);
   } else {
     kernels::gemm(rows, cols, k, a, k, 1, value(node.b, cx), cols, 1, y, cols, false, options_.simd);
@@ -185,11 +184,11 @@ void Runner<T>::product(NodeId id, const Node& node, std::size_t rows, const Chu
 // A product and its partner at one row, the weight read once (planning.cpp, pair_products).
 template <class T>
 void Runner<T>::step_pair(NodeId first, NodeId second, const Chunk& cx) {
-  const Node& x = plan_.tape.node(first);
-  const Node& y = plan_.tape.node(second);
-  const std::size_t cols = count_of(x.shape.cols), k = count_of(plan_.tape.node(x.a).shape.cols);
+  const Node& x = node_of(first);
+  const Node& y = node_of(second);
+  const std::size_t cols = count_of(x.shape.cols), k = count_of(node_of(x.a).shape.cols);
   const bool by_rows = reads_weight_by_rows(x);
-  const T* b = by_rows ? value(plan_.tape.node(x.b).a, cx) : value(x.b, cx);
+  const T* b = by_rows ? value(node_of(x.b).a, cx) : value(x.b, cx);
   kernels::gemm_pair(cols, k, value(x.a, cx), value(y.a, cx), b, by_rows ? std::size_t(1) : cols,
                      by_rows ? k : std::size_t(1), result(first, cx), result(second, cx), options_.simd);
   if (options_.check_finite) {
@@ -202,7 +201,7 @@ template <class T>
 void Runner<T>::check_finite(NodeId id, const T* y, std::size_t rows, std::size_t cols, std::size_t r0) const {
   for (std::size_t k = 0; k < rows * cols; ++k) {
     if (std::isfinite(y[k])) continue;
-    const Node& node = plan_.tape.node(id);
+    const Node& node = node_of(id);
     const std::string from =
         node.origin.kind == Origin::primal
             ? ""
