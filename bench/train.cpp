@@ -5,6 +5,7 @@
 //
 //   build/bench/train            (PyTorch runs when /usr/bin/python3 has torch)
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -39,6 +40,15 @@ int main() {
   const std::string folder = (std::filesystem::temp_directory_path() / "wengert_train_bench").string();
   std::filesystem::create_directories(folder);
   const bool torch = std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0;
+  if (torch) {  // which BLAS torch runs on: without libopenblas0, Debian's reference BLAS, 3-5x slower at products
+    std::fflush(stdout);
+    const int shown = std::system(
+        "/usr/bin/python3 -c \"import os, torch; torch.ones(8, 8) @ torch.ones(8, 8); "
+        "blas = sorted({os.path.basename(l.split()[-1]) for l in open('/proc/self/maps') if 'blas' in l.lower()}); "
+        "note = '' if any('openblas' in b for b in blas) else ' (the reference BLAS: apt-get install libopenblas0)'; "
+        "print('PyTorch ' + torch.__version__ + ' on ' + (', '.join(blas) or 'an unknown BLAS') + note)\"");
+    if (shown != 0) fmt::print("PyTorch's BLAS: could not tell\n");
+  }
   fmt::print(
       "MLP [d, 64, 64, 1] softplus, batch {}, {} steps of Adam (lr 3e-3, cosine); same data, weights and held-out "
       "set\n",
