@@ -23,11 +23,11 @@ namespace {
 // more for its kernel calls than L2 costs it.
 constexpr std::size_t block_bytes = 16 << 10, min_block_entries = 512;
 
-// Per node: the group of the step that computes it (groups.size(): none), and
-// whether every user is a step of that same group.
+// Per node: whether it is computed by a step of a group, every user of it is
+// a step of that same group, and it is no output. `group_of_node` gives each
+// node's group, groups.size() for none.
 std::vector<bool> used_only_inside(const Plan& p, const std::vector<std::size_t>& group_of_node) {
   const auto& nodes = p.tape.nodes();
-  std::vector<std::size_t> user_group(nodes.size(), p.groups.size());  // of a step (or none)
   std::vector<bool> inside(nodes.size(), true);
   for (std::size_t i = 0; i < nodes.size(); ++i)
     for (NodeId arg : {nodes[i].a, nodes[i].b}) {
@@ -50,12 +50,14 @@ void compile_group(Plan& p, Group& g, std::size_t first, std::size_t end, std::s
   for (std::size_t s = first; s < end; ++s)
     for (NodeId arg : {p.tape.node(p.chunk[s]).a, p.tape.node(p.chunk[s]).b})
       if (arg != no_node) last_use[arg] = s;
-  auto slot = [&](NodeId id) {
+  std::size_t outside_width = 0;  // columns of the rows a block reads or writes in the arena
+  auto slot = [&](NodeId id) {    // an argument's slot; a new one holds a value from before the group
     if (auto it = slot_of.find(id); it != slot_of.end()) return it->second;
-    g.slots.push_back({id, p.read_through[index_of(id)], false, 0});
+    const bool bias_row = p.read_through[index_of(id)];
+    if (!bias_row) outside_width += count_of(p.tape.node(id).shape.cols);
+    g.slots.push_back({id, bias_row, false, 0});
     return slot_of[id] = static_cast<std::uint32_t>(g.slots.size() - 1);
   };
-  std::size_t outside_width = 0;  // columns of the rows a block reads or writes in the arena
   for (std::size_t s = first; s < end; ++s) {
     const NodeId id = p.chunk[s];
     const Node& node = p.tape.node(id);
@@ -83,9 +85,6 @@ void compile_group(Plan& p, Group& g, std::size_t first, std::size_t end, std::s
     }
     g.steps.push_back(step);
   }
-  for (const GroupSlot& k : g.slots)
-    if (!k.scratch && !k.bias_row && p.chunk.end() == std::find(p.chunk.begin() + first, p.chunk.begin() + end, k.node))
-      outside_width += count_of(p.tape.node(k.node).shape.cols);
   const std::size_t row_bytes = std::max<std::size_t>(1, g.scratch_width + outside_width) * element_size;
   std::size_t widest = 1;
   for (const GroupSlot& k : g.slots) widest = std::max(widest, count_of(p.tape.node(k.node).shape.cols));

@@ -59,7 +59,7 @@ class Runner {
   // step.cpp
   void step(NodeId id, const Chunk& cx);
   void step_pair(NodeId first, NodeId second, const Chunk& cx);
-  void elementwise(const Node& node, std::size_t rows, const Chunk& cx, T* y, std::size_t first_row = 0);
+  void elementwise(const Node& node, std::size_t rows, const Chunk& cx, T* y);
   void copy_or_sum(NodeId id, const Node& node, std::size_t rows, const Chunk& cx, T* y);
   void layout(const Node& node, std::size_t rows, const Chunk& cx, T* y);
   void product(NodeId id, const Node& node, std::size_t rows, const Chunk& cx, T* y);
@@ -91,7 +91,7 @@ class Runner {
   };
   std::vector<FusedGroup> fused_;             // per group of the plan
   std::vector<AlignedVector<T>> scratch_;     // per thread: the largest group's scratch
-  std::vector<std::vector<T*>> slots_;        // per thread: a block's slot pointers
+  std::vector<std::vector<T*>> slots_;        // per thread: where each slot starts in the chunk, then in the block
   std::vector<std::vector<double>> seconds_;  // profile: per thread (each adds to its own), per node id
   std::size_t runs_ = 0;                      // profile: runs since the last reset
 };

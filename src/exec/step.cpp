@@ -89,21 +89,20 @@ void Runner<T>::step(NodeId id, const Chunk& cx) {
 
 // y = op(a) or a op b, entry by entry; an operand that is a bias row read
 // through is the same row for every row of y.
-// Rows from `first_row` of the chunk (a fused group's tile; y points at them).
 template <class T>
-void Runner<T>::elementwise(const Node& node, std::size_t rows, const Chunk& cx, T* y, std::size_t first_row) {
-  const std::size_t cols = count_of(node.shape.cols), skip = first_row * cols;
+void Runner<T>::elementwise(const Node& node, std::size_t rows, const Chunk& cx, T* y) {
+  const std::size_t cols = count_of(node.shape.cols);
   if (op_kind(node.op) == OpKind::unary) {
-    kernels::unary(node.op, value(node.a, cx) + skip, y, rows * cols, static_cast<T>(node.value), options_.simd);
+    kernels::unary(node.op, value(node.a, cx), y, rows * cols, static_cast<T>(node.value), options_.simd);
     return;
   }
   const bool a_row = plan_.read_through[index_of(node.a)], b_row = plan_.read_through[index_of(node.b)];
   if (!a_row && !b_row) {
-    kernels::binary(node.op, value(node.a, cx) + skip, value(node.b, cx) + skip, y, rows * cols, options_.simd);
+    kernels::binary(node.op, value(node.a, cx), value(node.b, cx), y, rows * cols, options_.simd);
     return;
   }
   auto row_of = [&](NodeId arg, bool is_row) {  // (pointer, step between rows)
-    return is_row ? std::pair{value(node_of(arg).a, cx), std::size_t(0)} : std::pair{value(arg, cx) + skip, cols};
+    return is_row ? std::pair{value(node_of(arg).a, cx), std::size_t(0)} : std::pair{value(arg, cx), cols};
   };
   const auto [pa, step_a] = row_of(node.a, a_row);
   const auto [pb, step_b] = row_of(node.b, b_row);
