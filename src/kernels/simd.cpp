@@ -48,16 +48,20 @@ void micro(std::size_t k, const T* a, std::size_t a_row, std::size_t a_col, cons
     for (int v = 0; v < NV; ++v) acc[r][v].store_unaligned(c + r * ldc + v * w);
 }
 
-// MR rows of C, every column: full register blocks, then single registers,
-// then scalar columns.
+// MR rows of C, every column: full register blocks, then blocks half as wide
+// (a narrow layer, 64 floats in four AVX-512 registers, still gets several
+// multiply-adds in flight), down to single registers, then scalar columns.
 template <class T, int MR, int NV>
 void row_block(std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col, const T* b,
                std::size_t ldb, T* c, std::size_t ldc, bool accumulate) {
   constexpr std::size_t w = xsimd::batch<T>::size;
   std::size_t j = 0;
   for (; j + NV * w <= n; j += NV * w) micro<T, MR, NV>(k, a, a_row, a_col, b + j, ldb, c + j, ldc, accumulate);
-  for (; j + w <= n; j += w) micro<T, MR, 1>(k, a, a_row, a_col, b + j, ldb, c + j, ldc, accumulate);
-  if (j < n) scalar::gemm(MR, n - j, k, a, a_row, a_col, b + j, ldb, std::size_t(1), c + j, ldc, accumulate);
+  if constexpr (NV > 1) {
+    if (j < n) row_block<T, MR, NV / 2>(n - j, k, a, a_row, a_col, b + j, ldb, c + j, ldc, accumulate);
+  } else if (j < n) {
+    scalar::gemm(MR, n - j, k, a, a_row, a_col, b + j, ldb, std::size_t(1), c + j, ldc, accumulate);
+  }
 }
 
 // Rows of C in blocks of MR, the last few one block size smaller at a time.
@@ -78,15 +82,12 @@ void rows_in_blocks(std::size_t m, std::size_t n, std::size_t k, const T* a, std
 // The horizontal sums of NR registers into out[0..NR), each added in the same
 // order whatever NR is, so that a dot product's bits do not depend on how many
 // were computed beside it (one row at a time, or four): transposing reductions
-// (haddp) of one register per lane, groups filled up with zeros; or, for 16
-// lanes, where xsimd's haddp (AVX-512 float) permutes its sums, one hadd each.
-template <class T, int NR>
-void store_sums(const xsimd::batch<T> (&acc)[NR], T* out) {
-  using V = xsimd::batch<T>;
+// (haddp) of one register per lane, groups filled up with zeros.
+template <class V, int NR>
+void store_sums(const V (&acc)[NR], typename V::value_type* out) {
+  using T = typename V::value_type;
   constexpr int lanes = static_cast<int>(V::size);
-  if constexpr (lanes > 8) {
-    for (int q = 0; q < NR; ++q) out[q] = xsimd::hadd(acc[q]);
-  } else if constexpr (NR == lanes) {
+  if constexpr (NR == lanes) {
     xsimd::haddp(acc).store_unaligned(out);
   } else {
     for (int q0 = 0; q0 < NR; q0 += lanes) {
@@ -98,6 +99,22 @@ void store_sums(const xsimd::batch<T> (&acc)[NR], T* out) {
     }
   }
 }
+
+#if defined(__AVX512F__)
+// Sixteen lanes of float, where xsimd's haddp permutes its sums: lanes q and
+// q + 8 of each register added first, then the eight-lane reduction of the
+// halves (one hadd per register took more instructions than the products).
+template <class A, int NR>
+requires(xsimd::batch<float, A>::size == 16) void store_sums(const xsimd::batch<float, A> (&acc)[NR], float* out) {
+  xsimd::batch<float, xsimd::avx2> halves[NR];
+  for (int q = 0; q < NR; ++q) {
+    const __m512d v = _mm512_castps_pd(acc[q]);
+    halves[q] =
+        _mm256_add_ps(_mm256_castpd_ps(_mm512_castpd512_pd256(v)), _mm256_castpd_ps(_mm512_extractf64x4_pd(v, 1)));
+  }
+  store_sums(halves, out);
+}
+#endif
 
 // C = A · Bᵀ with the rows of A and of B contiguous: each entry is a dot
 // product along k, MR x NR of them at once, reduced across the register at the end.
@@ -120,7 +137,7 @@ void micro_dot(std::size_t k, const T* a, std::size_t lda, const T* b, std::size
   }
   for (int r = 0; r < MR; ++r) {
     T sums[NR];
-    store_sums<T, NR>(acc[r], sums);
+    store_sums(acc[r], sums);
     for (int q = 0; q < NR; ++q) {
       T sum = sums[q];
       for (std::size_t t = p; t < k; ++t) sum += a[r * lda + t] * b[q * ldb + t];
@@ -212,8 +229,8 @@ void pair_dot(std::size_t k, const T* a0, const T* a1, const T* w_rows, std::siz
       acc1[q] = xsimd::fma(x1, wv, acc1[q]);
     }
   }
-  store_sums<T, NR>(acc0, c0);
-  store_sums<T, NR>(acc1, c1);
+  store_sums(acc0, c0);
+  store_sums(acc1, c1);
   for (int q = 0; q < NR; ++q)
     for (std::size_t t = p; t < k; ++t) {
       c0[q] += a0[t] * w_rows[q * ldw + t];
@@ -230,6 +247,8 @@ void gemm_pair(std::size_t n, std::size_t k, const T* a0, const T* a1, const T* 
   std::size_t j = 0;
   if (b_col == 1 && b_row != 1) {
     for (; j + 8 * w <= n; j += 8 * w) pair_block<T, 8>(k, a0, a1, b + j, b_row, c0 + j, c1 + j);
+    for (; j + 4 * w <= n; j += 4 * w) pair_block<T, 4>(k, a0, a1, b + j, b_row, c0 + j, c1 + j);
+    for (; j + 2 * w <= n; j += 2 * w) pair_block<T, 2>(k, a0, a1, b + j, b_row, c0 + j, c1 + j);
     for (; j + w <= n; j += w) pair_block<T, 1>(k, a0, a1, b + j, b_row, c0 + j, c1 + j);
   } else if (b_row == 1) {
     constexpr int nr = w > 8 ? 8 : static_cast<int>(w);  // one dot product per lane (8 at most: registers)
