@@ -26,8 +26,9 @@
 //     y = sin a:  y_dot = cos(a) (2, 1),     y_lap = cos(a)·0 - sin(a)(2² + 1²) = -5 sin 2.
 //
 // The seeds: x_dot_k is the basis vector e_k on every row, a constant, so the
-// first layer's tangents x_dot_k · W are just the rows of W (the Builder folds
-// the product), and x_lap is zero: no node at all (a symbolic zero).
+// first layer's tangents x_dot_k · W are just the rows of W, repeated (the
+// Builder folds the product: tape/fold.cpp), and x_lap is zero: no node at all
+// (a symbolic zero).
 //
 // Like every transformation here, the result is a tape: the score-matching loss
 // recorded from it can be differentiated again in theta (a third derivative).

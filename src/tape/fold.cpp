@@ -23,12 +23,13 @@ NodeId Builder::fold(const Node& y) {
   return no_node;
 }
 
-// op(fill) is a fill; -(-x) = x; x·1 = x, x·0 = 0, (x·c)·d = x·(cd), x·(-1) = -x;
-// x + 0 = x; x¹ = x, x⁰ = 1, x² = square.
+// op(fill) is a fill; op of a row repeated is op of the row, repeated; -(-x) = x;
+// x·1 = x, x·0 = 0, (x·c)·d = x·(cd), x·(-1) = -x; x + 0 = x; x¹ = x, x⁰ = 1, x² = square.
 NodeId Builder::fold_unary(const Node& y) {
   const Node a = node(y.a);  // a copy: emitting below may move the node list
   const double c = y.value;
   if (a.op == Op::fill) return fill(evaluate(y.op, a.value, 0.0, c), y.shape);
+  if (a.op == Op::broadcast_rows) return broadcast_rows(emit(y.op, a.a, no_node, c), static_cast<Dim>(a.size));
   if (y.op == Op::neg && a.op == Op::neg) return a.a;
   if (y.op == Op::mul_scalar) {
     if (c == 1) return y.a;
@@ -43,11 +44,14 @@ NodeId Builder::fold_unary(const Node& y) {
   return no_node;
 }
 
-// fill op fill is a fill; a fill on one side becomes a scalar op; x + x = 2x, x - x = 0, x · x = x².
+// fill op fill is a fill, a row repeated op a row repeated the rows' result
+// repeated; a fill on one side becomes a scalar op; x + x = 2x, x - x = 0, x · x = x².
 NodeId Builder::fold_binary(const Node& y) {
   const Node a = node(y.a), b = node(y.b);
   const bool a_fill = a.op == Op::fill, b_fill = b.op == Op::fill;
   if (a_fill && b_fill) return fill(evaluate(y.op, a.value, b.value, 0.0), y.shape);
+  if (a.op == Op::broadcast_rows && b.op == Op::broadcast_rows && a.size == b.size)
+    return broadcast_rows(emit(y.op, a.a, b.a), static_cast<Dim>(a.size));
   const bool same = y.a == y.b;
   if (y.op == Op::add) {
     if (a_fill) return a.value == 0 ? y.b : emit(Op::add_scalar, y.b, no_node, a.value);
@@ -121,12 +125,21 @@ NodeId Builder::fold_layout(const Node& y) {
   return no_node;
 }
 
-// 0 · B = A · 0 = 0; a column of c times a row b is the row c·b repeated, no product needed.
+// 0 · B = A · 0 = 0; a column of c times a row b is the row c·b repeated, no
+// product needed; zero columns padded around X meet rows of B that add nothing:
+// [0 X 0] · B = X · B[rows of X's columns], the rows cut out of a weight
+// (B without a batch dimension, once per run) as the columns of Bᵀ. With X a
+// column of ones, as the forward Laplacian seeds its directions e_k, the
+// product is row k of B repeated.
 NodeId Builder::fold_product(const Node& y) {
   const Node a = node(y.a), b = node(y.b);
   if ((a.op == Op::fill && a.value == 0) || (b.op == Op::fill && b.value == 0)) return zeros(y.shape);
   if (a.op == Op::fill && a.shape.cols == 1)
     return broadcast_rows(emit(Op::mul_scalar, y.b, no_node, a.value), y.shape.rows);
+  if (a.op == Op::pad_cols && b.shape.rows != batch && b.shape.cols != batch) {
+    const NodeId rows_of_b = transpose(slice_cols(transpose(y.b), static_cast<Dim>(a.begin), node(a.a).shape.cols));
+    return matmul(a.a, rows_of_b);
+  }
   return no_node;
 }
 

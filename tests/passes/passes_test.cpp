@@ -1,6 +1,9 @@
 // Symbolic zeros, common subexpressions, dead code.
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <random>
+
 #include "support/harness.hpp"
 
 using namespace wengert;
@@ -74,4 +77,36 @@ TEST_CASE("derived tapes stay small: the MLP's HVP tape is a few times its forwa
   CHECK(hvp_products <= 4 * forward_products);
   MESSAGE("MLP [16, 64, 64, 1]: forward ", f.nodes().size(), " nodes, HVP ", h.nodes().size(), " nodes, ", hvp_products,
           " matrix products");
+}
+
+TEST_CASE("folding: a product with padded columns multiplies only the rows they meet") {
+  // The forward Laplacian seeds each direction e_k as a column of ones padded
+  // to d columns: its first-layer tangents are rows of W1, repeated, and what
+  // follows on them (squares, their sum) is computed on one row.
+  const Dim d = 3, h = 8;
+  Tape lap = laplacian(mlp_tape(d, h, [](Var a) { return tanh(a); }), "x");
+  CHECK(count_if(lap, [&](const Node& n) { return n.op == Op::matmul && lap.node(n.a).op == Op::pad_cols; }) == 0);
+  // The products left: the three of φ, and through W2 and W3 each direction's tangent and the curvature.
+  CHECK(count_if(lap, [](const Node& n) { return n.op == Op::matmul && n.shape.rows == batch; }) == 3 + 2 * (d + 1));
+  CHECK(count_if(lap, [&](const Node& n) { return n.op == Op::square && n.shape.rows == 1; }) == d);
+
+  // The gradient of a function of some columns of x W: the adjoint padded to
+  // all of W's columns, times Wᵀ, is a product with the columns it meets.
+  Recorder rec;
+  Var x = rec.data("x", 2);
+  Var w = rec.parameter("W", 2, 5);
+  rec.output("y", sum_cols(sin(slice_cols(matmul(x, w), 1, 3))));
+  Tape g = grad(rec.finish(), {"x"});
+  CHECK(count_if(g, [&](const Node& n) { return n.op == Op::matmul && g.node(n.a).op == Op::pad_cols; }) == 0);
+  std::mt19937_64 rng(7);
+  const Values at = random_inputs(g, 6, rng);
+  const Matrix<double>& xs = at.at("x");
+  const Matrix<double>& ws = at.at("W");
+  const Matrix<double> x_bar = run(g, at).at("x_bar");
+  for (std::size_t r = 0; r < 6; ++r)
+    for (std::size_t i = 0; i < 2; ++i) {
+      double expected = 0;  // Σ over the sliced columns j of cos((x W)_rj) W_ij
+      for (std::size_t j = 1; j < 4; ++j) expected += std::cos(xs(r, 0) * ws(0, j) + xs(r, 1) * ws(1, j)) * ws(i, j);
+      CHECK(x_bar(r, i) == doctest::Approx(expected).epsilon(1e-14));
+    }
 }
