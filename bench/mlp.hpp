@@ -58,4 +58,8 @@ struct MlpData {
 /// Multiply-adds of one forward pass per sample, times two: the flop count.
 inline double forward_flops(int d, int h) { return 2.0 * (double(d) * h + double(h) * h + h); }
 
+/// The forward Laplacian's flops per sample: d + 2 forward passes, less the d
+/// first-layer products of the seeds e_k, which are rows of W1 (no product).
+inline double laplacian_flops(int d, int h) { return (d + 2.0) * forward_flops(d, h) - 2.0 * d * double(d) * h; }
+
 }  // namespace bench
