@@ -142,8 +142,10 @@ void Runner<T>::layout(const Node& node, std::size_t rows, const Chunk& cx, T* y
   const std::size_t cols = count_of(node.shape.cols), a_cols = count_of(node_of(node.a).shape.cols);
   const std::size_t first = count_of(node.begin);
   if (node.op == Op::transpose) {
-    for (std::size_t r = 0; r < cols; ++r)
-      for (std::size_t j = 0; j < a_cols; ++j) y[j * cols + r] = a[r * a_cols + j];
+    for (std::size_t j = 0; j < a_cols; ++j)  // row j of y, written in order
+      for (std::size_t r = 0; r < cols; ++r) y[j * cols + r] = a[r * a_cols + j];
+  } else if (node.op == Op::slice_cols && cols == 1) {  // a column (a row of W, cut from Wᵀ): no call per entry
+    for (std::size_t r = 0; r < rows; ++r) y[r] = a[r * a_cols + first];
   } else if (node.op == Op::slice_cols) {
     for (std::size_t r = 0; r < rows; ++r) std::copy_n(a + r * a_cols + first, cols, y + r * cols);
   } else if (node.op == Op::pad_cols) {
