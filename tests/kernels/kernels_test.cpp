@@ -4,8 +4,10 @@
 // that picks one.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -295,6 +297,22 @@ TEST_CASE("element-wise kernels at extreme arguments: huge, infinite and NaN ent
         CHECK(y1[i] == y2[i]);
       else
         CHECK(std::abs(y1[i] - y2[i]) <= 1e-12 * (1 + std::abs(y2[i])));
+    }
+  }
+}
+
+TEST_CASE("softplus, by its own log1p on [0, 1], within two units in the last place of log1p(e^a) in long double") {
+  std::vector<double> a;
+  for (double x = -40; x <= 40; x += 0.0137) a.push_back(x);
+  for (double x : {0.0, -0.0, 1e-300, -1e-300, 1e-8, -1e-8, 36.7, 37.5, 700.0, -700.0}) a.push_back(x);
+  FOR_EACH_TARGET(t) {
+    std::vector<double> y(a.size());
+    t.table<double>().unary(Op::softplus, a.data(), y.data(), a.size(), 0.0);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      CAPTURE(a[i]);
+      const long double x = a[i];
+      const long double exact = std::max(x, 0.0L) + std::log1p(std::exp(-std::abs(x)));
+      CHECK(std::abs(y[i] - exact) <= 2 * std::numeric_limits<double>::epsilon() * exact);
     }
   }
 }
