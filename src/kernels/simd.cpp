@@ -213,6 +213,18 @@ void pair_block(std::size_t k, const T* a0, const T* a1, const T* b, std::size_t
   }
 }
 
+// The pair over every whole register of columns: blocks of NV registers, then
+// blocks half as wide for what is left (as row_block does); the columns done.
+template <class T, int NV>
+std::size_t pair_columns(std::size_t n, std::size_t k, const T* a0, const T* a1, const T* b, std::size_t ldb, T* c0,
+                         T* c1) {
+  constexpr std::size_t w = xsimd::batch<T>::size;
+  std::size_t j = 0;
+  for (; j + NV * w <= n; j += NV * w) pair_block<T, NV>(k, a0, a1, b + j, ldb, c0 + j, c1 + j);
+  if constexpr (NV > 1) j += pair_columns<T, NV / 2>(n - j, k, a0, a1, b + j, ldb, c0 + j, c1 + j);
+  return j;
+}
+
 // c0 = a0 · Wᵀ, c1 = a1 · Wᵀ with W's rows contiguous (b_row == 1): dot products, each row of W read once.
 template <class T, int NR>
 void pair_dot(std::size_t k, const T* a0, const T* a1, const T* w_rows, std::size_t ldw, T* c0, T* c1) {
@@ -246,10 +258,7 @@ void gemm_pair(std::size_t n, std::size_t k, const T* a0, const T* a1, const T* 
   constexpr std::size_t w = xsimd::batch<T>::size;
   std::size_t j = 0;
   if (b_col == 1 && b_row != 1) {
-    for (; j + 8 * w <= n; j += 8 * w) pair_block<T, 8>(k, a0, a1, b + j, b_row, c0 + j, c1 + j);
-    for (; j + 4 * w <= n; j += 4 * w) pair_block<T, 4>(k, a0, a1, b + j, b_row, c0 + j, c1 + j);
-    for (; j + 2 * w <= n; j += 2 * w) pair_block<T, 2>(k, a0, a1, b + j, b_row, c0 + j, c1 + j);
-    for (; j + w <= n; j += w) pair_block<T, 1>(k, a0, a1, b + j, b_row, c0 + j, c1 + j);
+    j = pair_columns<T, 8>(n, k, a0, a1, b, b_row, c0, c1);
   } else if (b_row == 1) {
     constexpr int nr = w > 8 ? 8 : static_cast<int>(w);  // one dot product per lane (8 at most: registers)
     for (; j + nr <= n; j += nr) pair_dot<T, nr>(k, a0, a1, b + j * b_col, b_col, c0 + j, c1 + j);
