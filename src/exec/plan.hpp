@@ -12,6 +12,8 @@
 //   transposed   the transpose of batch rows, never formed: the product Xᵀ·Y
 //                that uses it is a sum over the batch, computed by the GEMM
 //                kernel with a transposed view of X.
+// A shared value that is a contiguous block of another's storage (a row of a
+// weight, the transpose of a row) is a view: read there, never formed.
 // A shared node computed from batch rows (sum_rows, Xᵀ·Y) is a reduction: the
 // chunks add their parts into sums, which are added up in chunk order after the
 // chunks (run.cpp). A sum of reductions is one reduction. Shared nodes that
@@ -61,6 +63,9 @@ struct Plan {
   std::vector<NodeId> sums_into;             // per reduction: the total it adds into (itself, or a sum it is part of)
   std::vector<bool> first_into_total;        // per reduction: the first chunk step that adds into its total
   std::vector<NodeId> totals;                // the reductions whose totals are their values
+  std::vector<NodeId> view_of;               // per node: the shared value whose storage it is a block of (a view)
+  std::vector<std::size_t> view_offset;      // per view: where its block starts, in entries
+  std::vector<bool> needed;                  // per node: an output needs it (views skip what lies between)
   std::vector<std::size_t> offset;           // shared: into the shared storage; batch: arena column offset
   std::vector<std::size_t> partial_offset;   // reductions: into a buffer of partial sums
   std::vector<NodeId> before, chunk, after;  // the steps of a run: before the chunks, per chunk, after them
@@ -79,7 +84,7 @@ struct Plan {
 /// tape the executor cannot run (a transposed batch used other than as Xᵀ·Y).
 Plan make_plan(Tape tape, const ProgramOptions& options, std::size_t element_size);
 
-/// 9. Which chunk steps run as one fused group, and each group's program
+/// 10. Which chunk steps run as one fused group, and each group's program
 /// (exec/grouping.cpp; the other passes are in planning.cpp).
 void group_element_wise(Plan& plan, const ProgramOptions& options, std::size_t element_size);
 

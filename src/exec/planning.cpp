@@ -141,17 +141,72 @@ void merge_summed_reductions(Plan& p) {
       p.sums_into[i] = p.sums_into[index_of(p.sums_into[i])];
 }
 
-// 6. The steps of a run, in tape order: shared values before the chunks, batch
+// The block of another shared value's storage a shared value is, if it is one:
+// rows of W written as (slice_cols(Wᵀ))ᵀ, as the Builder's fold cuts rows out of a
+// weight; a transpose of a row or a column; a slice of one row. Views found so
+// far (earlier in the tape) count as formed. (base, offset into it in entries)
+std::pair<NodeId, std::size_t> block_of_storage(const Plan& p, const Node& x) {
+  auto plain_shared = [&](NodeId id) {
+    const std::size_t k = index_of(id);
+    return p.place[k] == Place::shared && !p.reduction[k] && !p.read_through[k];
+  };
+  if (x.a == no_node || !plain_shared(x.a)) return {no_node, 0};
+  const Node& a = p.tape.node(x.a);
+  const bool a_is_view = p.view_of[index_of(x.a)] != no_node;  // then the next rules need nothing formed
+  if (x.op == Op::transpose && a.op == Op::slice_cols && p.tape.node(a.a).op == Op::transpose && plain_shared(a.a) &&
+      !a_is_view) {
+    const NodeId w = p.tape.node(a.a).a;  // before the next rules: Wᵀ and its slice need not be formed
+    if (plain_shared(w)) return {w, count_of(a.begin) * count_of(p.tape.node(w).shape.cols)};
+  }
+  if (x.op == Op::transpose && (a.shape.rows == 1 || a.shape.cols == 1)) return {x.a, 0};
+  if (x.op == Op::slice_cols && a.shape.rows == 1) return {x.a, count_of(x.begin)};
+  return {no_node, 0};
+}
+
+// 6. Which shared values are views: a contiguous block of another shared
+//    value's storage (block_of_storage), read there and never formed; and which
+//    values are needed at all — not those only views skip over (the Wᵀ and its
+//    column slices behind rows of W).
+void find_views(Plan& p) {
+  const auto& nodes = p.tape.nodes();
+  p.view_of.assign(nodes.size(), no_node);
+  p.view_offset.assign(nodes.size(), 0);
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (p.place[i] != Place::shared || p.reduction[i] || p.read_through[i]) continue;
+    auto [base, offset] = block_of_storage(p, nodes[i]);
+    if (base == no_node) continue;
+    if (const std::size_t b = index_of(base); p.view_of[b] != no_node) {  // a view of a view: of its base
+      offset += p.view_offset[b];
+      base = p.view_of[b];
+    }
+    p.view_of[i] = base;
+    p.view_offset[i] = offset;
+  }
+  p.needed.assign(nodes.size(), false);
+  for (const Output& out : p.tape.outputs()) p.needed[index_of(out.node)] = true;
+  for (std::size_t i = nodes.size(); i-- > 0;) {
+    if (!p.needed[i]) continue;
+    if (p.view_of[i] != no_node) p.needed[index_of(p.view_of[i])] = true;
+    for (NodeId arg : {nodes[i].a, nodes[i].b})
+      if (arg != no_node && p.view_of[i] == no_node) p.needed[index_of(arg)] = true;
+  }
+}
+
+// 7. The steps of a run, in tape order: shared values before the chunks, batch
 //    values and reductions per chunk, values that need a reduction after them.
-//    Inputs, transposed batches and read-through bias rows are never steps (a
-//    read-through Wᵀ is: it is formed at large batches).
+//    Inputs, transposed batches, read-through bias rows, views and values no
+//    output needs are never steps (a read-through Wᵀ is: it is formed at large
+//    batches).
 void order_steps(Plan& p) {
   const auto& nodes = p.tape.nodes();
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const auto id = static_cast<NodeId>(i);
     const bool formed_by_its_users = p.read_through[i] && nodes[i].op != Op::transpose;
     const bool a_merged_sum = p.reduction[i] && nodes[i].op == Op::add;  // its total is its value
-    if (nodes[i].op == Op::input || p.place[i] == Place::transposed || formed_by_its_users || a_merged_sum) continue;
+    const bool not_formed = p.view_of[i] != no_node || !p.needed[i];
+    if (nodes[i].op == Op::input || p.place[i] == Place::transposed || formed_by_its_users || a_merged_sum ||
+        not_formed)
+      continue;
     if (p.whole_batch || p.place[i] == Place::batch || p.reduction[i])
       p.chunk.push_back(id);
     else if (p.after_reduction[i])
@@ -161,14 +216,14 @@ void order_steps(Plan& p) {
   }
 }
 
-// 7. Storage of shared values: each has its own place (they are parameter-sized);
-//    a reduction's total also has one in the buffer of sums.
+// 8. Storage of shared values: each formed one has its own place (they are
+//    parameter-sized); a reduction's total also has one in the buffer of sums.
 void place_shared(Plan& p) {
   const auto& nodes = p.tape.nodes();
   p.offset.assign(nodes.size(), 0);
   p.partial_offset.assign(nodes.size(), 0);
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    if (p.place[i] != Place::shared || nodes[i].op == Op::input) continue;
+    if (p.place[i] != Place::shared || nodes[i].op == Op::input || p.view_of[i] != no_node || !p.needed[i]) continue;
     const std::size_t size = count_of(nodes[i].shape.rows) * count_of(nodes[i].shape.cols);
     p.offset[i] = p.shared_size;
     p.shared_size += size;
@@ -189,7 +244,7 @@ void place_shared(Plan& p) {
   }
 }
 
-// 8. Which products run with the next step at one row: a product and the next
+// 9. Which products run with the next step at one row: a product and the next
 //    step's product with the same weight (a value and its tangent, which jvp
 //    emits side by side). At one row reading the weight is what a product costs,
 //    and the pair reads it once.
@@ -228,7 +283,7 @@ std::vector<std::size_t> last_uses(const Plan& p) {
   return last;
 }
 
-// 10. The arena slot of every batch value: `cols` columns, taken when the value
+// 11. The arena slot of every batch value: `cols` columns, taken when the value
 //    is computed, given back after its last use for a later value of the same
 //    width (the slot freed earliest first).
 void assign_batch_slots(Plan& p) {
@@ -266,7 +321,7 @@ void assign_batch_slots(Plan& p) {
   }
 }
 
-// 11. Rows per chunk: the chunk's arena should fit in about 256 KiB, the private
+// 12. Rows per chunk: the chunk's arena should fit in about 256 KiB, the private
 //    L2 of most cores or a good part of it; a multiple of 8 between 8 and 512.
 void choose_chunk_rows(Plan& p, const ProgramOptions& options, std::size_t element_size) {
   if (options.chunk_rows > 0) {
@@ -288,6 +343,7 @@ Plan make_plan(Tape tape, const ProgramOptions& options, std::size_t element_siz
   find_read_through(p);
   find_reductions(p);
   merge_summed_reductions(p);
+  find_views(p);
   order_steps(p);
   place_shared(p);
   pair_products(p);
@@ -306,9 +362,11 @@ std::size_t fused_step_count(const Plan& p) {
 std::string describe(const Plan& p, std::size_t element_size, int threads, bool simd) {
   const std::size_t fused = fused_step_count(p);
   return fmt::format(
-      "{} nodes ({} read through): {} once before the batch, {} per chunk of {} rows{}{}, {} after; arena {} columns "
+      "{} nodes ({} read through, {} views of others' storage): {} once before the batch, {} per chunk of {} rows{}{}, "
+      "{} after; arena {} columns "
       "({} KiB per thread), {} thread(s), {}",
-      p.tape.nodes().size(), std::count(p.read_through.begin(), p.read_through.end(), true), p.before.size(),
+      p.tape.nodes().size(), std::count(p.read_through.begin(), p.read_through.end(), true),
+      std::count_if(p.view_of.begin(), p.view_of.end(), [](NodeId v) { return v != no_node; }), p.before.size(),
       p.chunk.size(), p.chunk_rows,
       fused < p.chunk.size() ? fmt::format(" (run as {} steps: element-wise chains fused)", fused) : "",
       p.whole_batch ? " (whole batch: a batch value needs a reduction)" : "", p.after.size(), p.arena_width,

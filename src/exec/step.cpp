@@ -34,6 +34,7 @@ const T* Runner<T>::value(NodeId id, const Chunk& cx) const {
   }
   if (plan_.place[i] == Place::batch) return cx.arena + plan_.offset[i] * cx.rows;
   if (plan_.place[i] == Place::transposed) return value(node.a, cx);
+  if (plan_.view_of[i] != no_node) return value(plan_.view_of[i], cx) + plan_.view_offset[i];
   return shared_.data() + plan_.offset[i];
 }
 

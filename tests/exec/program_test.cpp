@@ -129,6 +129,35 @@ TEST_CASE("an output that is an input, or needs no step, is still copied out") {
   }
 }
 
+TEST_CASE("rows of a weight, a row's transpose and a slice of one row are read in place, with the same numbers") {
+  Recorder rec;
+  Var x = rec.data("x", 7);
+  Var W = rec.parameter("W", 5, 7);
+  Var rows = transpose(slice_cols(transpose(W), 2, 2));  // W's rows 2 and 3, as the fold cuts them
+  Var row4 = transpose(slice_cols(transpose(W), 4, 1));
+  Var cut = transpose(slice_cols(row4, 3, 3));  // W(4, 3..5) as a column: a view of a view
+  rec.output("twice", 2.0 * rows);
+  rec.output("cut", cut);
+  rec.output("y", x * broadcast_rows(row4, batch));  // a bias row read through, from a view
+  const Tape f = rec.finish();
+  std::mt19937_64 rng(13);
+  const Matrix<double> Wv = random_matrix(5, 7, rng);
+  for (std::size_t rows_of_x : {1u, 40u}) {
+    const Matrix<double> X = random_matrix(rows_of_x, 7, rng);
+    Program<double> p(f);
+    CHECK(p.describe().find("4 views of others' storage") != std::string::npos);
+    CHECK(p.describe().find("1 once before the batch") != std::string::npos);  // only 2 * rows is formed
+    p.set("x", X);
+    p.set("W", Wv);
+    p.run();
+    for (std::size_t k = 0; k < 2; ++k)
+      for (std::size_t j = 0; j < 7; ++j) CHECK(p.get("twice")(k, j) == 2.0 * Wv(2 + k, j));
+    for (std::size_t k = 0; k < 3; ++k) CHECK(p.get("cut")(k, 0) == Wv(4, 3 + k));
+    for (std::size_t r = 0; r < rows_of_x; ++r)
+      for (std::size_t j = 0; j < 7; ++j) CHECK(p.get("y")(r, j) == X(r, j) * Wv(4, j));
+  }
+}
+
 TEST_CASE("one sample at a time: paired products give the numbers of a batch") {
   std::mt19937_64 rng(12);
   for (int act = 0; act < 2; ++act) {
