@@ -6,6 +6,10 @@
 //    (kernels/fused.hpp): what one step writes the next reads from L1. A value
 //    that no step outside its group reads, and that is no output, never goes
 //    to the arena: it lives in the group's scratch, a few rows deep.
+//    The shared steps before the chunks group the same way, over the rows of
+//    their values (equal along a group): a chain computed from the weights
+//    (the forward Laplacian's sums of squared rows of W1) is one call, not one
+//    per step.
 #include <algorithm>
 #include <map>
 
@@ -40,15 +44,23 @@ std::vector<bool> used_only_inside(const Plan& p, const std::vector<std::size_t>
   return inside;
 }
 
-// The slots and steps of group g over chunk steps [first, end); its scratch
-// columns are taken by each value that stays inside and given back after its
-// last use there (for a later value of the same width).
-void compile_group(Plan& p, Group& g, std::size_t first, std::size_t end, std::size_t element_size) {
+// A run of steps [first, end) of one list (the chunk's or the shared steps
+// before it) that runs as one group.
+struct Span {
+  const std::vector<NodeId>* steps;
+  std::size_t first, end;
+};
+
+// The slots and steps of group g over a span; its scratch columns are taken by
+// each value that stays inside and given back after its last use there (for a
+// later value of the same width).
+void compile_group(Plan& p, Group& g, Span span, std::size_t element_size) {
+  const std::vector<NodeId>& steps = *span.steps;
   std::map<NodeId, std::uint32_t> slot_of;
   std::map<std::size_t, std::vector<std::size_t>> free_columns;  // width -> scratch offsets
   std::map<NodeId, std::size_t> last_use;
-  for (std::size_t s = first; s < end; ++s)
-    for (NodeId arg : {p.tape.node(p.chunk[s]).a, p.tape.node(p.chunk[s]).b})
+  for (std::size_t s = span.first; s < span.end; ++s)
+    for (NodeId arg : {p.tape.node(steps[s]).a, p.tape.node(steps[s]).b})
       if (arg != no_node) last_use[arg] = s;
   std::size_t outside_width = 0;  // columns of the rows a block reads or writes in the arena
   auto slot = [&](NodeId id) {    // an argument's slot; a new one holds a value from before the group
@@ -58,8 +70,8 @@ void compile_group(Plan& p, Group& g, std::size_t first, std::size_t end, std::s
     g.slots.push_back({id, bias_row, false, 0});
     return slot_of[id] = static_cast<std::uint32_t>(g.slots.size() - 1);
   };
-  for (std::size_t s = first; s < end; ++s) {
-    const NodeId id = p.chunk[s];
+  for (std::size_t s = span.first; s < span.end; ++s) {
+    const NodeId id = steps[s];
     const Node& node = p.tape.node(id);
     const bool unary = op_kind(node.op) == OpKind::unary;
     GroupStep step{slot(node.a), unary ? 0 : slot(node.b), 0};
@@ -91,37 +103,51 @@ void compile_group(Plan& p, Group& g, std::size_t first, std::size_t end, std::s
   g.block_rows = std::max(block_bytes / row_bytes, (min_block_entries + widest - 1) / widest);
 }
 
-}  // namespace
-
-void group_element_wise(Plan& p, const ProgramOptions& options, std::size_t element_size) {
-  const std::vector<NodeId>& steps = p.chunk;
-  auto fusable = [&](std::size_t s) {
-    const std::size_t i = index_of(steps[s]);
-    return options.fuse && is_elementwise(p.tape.node(steps[s]).op) && p.place[i] == Place::batch && !p.reduction[i];
-  };
-  p.group_end.assign(steps.size(), 0);
-  p.group_of.assign(steps.size(), 0);
-  std::vector<std::size_t> group_of_node(p.tape.nodes().size(), std::size_t(-1));
-  std::vector<std::pair<std::size_t, std::size_t>> spans;
+// Marks the groups of one list of steps: maximal runs of two or more steps
+// that `fusable` accepts, over values of the same rows.
+template <class Fusable>
+void find_spans(const Plan& p, const std::vector<NodeId>& steps, Fusable fusable, std::vector<std::size_t>& group_end,
+                std::vector<std::size_t>& group_of, std::vector<Span>& spans) {
+  group_end.assign(steps.size(), 0);
+  group_of.assign(steps.size(), 0);
+  auto rows = [&](std::size_t s) { return p.tape.node(steps[s]).shape.rows; };
   for (std::size_t s = 0; s < steps.size();) {
     std::size_t end = s + 1;
-    if (fusable(s))
-      while (end < steps.size() && fusable(end)) ++end;
-    for (std::size_t k = s; k < end; ++k) p.group_end[k] = end;
+    if (fusable(steps[s]))
+      while (end < steps.size() && fusable(steps[end]) && rows(end) == rows(s)) ++end;
+    for (std::size_t k = s; k < end; ++k) group_end[k] = end;
     if (end - s > 1) {
-      p.group_of[s] = spans.size();
-      for (std::size_t k = s; k < end; ++k) group_of_node[index_of(steps[k])] = spans.size();
-      spans.emplace_back(s, end);
+      group_of[s] = spans.size();
+      spans.push_back({&steps, s, end});
     }
     s = end;
   }
+}
+
+}  // namespace
+
+void group_element_wise(Plan& p, const ProgramOptions& options, std::size_t element_size) {
+  auto fusable = [&](NodeId id, Place place) {
+    const std::size_t i = index_of(id);
+    return options.fuse && is_elementwise(p.tape.node(id).op) && p.place[i] == place && !p.reduction[i];
+  };
+  std::vector<Span> spans;
+  find_spans(
+      p, p.chunk, [&](NodeId id) { return fusable(id, Place::batch); }, p.group_end, p.group_of, spans);
+  find_spans(
+      p, p.before, [&](NodeId id) { return fusable(id, Place::shared); }, p.before_group_end, p.before_group_of, spans);
+  std::vector<std::size_t> group_of_node(p.tape.nodes().size(), spans.size());
+  for (std::size_t g = 0; g < spans.size(); ++g)
+    for (std::size_t k = spans[g].first; k < spans[g].end; ++k) group_of_node[index_of((*spans[g].steps)[k])] = g;
   p.groups.assign(spans.size(), Group{});
-  for (std::size_t& g : group_of_node) g = std::min(g, p.groups.size());
   // With check_finite every step's rows are checked after its block: nothing stays in scratch.
   p.scratch =
       options.check_finite ? std::vector<bool>(p.tape.nodes().size(), false) : used_only_inside(p, group_of_node);
-  for (std::size_t g = 0; g < spans.size(); ++g)
-    compile_group(p, p.groups[g], spans[g].first, spans[g].second, element_size);
+  for (std::size_t g = 0; g < spans.size(); ++g) {
+    compile_group(p, p.groups[g], spans[g], element_size);
+    const Node& first = p.tape.node((*spans[g].steps)[spans[g].first]);
+    p.groups[g].rows = first.shape.rows == batch ? 0 : count_of(first.shape.rows);
+  }
 }
 
 }  // namespace wengert::detail

@@ -51,6 +51,7 @@ struct Group {
   std::vector<GroupStep> steps;   // the group's chunk steps, in order
   std::size_t scratch_width = 0;  // columns of a scratch row
   std::size_t block_rows = 0;     // rows per kernel call
+  std::size_t rows = 0;           // a group of shared steps: its values' rows (0: a chunk's)
 };
 
 struct Plan {
@@ -72,9 +73,10 @@ struct Plan {
   std::vector<bool> paired;                  // per chunk step: runs with the next step at one row (pair_products)
   std::vector<std::size_t> group_end;        // per chunk step: one past the last step of its fused group (its own + 1)
   std::vector<std::size_t> group_of;         // per chunk step starting a group of two or more: its index in groups
-  std::vector<Group> groups;                 // the fused groups
-  std::vector<bool> scratch;                 // per node: lives in its group's scratch, never in the arena
-  bool whole_batch = false;                  // a batch value needs a reduction: one chunk of all rows
+  std::vector<std::size_t> before_group_end, before_group_of;  // the same, for the shared steps before the chunks
+  std::vector<Group> groups;                                   // the fused groups
+  std::vector<bool> scratch;                      // per node: lives in its group's scratch, never in the arena
+  bool whole_batch = false;                       // a batch value needs a reduction: one chunk of all rows
   std::size_t shared_size = 0, partial_size = 0;  // entries
   std::size_t arena_width = 0;                    // columns of a chunk's arena
   std::size_t chunk_rows = 0;                     // rows per chunk
@@ -84,12 +86,13 @@ struct Plan {
 /// tape the executor cannot run (a transposed batch used other than as Xᵀ·Y).
 Plan make_plan(Tape tape, const ProgramOptions& options, std::size_t element_size);
 
-/// 10. Which chunk steps run as one fused group, and each group's program
-/// (exec/grouping.cpp; the other passes are in planning.cpp).
+/// 10. Which chunk steps, and which shared steps before the chunks, run as one
+/// fused group, and each group's program (exec/grouping.cpp; the other passes
+/// are in planning.cpp).
 void group_element_wise(Plan& plan, const ProgramOptions& options, std::size_t element_size);
 
-/// Chunk steps after fusion: a group of element-wise steps counts once.
-std::size_t fused_step_count(const Plan& plan);
+/// Steps of a list after fusion, from its group_end: a group counts once.
+std::size_t fused_step_count(const std::vector<std::size_t>& group_end);
 
 /// One line: what the plan holds and how a run proceeds.
 std::string describe(const Plan& plan, std::size_t element_size, int threads, bool simd);

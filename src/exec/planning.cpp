@@ -353,22 +353,23 @@ Plan make_plan(Tape tape, const ProgramOptions& options, std::size_t element_siz
   return p;
 }
 
-std::size_t fused_step_count(const Plan& p) {
+std::size_t fused_step_count(const std::vector<std::size_t>& group_end) {
   std::size_t steps = 0;
-  for (std::size_t s = 0; s < p.chunk.size(); s = p.group_end[s]) ++steps;
+  for (std::size_t s = 0; s < group_end.size(); s = group_end[s]) ++steps;
   return steps;
 }
 
 std::string describe(const Plan& p, std::size_t element_size, int threads, bool simd) {
-  const std::size_t fused = fused_step_count(p);
+  auto as_run = [](const std::vector<NodeId>& steps, const std::vector<std::size_t>& group_end) {
+    const std::size_t fused = fused_step_count(group_end);
+    return fused < steps.size() ? fmt::format(" (run as {} steps: element-wise chains fused)", fused) : std::string();
+  };
   return fmt::format(
-      "{} nodes ({} read through, {} views of others' storage): {} once before the batch, {} per chunk of {} rows{}{}, "
-      "{} after; arena {} columns "
-      "({} KiB per thread), {} thread(s), {}",
+      "{} nodes ({} read through, {} views of others' storage): {} once before the batch{}, {} per chunk of {} "
+      "rows{}{}, {} after; arena {} columns ({} KiB per thread), {} thread(s), {}",
       p.tape.nodes().size(), std::count(p.read_through.begin(), p.read_through.end(), true),
       std::count_if(p.view_of.begin(), p.view_of.end(), [](NodeId v) { return v != no_node; }), p.before.size(),
-      p.chunk.size(), p.chunk_rows,
-      fused < p.chunk.size() ? fmt::format(" (run as {} steps: element-wise chains fused)", fused) : "",
+      as_run(p.before, p.before_group_end), p.chunk.size(), p.chunk_rows, as_run(p.chunk, p.group_end),
       p.whole_batch ? " (whole batch: a batch value needs a reduction)" : "", p.after.size(), p.arena_width,
       p.arena_width * p.chunk_rows * element_size / 1024, threads, simd ? "SIMD kernels" : "scalar kernels");
 }

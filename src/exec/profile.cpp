@@ -8,11 +8,11 @@ namespace wengert::detail {
 
 namespace {
 
-std::string fused_group_text(const Plan& plan, std::size_t first) {
-  const Group& g = plan.groups[plan.group_of[first]];
+std::string fused_group_text(const Plan& plan, std::size_t group, const char* when) {
+  const Group& g = plan.groups[group];
   std::size_t kept = 0;
   for (const GroupStep& s : g.steps) kept += g.slots[s.y].scratch ? 0 : 1;
-  return fmt::format("per chunk, fused with the next {} element-wise steps, {} rows at a time ({} of {} results kept)",
+  return fmt::format("{}, fused with the next {} element-wise steps, {} rows at a time ({} of {} results kept)", when,
                      g.steps.size() - 1, g.block_rows, kept, g.steps.size());
 }
 
@@ -24,7 +24,8 @@ std::string profile_text(const Plan& plan, const std::vector<double>& seconds, s
   const double per_run = runs > 0 ? 1.0 / double(runs) : 0.0;
   std::string out =
       fmt::format("profile: {} steps, {} runs, {:.2f} us per run in the steps\n",
-                  plan.before.size() + fused_step_count(plan) + plan.after.size(), runs, 1e6 * total * per_run);
+                  fused_step_count(plan.before_group_end) + fused_step_count(plan.group_end) + plan.after.size(), runs,
+                  1e6 * total * per_run);
   out += fmt::format("  {:>6}  {:>10}  {:>5}  {:<15} {:<10} {}\n", "share", "us/run", "node", "op", "shape", "where");
   auto line = [&](NodeId id, const char* where) {
     const Node& node = plan.tape.node(id);
@@ -32,11 +33,14 @@ std::string profile_text(const Plan& plan, const std::vector<double>& seconds, s
     out += fmt::format("  {:>5.1f}%  {:>10.3f}  %{:<4}  {:<15} {:<10} {}\n", total > 0 ? 100 * s / total : 0.0,
                        1e6 * s * per_run, id, op_name(node.op), to_string(node.shape), where);
   };
-  for (NodeId id : plan.before) line(id, "once, before the chunks");
+  for (std::size_t s = 0; s < plan.before.size(); s = plan.before_group_end[s]) {
+    const char* when = "once, before the chunks";
+    const bool fused = plan.before_group_end[s] > s + 1;
+    line(plan.before[s], fused ? fused_group_text(plan, plan.before_group_of[s], when).c_str() : when);
+  }
   for (std::size_t s = 0; s < plan.chunk.size(); s = plan.group_end[s]) {
-    const std::size_t fused = plan.group_end[s] - s;
-    if (fused > 1)
-      line(plan.chunk[s], fused_group_text(plan, s).c_str());
+    if (plan.group_end[s] > s + 1)
+      line(plan.chunk[s], fused_group_text(plan, plan.group_of[s], "per chunk").c_str());
     else
       line(plan.chunk[s], plan.paired[s] ? "per chunk (at one row with the next)" : "per chunk");
   }

@@ -60,12 +60,17 @@ std::vector<double> Runner<T>::step_seconds() const {
 
 // With profile, each step's time goes to its node; a pair's to the first of the two.
 template <class T>
-void Runner<T>::timed_step(NodeId id, const Chunk& cx) {
-  if (!options_.profile) return step(id, cx);
+template <class Work>
+void Runner<T>::timed(NodeId id, std::size_t thread, Work&& work) {
+  if (!options_.profile) return work();
   const auto start = std::chrono::steady_clock::now();
-  step(id, cx);
-  seconds_[cx.thread][std::size_t(id)] +=
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  work();
+  seconds_[thread][std::size_t(id)] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+template <class T>
+void Runner<T>::timed_step(NodeId id, const Chunk& cx) {
+  timed(id, cx.thread, [&] { step(id, cx); });
 }
 
 // The batch size, from the inputs with a row per sample, which must agree.
@@ -136,7 +141,7 @@ void Runner<T>::run() {
   form_transposes_ = rows >= rows_to_form_transposes;
   const Chunk shared{arenas_[0].data(), nullptr, 0, 0};
   if (options_.profile) ++runs_;
-  for (NodeId id : plan_.before) timed_step(id, shared);
+  run_before(shared);
   if (plan_.whole_batch) {
     const Chunk all{arenas_[0].data(), nullptr, 0, rows};
     run_steps(all);
@@ -158,15 +163,28 @@ void Runner<T>::run_steps(const Chunk& cx) {
       timed_step(plan_.chunk[s++], cx);
       continue;
     }
-    const auto start = options_.profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
-    if (pair)
-      step_pair(plan_.chunk[s], plan_.chunk[s + 1], cx);
-    else
-      run_group(s, cx);
-    if (options_.profile)
-      seconds_[cx.thread][std::size_t(plan_.chunk[s])] +=
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    timed(plan_.chunk[s], cx.thread, [&] {
+      if (pair)
+        step_pair(plan_.chunk[s], plan_.chunk[s + 1], cx);
+      else
+        run_group(plan_.group_of[s], cx);
+    });
     s = pair ? s + 2 : plan_.group_end[s];
+  }
+}
+
+// The shared steps before the chunks; a fused group of them runs over its values' rows.
+template <class T>
+void Runner<T>::run_before(const Chunk& shared) {
+  for (std::size_t s = 0; s < plan_.before.size(); s = plan_.before_group_end[s]) {
+    if (plan_.before_group_end[s] == s + 1) {
+      timed_step(plan_.before[s], shared);
+      continue;
+    }
+    const std::size_t g = plan_.before_group_of[s];
+    Chunk rows = shared;
+    rows.rows = plan_.groups[g].rows;
+    timed(plan_.before[s], shared.thread, [&] { run_group(g, rows); });
   }
 }
 
@@ -195,9 +213,9 @@ void Runner<T>::compile_groups() {
 // the same row of its arguments, and the kernels give every entry the same bits
 // wherever it sits, so this is the step-by-step result with the data in L1.
 template <class T>
-void Runner<T>::run_group(std::size_t first, const Chunk& cx) {
-  const Group& g = plan_.groups[plan_.group_of[first]];
-  const FusedGroup& f = fused_[plan_.group_of[first]];
+void Runner<T>::run_group(std::size_t group, const Chunk& cx) {
+  const Group& g = plan_.groups[group];
+  const FusedGroup& f = fused_[group];
   const std::size_t count = g.slots.size();
   T** base = slots_[cx.thread].data();
   T** at = base + count;

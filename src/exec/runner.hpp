@@ -50,8 +50,11 @@ class Runner {
   void run_chunks(std::size_t rows);
   void run_steps(const Chunk& cx);
   void compile_groups();
-  void run_group(std::size_t first, const Chunk& cx);  // fused element-wise steps, a block of rows at a time
+  void run_before(const Chunk& shared);
+  void run_group(std::size_t group, const Chunk& cx);  // fused element-wise steps, a block of rows at a time
   void timed_step(NodeId id, const Chunk& cx);         // step, and with profile its time
+  template <class Work>
+  void timed(NodeId id, std::size_t thread, Work&& work);  // work, and with profile its time, as node id's
   void finish_reductions(std::size_t blocks, std::size_t rows);
   void copy_rows_out(const Chunk& cx);
   void copy_shared_out();

@@ -253,6 +253,30 @@ TEST_CASE("the planner fuses the element-wise chains hvp emits: fewer steps than
   CHECK(some_dropped);
 }
 
+TEST_CASE("chains of shared steps before the chunks fuse too, one group per run of equal rows, same bits") {
+  Recorder rec;
+  Var x = rec.data("x", 8);
+  Var W = rec.parameter("W", 3, 8), b = rec.parameter("b", 1, 8);
+  Var scaled = softplus(W) * 2.0 + square(W);  // three rows: one group
+  Var shift = tanh(b) * 3.0 - square(b);       // one row: another
+  rec.output("y", matmul(x, transpose(scaled)) + broadcast_rows(matmul(shift, transpose(scaled)), batch));
+  const Tape f = rec.finish();
+  std::mt19937_64 rng(14);
+  const Values at = random_inputs(f, 5, rng);
+  Program<double> fused(f, {}, {.profile = true}), apart(f, {}, {.fuse = false});
+  CHECK(fused.describe().find("10 once before the batch (run as 4 steps") != std::string::npos);
+  CHECK(apart.describe().find("10 once before the batch,") != std::string::npos);
+  for (const auto& [name, m] : at) {
+    fused.set(name, m);
+    apart.set(name, m);
+  }
+  fused.run();
+  apart.run();
+  const MatrixView<const double> y = fused.get("y"), expected = apart.get("y");
+  CHECK(std::equal(y.data, y.data + y.rows * y.cols, expected.data));
+  CHECK(fused.profile().find("once, before the chunks, fused with the next 3 element-wise steps") != std::string::npos);
+}
+
 TEST_CASE("the profile lists every step with its share of the time, and changes no number") {
   const Tape g = hvp(mlp_tape(16, 64, [](Var a) { return tanh(a); }), "x");
   std::mt19937_64 rng(4);
