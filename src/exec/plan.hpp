@@ -86,6 +86,10 @@ struct Plan {
 /// tape the executor cannot run (a transposed batch used other than as Xᵀ·Y).
 Plan make_plan(Tape tape, const ProgramOptions& options, std::size_t element_size);
 
+/// 6. Which shared values are views of another's storage, and which values are
+/// needed at all (exec/views.cpp).
+void find_views(Plan& plan);
+
 /// 10. Which chunk steps, and which shared steps before the chunks, run as one
 /// fused group, and each group's program (exec/grouping.cpp; the other passes
 /// are in planning.cpp).
