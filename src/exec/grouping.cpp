@@ -1,4 +1,4 @@
-// 10. Fusion (ProgramOptions::fuse): maximal runs of consecutive element-wise
+// 11. Fusion (ProgramOptions::fuse): maximal runs of consecutive element-wise
 //    steps over batch rows, whatever the transformations emitted, each run as
 //    one group. Each row of such a step needs only the same row of its
 //    arguments (or a bias row, computed before the chunks), so a group can run
@@ -39,8 +39,11 @@ std::vector<bool> used_only_inside(const Plan& p, const std::vector<std::size_t>
       const std::size_t k = index_of(arg);
       if (group_of_node[i] == p.groups.size() || group_of_node[i] != group_of_node[k]) inside[k] = false;
     }
-  for (std::size_t i = 0; i < nodes.size(); ++i)
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
     if (p.is_output[i] || group_of_node[i] == p.groups.size()) inside[i] = false;
+    if (p.scaled_rows[i] != no_node)
+      inside[index_of(p.scaled_rows[i])] = false;  // its products read X at large batches
+  }
   return inside;
 }
 

@@ -14,6 +14,8 @@
 //                kernel with a transposed view of X.
 // A shared value that is a contiguous block of another's storage (a row of a
 // weight, the transpose of a row) is a view: read there, never formed.
+// A batch value X ⊙ r (r a weight row) that only products with weights use is,
+// at large batches, not formed either: its products compute X·(diag(r)·B).
 // A shared node computed from batch rows (sum_rows, Xᵀ·Y) is a reduction: the
 // chunks add their parts into sums, which are added up in chunk order after the
 // chunks (run.cpp). A sum of reductions is one reduction. Shared nodes that
@@ -56,23 +58,26 @@ struct Group {
 
 struct Plan {
   Tape tape;
-  std::vector<Place> place;                  // per node
-  std::vector<bool> is_output;               // per node: an output, formed and copied out
-  std::vector<bool> read_through;            // per node: never formed, read through by its users (a bias row, a Wᵀ)
-  std::vector<bool> reduction;               // per node: a shared value summed over the batch
-  std::vector<bool> after_reduction;         // per node: a shared value that needs a reduction's result
-  std::vector<NodeId> sums_into;             // per reduction: the total it adds into (itself, or a sum it is part of)
-  std::vector<bool> first_into_total;        // per reduction: the first chunk step that adds into its total
-  std::vector<NodeId> totals;                // the reductions whose totals are their values
-  std::vector<NodeId> view_of;               // per node: the shared value whose storage it is a block of (a view)
-  std::vector<std::size_t> view_offset;      // per view: where its block starts, in entries
-  std::vector<bool> needed;                  // per node: an output needs it (views skip what lies between)
-  std::vector<std::size_t> offset;           // shared: into the shared storage; batch: arena column offset
-  std::vector<std::size_t> partial_offset;   // reductions: into a buffer of partial sums
-  std::vector<NodeId> before, chunk, after;  // the steps of a run: before the chunks, per chunk, after them
-  std::vector<bool> paired;                  // per chunk step: runs with the next step at one row (pair_products)
-  std::vector<std::size_t> group_end;        // per chunk step: one past the last step of its fused group (its own + 1)
-  std::vector<std::size_t> group_of;         // per chunk step starting a group of two or more: its index in groups
+  std::vector<Place> place;              // per node
+  std::vector<bool> is_output;           // per node: an output, formed and copied out
+  std::vector<bool> read_through;        // per node: never formed, read through by its users (a bias row, a Wᵀ)
+  std::vector<bool> reduction;           // per node: a shared value summed over the batch
+  std::vector<bool> after_reduction;     // per node: a shared value that needs a reduction's result
+  std::vector<NodeId> sums_into;         // per reduction: the total it adds into (itself, or a sum it is part of)
+  std::vector<bool> first_into_total;    // per reduction: the first chunk step that adds into its total
+  std::vector<NodeId> totals;            // the reductions whose totals are their values
+  std::vector<NodeId> view_of;           // per node: the shared value whose storage it is a block of (a view)
+  std::vector<std::size_t> view_offset;  // per view: where its block starts, in entries
+  std::vector<bool> needed;              // per node: an output needs it (views skip what lies between)
+  std::vector<NodeId> scaled_rows;  // per node X ⊙ r whose products fold r into their weights: X (at large batches)
+  std::vector<NodeId> scaled_products;  // those products: before the chunks of a large batch, diag(r)·B is formed
+  std::vector<std::size_t> scaled_weight_offset;  // per such product: where diag(r)·B lives in the shared storage
+  std::vector<std::size_t> offset;                // shared: into the shared storage; batch: arena column offset
+  std::vector<std::size_t> partial_offset;        // reductions: into a buffer of partial sums
+  std::vector<NodeId> before, chunk, after;       // the steps of a run: before the chunks, per chunk, after them
+  std::vector<bool> paired;                       // per chunk step: runs with the next step at one row (pair_products)
+  std::vector<std::size_t> group_end;  // per chunk step: one past the last step of its fused group (its own + 1)
+  std::vector<std::size_t> group_of;   // per chunk step starting a group of two or more: its index in groups
   std::vector<std::size_t> before_group_end, before_group_of;  // the same, for the shared steps before the chunks
   std::vector<Group> groups;                                   // the fused groups
   std::vector<bool> scratch;                      // per node: lives in its group's scratch, never in the arena
@@ -90,7 +95,11 @@ Plan make_plan(Tape tape, const ProgramOptions& options, std::size_t element_siz
 /// needed at all (exec/views.cpp).
 void find_views(Plan& plan);
 
-/// 10. Which chunk steps, and which shared steps before the chunks, run as one
+/// 7. Which products (X ⊙ r)·B fold the weight row r into the weight B at large
+/// batches, as X·(diag(r)·B), for values of `element_size` bytes (exec/scaled_rows.cpp).
+void find_scaled_products(Plan& plan, std::size_t element_size);
+
+/// 11. Which chunk steps, and which shared steps before the chunks, run as one
 /// fused group, and each group's program (exec/grouping.cpp; the other passes
 /// are in planning.cpp).
 void group_element_wise(Plan& plan, const ProgramOptions& options, std::size_t element_size);

@@ -1,8 +1,9 @@
 // Planning: the passes that turn a tape into a plan (plan.hpp), in order. Each
 // decides one thing and says so in its first comment line; each is linear in
-// the length of the tape. Two have files of their own: views (views.cpp) and
-// fusion (grouping.cpp).
+// the length of the tape. Three have files of their own: views (views.cpp),
+// scaled rows (scaled_rows.cpp) and fusion (grouping.cpp).
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <map>
 #include <fmt/format.h>
@@ -142,7 +143,7 @@ void merge_summed_reductions(Plan& p) {
       p.sums_into[i] = p.sums_into[index_of(p.sums_into[i])];
 }
 
-// 7. The steps of a run, in tape order: shared values before the chunks, batch
+// 8. The steps of a run, in tape order: shared values before the chunks, batch
 //    values and reductions per chunk, values that need a reduction after them.
 //    Inputs, transposed batches, read-through bias rows, views and values no
 //    output needs are never steps (a read-through Wᵀ is: it is formed at large
@@ -166,8 +167,9 @@ void order_steps(Plan& p) {
   }
 }
 
-// 8. Storage of shared values: each formed one has its own place (they are
-//    parameter-sized); a reduction's total also has one in the buffer of sums.
+// 9. Storage of shared values: each formed one has its own place (they are
+//    parameter-sized), and so has each weight a row scale folds into; a
+//    reduction's total also has one in the buffer of sums.
 void place_shared(Plan& p) {
   const auto& nodes = p.tape.nodes();
   p.offset.assign(nodes.size(), 0);
@@ -182,6 +184,12 @@ void place_shared(Plan& p) {
     p.partial_size += size;
     p.totals.push_back(static_cast<NodeId>(i));
   }
+  p.scaled_weight_offset.assign(nodes.size(), 0);
+  for (NodeId product : p.scaled_products) {  // diag(r)·B, B's shape
+    const Shape& weight = p.tape.node(p.tape.node(product).b).shape;
+    p.scaled_weight_offset[index_of(product)] = p.shared_size;
+    p.shared_size += count_of(weight.rows) * count_of(weight.cols);
+  }
   for (std::size_t i = 0; i < nodes.size(); ++i)
     if (p.reduction[i]) p.partial_offset[i] = p.partial_offset[index_of(p.sums_into[i])];
   // The first step adding into each total writes it (in a block's first chunk), so that no total needs zeroing.
@@ -194,7 +202,7 @@ void place_shared(Plan& p) {
   }
 }
 
-// 9. Which products run with the next step at one row: a product and the next
+// 10. Which products run with the next step at one row: a product and the next
 //    step's product with the same weight (a value and its tangent, which jvp
 //    emits side by side). At one row reading the weight is what a product costs,
 //    and the pair reads it once.
@@ -220,20 +228,26 @@ NodeId storage_of(const Plan& p, NodeId id) {
   return p.place[index_of(id)] == Place::transposed ? p.tape.node(id).a : id;
 }
 
+// What a step may read: its arguments, and the X behind an argument X ⊙ r
+// whose row scale folds into the step's weight (at large batches).
+std::array<NodeId, 3> reads(const Plan& p, const Node& node) {
+  return {node.a, node.b, node.a == no_node ? no_node : p.scaled_rows[index_of(node.a)]};
+}
+
 // The step after which each batch buffer is dead; outputs live to the end.
 std::vector<std::size_t> last_uses(const Plan& p) {
   std::vector<std::size_t> last(p.tape.nodes().size(), 0);
   for (std::size_t s = 0; s < p.chunk.size(); ++s) {
     const Node& node = p.tape.node(p.chunk[s]);
     const std::size_t until = p.paired[s] ? s + 1 : s;  // a paired step's arguments live through its partner
-    for (NodeId arg : {node.a, node.b})
+    for (NodeId arg : reads(p, node))
       if (arg != no_node) last[index_of(storage_of(p, arg))] = until;
   }
   for (const Output& out : p.tape.outputs()) last[index_of(out.node)] = p.chunk.size();
   return last;
 }
 
-// 11. The arena slot of every batch value: `cols` columns, taken when the value
+// 12. The arena slot of every batch value: `cols` columns, taken when the value
 //    is computed, given back after its last use for a later value of the same
 //    width (the slot freed earliest first).
 void assign_batch_slots(Plan& p) {
@@ -266,12 +280,12 @@ void assign_batch_slots(Plan& p) {
     }
     const Node& node = p.tape.nodes()[i];
     const Node& partner = s > 0 && p.paired[s - 1] ? p.tape.node(p.chunk[s - 1]) : node;
-    for (NodeId arg : {node.a, node.b, partner.a, partner.b})
-      give_back(arg, s);  // a paired step's die with its partner
+    for (const Node* step : {&node, &partner})
+      for (NodeId arg : reads(p, *step)) give_back(arg, s);  // a paired step's die with its partner
   }
 }
 
-// 12. Rows per chunk: the chunk's arena should fit in about 256 KiB, the private
+// 13. Rows per chunk: the chunk's arena should fit in about 256 KiB, the private
 //    L2 of most cores or a good part of it; a multiple of 8 between 8 and 512.
 void choose_chunk_rows(Plan& p, const ProgramOptions& options, std::size_t element_size) {
   if (options.chunk_rows > 0) {
@@ -294,6 +308,7 @@ Plan make_plan(Tape tape, const ProgramOptions& options, std::size_t element_siz
   find_reductions(p);
   merge_summed_reductions(p);
   find_views(p);
+  find_scaled_products(p, element_size);
   order_steps(p);
   place_shared(p);
   pair_products(p);
@@ -316,10 +331,13 @@ std::string describe(const Plan& p, std::size_t element_size, int threads, bool 
   };
   return fmt::format(
       "{} nodes ({} read through, {} views of others' storage): {} once before the batch{}, {} per chunk of {} "
-      "rows{}{}, {} after; arena {} columns ({} KiB per thread), {} thread(s), {}",
+      "rows{}{}{}, {} after; arena {} columns ({} KiB per thread), {} thread(s), {}",
       p.tape.nodes().size(), std::count(p.read_through.begin(), p.read_through.end(), true),
       std::count_if(p.view_of.begin(), p.view_of.end(), [](NodeId v) { return v != no_node; }), p.before.size(),
       as_run(p.before, p.before_group_end), p.chunk.size(), p.chunk_rows, as_run(p.chunk, p.group_end),
+      p.scaled_products.empty()
+          ? std::string()
+          : fmt::format(" (at large batches {} products (X ⊙ r)·B as X·(diag(r)·B))", p.scaled_products.size()),
       p.whole_batch ? " (whole batch: a batch value needs a reduction)" : "", p.after.size(), p.arena_width,
       p.arena_width * p.chunk_rows * element_size / 1024, threads, simd ? "SIMD kernels" : "scalar kernels");
 }

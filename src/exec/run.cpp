@@ -4,7 +4,9 @@
 //
 // Weight transposes are read through at small batches (a product reads W by
 // rows, as dot products) and formed once per run at large ones, where the
-// faster row-major kernel repays forming Wᵀ.
+// faster row-major kernel repays forming Wᵀ. So too a product (X ⊙ r)·B with a
+// weight row r: at large batches it is X·(diag(r)·B), diag(r)·B formed once per
+// run and X ⊙ r never (exec/scaled_rows.cpp).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -18,7 +20,7 @@
 namespace wengert::detail {
 
 namespace {
-constexpr std::size_t rows_to_form_transposes = 16;
+constexpr std::size_t rows_of_a_large_batch = 16;
 }
 
 template <class T>
@@ -138,10 +140,11 @@ void Runner<T>::run() {
   const std::size_t rows = batch_rows_of_inputs();
   if (options_.check_finite) check_inputs_finite();
   resize_outputs(rows);
-  form_transposes_ = rows >= rows_to_form_transposes;
+  large_batch_ = rows >= rows_of_a_large_batch;
   const Chunk shared{arenas_[0].data(), nullptr, 0, 0};
   if (options_.profile) ++runs_;
   run_before(shared);
+  if (large_batch_) form_scaled_weights(shared);
   if (plan_.whole_batch) {
     const Chunk all{arenas_[0].data(), nullptr, 0, rows};
     run_steps(all);
@@ -153,12 +156,15 @@ void Runner<T>::run() {
   copy_shared_out();
 }
 
-// The chunk steps in order; at one row a paired product runs with its partner;
-// a fused group runs as one step. A pair's or group's time goes to its first node.
+// The chunk steps in order; at one row a paired product runs with its partner
+// (unless one folds a row scale into its weight: a large batch's chunks of one
+// row, where the sums over the batch make many); a fused group runs as one step. A pair's or group's time goes to its first node.
 template <class T>
 void Runner<T>::run_steps(const Chunk& cx) {
   for (std::size_t s = 0; s < plan_.chunk.size();) {
-    const bool pair = cx.rows == 1 && plan_.paired[s], group = plan_.group_end[s] > s + 1;
+    const bool pair =
+                   cx.rows == 1 && plan_.paired[s] && !folds_scale(plan_.chunk[s]) && !folds_scale(plan_.chunk[s + 1]),
+               group = plan_.group_end[s] > s + 1;
     if (!pair && !group) {
       timed_step(plan_.chunk[s++], cx);
       continue;
@@ -188,6 +194,24 @@ void Runner<T>::run_before(const Chunk& shared) {
   }
 }
 
+// diag(r)·B for each product (X ⊙ r)·B that folds its row scale into its
+// weight this run; its time counts as the product's.
+template <class T>
+void Runner<T>::form_scaled_weights(const Chunk& shared) {
+  for (NodeId product : plan_.scaled_products) {
+    const Node& node = node_of(product);
+    const Node& scaled = node_of(node.a);
+    const NodeId row = plan_.read_through[index_of(scaled.a)] ? scaled.a : scaled.b;
+    const T* r = value(node_of(row).a, shared);
+    const T* b = value(node.b, shared);
+    T* y = shared_.data() + plan_.scaled_weight_offset[index_of(product)];
+    const std::size_t k = count_of(node_of(node.b).shape.rows), n = count_of(node_of(node.b).shape.cols);
+    timed(product, shared.thread, [&] {
+      for (std::size_t i = 0; i < k; ++i) kernels::unary(Op::mul_scalar, b + i * n, y + i * n, n, r[i], options_.simd);
+    });
+  }
+}
+
 // The steps of a fused group (exec/grouping.cpp) as the kernel takes them.
 template <class T>
 void Runner<T>::compile_groups() {
@@ -195,9 +219,11 @@ void Runner<T>::compile_groups() {
   for (const Group& g : plan_.groups) {
     FusedGroup f;
     for (std::size_t k = 0; k < g.steps.size(); ++k) {
-      const Node& node = node_of(g.slots[g.steps[k].y].node);
+      const NodeId id = g.slots[g.steps[k].y].node;
+      const Node& node = node_of(id);
       f.steps.push_back(
           {node.op, g.steps[k].a, g.steps[k].b, g.steps[k].y, count_of(node.shape.cols), static_cast<T>(node.value)});
+      if (plan_.scaled_rows[index_of(id)] == no_node) f.large_batch_steps.push_back(f.steps.back());
     }
     for (const GroupSlot& slot : g.slots)
       f.row_step.push_back(slot.bias_row ? 0 : count_of(node_of(slot.node).shape.cols));
@@ -216,6 +242,7 @@ template <class T>
 void Runner<T>::run_group(std::size_t group, const Chunk& cx) {
   const Group& g = plan_.groups[group];
   const FusedGroup& f = fused_[group];
+  const std::vector<kernels::FusedStep<T>>& steps = large_batch_ ? f.large_batch_steps : f.steps;
   const std::size_t count = g.slots.size();
   T** base = slots_[cx.thread].data();
   T** at = base + count;
@@ -228,9 +255,9 @@ void Runner<T>::run_group(std::size_t group, const Chunk& cx) {
   for (std::size_t r = 0; r < cx.rows; r += g.block_rows) {
     const std::size_t rows = std::min(g.block_rows, cx.rows - r);
     for (std::size_t k = 0; k < count; ++k) at[k] = base[k] + (g.slots[k].scratch ? 0 : r * f.row_step[k]);
-    kernels::fused<T>(f.steps, at, f.row_step.data(), rows, options_.simd);
+    kernels::fused<T>(steps, at, f.row_step.data(), rows, options_.simd);
     if (!options_.check_finite) continue;
-    for (const kernels::FusedStep<T>& s : f.steps) check_finite(g.slots[s.y].node, at[s.y], rows, s.cols, cx.r0 + r);
+    for (const kernels::FusedStep<T>& s : steps) check_finite(g.slots[s.y].node, at[s.y], rows, s.cols, cx.r0 + r);
   }
 }
 

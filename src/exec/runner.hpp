@@ -51,6 +51,7 @@ class Runner {
   void run_steps(const Chunk& cx);
   void compile_groups();
   void run_before(const Chunk& shared);
+  void form_scaled_weights(const Chunk& shared);
   void run_group(std::size_t group, const Chunk& cx);  // fused element-wise steps, a block of rows at a time
   void timed_step(NodeId id, const Chunk& cx);         // step, and with profile its time
   template <class Work>
@@ -74,6 +75,7 @@ class Runner {
   T* result(NodeId id, const Chunk& cx);
   std::size_t rows_of(NodeId id, const Chunk& cx) const;
   bool reads_weight_by_rows(const Node& product_node) const;
+  bool folds_scale(NodeId product) const;
   bool adds_to_sum(NodeId id, const Chunk& cx) const;
 
   Plan plan_;
@@ -84,12 +86,13 @@ class Runner {
   std::vector<T> totals_;                   // and over all blocks
   std::vector<MatrixView<const T>> bound_;
   std::vector<Matrix<T>> outputs_;
-  std::size_t batch_rows_ = 0;   // of the last run
-  bool form_transposes_ = true;  // this run forms the read-through weight transposes (see run.cpp)
+  std::size_t batch_rows_ = 0;  // of the last run
+  bool large_batch_ = true;     // this run forms the read-through weight transposes and folds row scales (run.cpp)
   std::unique_ptr<ThreadPool> pool_;
-  // A fused group as the kernel runs it: its steps, and each slot's step between rows.
+  // A fused group as the kernel runs it: its steps (at a large batch without
+  // those whose row scales fold into weights), and each slot's step between rows.
   struct FusedGroup {
-    std::vector<kernels::FusedStep<T>> steps;
+    std::vector<kernels::FusedStep<T>> steps, large_batch_steps;
     std::vector<std::size_t> row_step;
   };
   std::vector<FusedGroup> fused_;             // per group of the plan

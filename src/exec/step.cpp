@@ -52,14 +52,22 @@ bool Runner<T>::adds_to_sum(NodeId id, const Chunk& cx) const {
   return !(cx.first_in_block && plan_.first_into_total[index_of(id)]);
 }
 
+// Whether a product (X ⊙ r)·B computes X·(diag(r)·B) this run (exec/scaled_rows.cpp).
+template <class T>
+bool Runner<T>::folds_scale(NodeId product) const {
+  const Node& node = node_of(product);
+  return large_batch_ && node.op == Op::matmul && plan_.scaled_rows[index_of(node.a)] != no_node;
+}
+
 template <class T>
 bool Runner<T>::reads_weight_by_rows(const Node& product_node) const {
   return plan_.read_through[index_of(product_node.b)] &&
-         (!form_transposes_ || count_of(product_node.shape.cols) < narrow_product);
+         (!large_batch_ || count_of(product_node.shape.cols) < narrow_product);
 }
 
 template <class T>
 void Runner<T>::step(NodeId id, const Chunk& cx) {
+  if (large_batch_ && plan_.scaled_rows[index_of(id)] != no_node) return;  // its products fold the scale this run
   const Node& node = node_of(id);
   const std::size_t rows = rows_of(id, cx), cols = count_of(node.shape.cols);
   T* y = result(id, cx);
@@ -78,7 +86,7 @@ void Runner<T>::step(NodeId id, const Chunk& cx) {
       copy_or_sum(id, node, rows, cx, y);
       break;
     case Op::transpose:
-      if (plan_.read_through[index_of(id)] && !form_transposes_) return;  // its users read W by rows this run
+      if (plan_.read_through[index_of(id)] && !large_batch_) return;  // its users read W by rows this run
       layout(node, rows, cx, y);
       break;
     case Op::slice_cols: case Op::pad_cols: case Op::concat_cols: layout(node, rows, cx, y); break;
@@ -163,7 +171,8 @@ void Runner<T>::layout(const Node& node, std::size_t rows, const Chunk& cx, T* y
 }
 
 // C = A·B by the GEMM kernel, which takes strided views: Xᵀ·Y over the chunk's
-// rows (a sum over the batch), Y·Wᵀ reading W by rows, or a plain product.
+// rows (a sum over the batch), Y·Wᵀ reading W by rows, (X ⊙ r)·B as X·(diag(r)·B)
+// at large batches (exec/scaled_rows.cpp), or a plain product.
 template <class T>
 void Runner<T>::product(NodeId id, const Node& node, std::size_t rows, const Chunk& cx, T* y) {
   const std::size_t cols = count_of(node.shape.cols);
@@ -175,7 +184,11 @@ void Runner<T>::product(NodeId id, const Node& node, std::size_t rows, const Chu
     return;
   }
   const std::size_t k = count_of(node_of(node.a).shape.cols);
-  if (reads_weight_by_rows(node)) {  // Wᵀ(p, j) = W[j][p]
+  if (folds_scale(id)) {  // X·(diag(r)·B)
+    const T* scaled_weight = shared_.data() + plan_.scaled_weight_offset[index_of(id)];
+    const T* x = value(plan_.scaled_rows[index_of(node.a)], cx);
+    kernels::gemm(rows, cols, k, x, k, 1, scaled_weight, cols, 1, y, cols, false, options_.simd);
+  } else if (reads_weight_by_rows(node)) {  // Wᵀ(p, j) = W[j][p]
     const T* w = value(node_of(node.b).a, cx);
     kernels::gemm(rows, cols, k, a, k, 1, w, 1, k, y, cols, false, options_.simd);
   } else {

@@ -129,35 +129,6 @@ TEST_CASE("an output that is an input, or needs no step, is still copied out") {
   }
 }
 
-TEST_CASE("rows of a weight, a row's transpose and a slice of one row are read in place, with the same numbers") {
-  Recorder rec;
-  Var x = rec.data("x", 7);
-  Var W = rec.parameter("W", 5, 7);
-  Var rows = transpose(slice_cols(transpose(W), 2, 2));  // W's rows 2 and 3, as the fold cuts them
-  Var row4 = transpose(slice_cols(transpose(W), 4, 1));
-  Var cut = transpose(slice_cols(row4, 3, 3));  // W(4, 3..5) as a column: a view of a view
-  rec.output("twice", 2.0 * rows);
-  rec.output("cut", cut);
-  rec.output("y", x * broadcast_rows(row4, batch));  // a bias row read through, from a view
-  const Tape f = rec.finish();
-  std::mt19937_64 rng(13);
-  const Matrix<double> Wv = random_matrix(5, 7, rng);
-  for (std::size_t rows_of_x : {1u, 40u}) {
-    const Matrix<double> X = random_matrix(rows_of_x, 7, rng);
-    Program<double> p(f);
-    CHECK(p.describe().find("4 views of others' storage") != std::string::npos);
-    CHECK(p.describe().find("1 once before the batch") != std::string::npos);  // only 2 * rows is formed
-    p.set("x", X);
-    p.set("W", Wv);
-    p.run();
-    for (std::size_t k = 0; k < 2; ++k)
-      for (std::size_t j = 0; j < 7; ++j) CHECK(p.get("twice")(k, j) == 2.0 * Wv(2 + k, j));
-    for (std::size_t k = 0; k < 3; ++k) CHECK(p.get("cut")(k, 0) == Wv(4, 3 + k));
-    for (std::size_t r = 0; r < rows_of_x; ++r)
-      for (std::size_t j = 0; j < 7; ++j) CHECK(p.get("y")(r, j) == X(r, j) * Wv(4, j));
-  }
-}
-
 TEST_CASE("one sample at a time: paired products give the numbers of a batch") {
   std::mt19937_64 rng(12);
   for (int act = 0; act < 2; ++act) {
@@ -251,30 +222,6 @@ TEST_CASE("the planner fuses the element-wise chains hvp emits: fewer steps than
   for (auto m = std::sregex_iterator(text.begin(), text.end(), kept); m != std::sregex_iterator(); ++m)
     some_dropped |= std::stoul((*m)[1]) < std::stoul((*m)[2]);
   CHECK(some_dropped);
-}
-
-TEST_CASE("chains of shared steps before the chunks fuse too, one group per run of equal rows, same bits") {
-  Recorder rec;
-  Var x = rec.data("x", 8);
-  Var W = rec.parameter("W", 3, 8), b = rec.parameter("b", 1, 8);
-  Var scaled = softplus(W) * 2.0 + square(W);  // three rows: one group
-  Var shift = tanh(b) * 3.0 - square(b);       // one row: another
-  rec.output("y", matmul(x, transpose(scaled)) + broadcast_rows(matmul(shift, transpose(scaled)), batch));
-  const Tape f = rec.finish();
-  std::mt19937_64 rng(14);
-  const Values at = random_inputs(f, 5, rng);
-  Program<double> fused(f, {}, {.profile = true}), apart(f, {}, {.fuse = false});
-  CHECK(fused.describe().find("10 once before the batch (run as 4 steps") != std::string::npos);
-  CHECK(apart.describe().find("10 once before the batch,") != std::string::npos);
-  for (const auto& [name, m] : at) {
-    fused.set(name, m);
-    apart.set(name, m);
-  }
-  fused.run();
-  apart.run();
-  const MatrixView<const double> y = fused.get("y"), expected = apart.get("y");
-  CHECK(std::equal(y.data, y.data + y.rows * y.cols, expected.data));
-  CHECK(fused.profile().find("once, before the chunks, fused with the next 3 element-wise steps") != std::string::npos);
 }
 
 TEST_CASE("the profile lists every step with its share of the time, and changes no number") {

@@ -1,0 +1,161 @@
+// The planner's decisions about how values are formed, each against the
+// numbers of the plain way: views read in place, chains of shared steps fused,
+// row scales folded into weights at large batches.
+#include <doctest/doctest.h>
+
+#include <regex>
+
+#include "support/harness.hpp"
+
+using namespace wengert;
+using namespace wengert::testing;
+
+namespace {
+
+// The count in "at large batches N products (X ⊙ r)·B ..." of Program::describe, 0 if absent.
+std::size_t folded_products(const std::string& description) {
+  std::smatch m;
+  return std::regex_search(description, m, std::regex(R"(at large batches (\d+) products)")) ? std::stoul(m[1]) : 0;
+}
+
+// The outputs of p run over the rows of `at` (data inputs, one row per sample) one row at a time.
+Values row_by_row(Program<double>& p, const Values& at, std::size_t rows) {
+  Values out;
+  for (const auto& [name, m] : at)
+    if (p.tape().inputs()[p.tape().input_index(name)].shape.rows != batch) p.set(name, m.view());
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::vector<Matrix<double>> parts;
+    parts.reserve(at.size());
+    for (const auto& [name, m] : at) {
+      if (p.tape().inputs()[p.tape().input_index(name)].shape.rows != batch) continue;
+      parts.emplace_back(1, m.cols());
+      std::copy_n(&m(r, 0), m.cols(), parts.back().data());
+      p.set(name, parts.back().view());
+    }
+    p.run();
+    for (const Output& o : p.tape().outputs()) {
+      const MatrixView<const double> y = p.get(o.name);
+      if (r == 0) out[o.name] = Matrix<double>(rows, y.cols);
+      std::copy_n(y.data, y.cols, &out[o.name](r, 0));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("rows of a weight, a row's transpose and a slice of one row are read in place, with the same numbers") {
+  Recorder rec;
+  Var x = rec.data("x", 7);
+  Var W = rec.parameter("W", 5, 7);
+  Var rows = transpose(slice_cols(transpose(W), 2, 2));  // W's rows 2 and 3, as the fold cuts them
+  Var row4 = transpose(slice_cols(transpose(W), 4, 1));
+  Var cut = transpose(slice_cols(row4, 3, 3));  // W(4, 3..5) as a column: a view of a view
+  rec.output("twice", 2.0 * rows);
+  rec.output("cut", cut);
+  rec.output("y", x * broadcast_rows(row4, batch));  // a bias row read through, from a view
+  const Tape f = rec.finish();
+  std::mt19937_64 rng(13);
+  const Matrix<double> Wv = random_matrix(5, 7, rng);
+  for (std::size_t rows_of_x : {1u, 40u}) {
+    const Matrix<double> X = random_matrix(rows_of_x, 7, rng);
+    Program<double> p(f);
+    CHECK(p.describe().find("4 views of others' storage") != std::string::npos);
+    CHECK(p.describe().find("1 once before the batch") != std::string::npos);  // only 2 * rows is formed
+    p.set("x", X);
+    p.set("W", Wv);
+    p.run();
+    for (std::size_t k = 0; k < 2; ++k)
+      for (std::size_t j = 0; j < 7; ++j) CHECK(p.get("twice")(k, j) == 2.0 * Wv(2 + k, j));
+    for (std::size_t k = 0; k < 3; ++k) CHECK(p.get("cut")(k, 0) == Wv(4, 3 + k));
+    for (std::size_t r = 0; r < rows_of_x; ++r)
+      for (std::size_t j = 0; j < 7; ++j) CHECK(p.get("y")(r, j) == X(r, j) * Wv(4, j));
+  }
+}
+
+TEST_CASE("chains of shared steps before the chunks fuse too, one group per run of equal rows, same bits") {
+  Recorder rec;
+  Var x = rec.data("x", 8);
+  Var W = rec.parameter("W", 3, 8), b = rec.parameter("b", 1, 8);
+  Var scaled = softplus(W) * 2.0 + square(W);  // three rows: one group
+  Var shift = tanh(b) * 3.0 - square(b);       // one row: another
+  rec.output("y", matmul(x, transpose(scaled)) + broadcast_rows(matmul(shift, transpose(scaled)), batch));
+  const Tape f = rec.finish();
+  std::mt19937_64 rng(14);
+  const Values at = random_inputs(f, 5, rng);
+  Program<double> fused(f, {}, {.profile = true}), apart(f, {}, {.fuse = false});
+  CHECK(fused.describe().find("10 once before the batch (run as 4 steps") != std::string::npos);
+  CHECK(apart.describe().find("10 once before the batch,") != std::string::npos);
+  for (const auto& [name, m] : at) {
+    fused.set(name, m);
+    apart.set(name, m);
+  }
+  fused.run();
+  apart.run();
+  const MatrixView<const double> y = fused.get("y"), expected = apart.get("y");
+  CHECK(std::equal(y.data, y.data + y.rows * y.cols, expected.data));
+  CHECK(fused.profile().find("once, before the chunks, fused with the next 3 element-wise steps") != std::string::npos);
+}
+
+TEST_CASE("a product of row-scaled rows with a weight runs as X·(diag(r)·B) at large batches, with the same numbers") {
+  Recorder rec;
+  Var x = rec.data("x", 5);
+  Var r = rec.parameter("r", 1, 5), s = rec.parameter("s", 1, 5);
+  Var W = rec.parameter("W", 5, 4), V = rec.parameter("V", 5, 3);
+  Var X = tanh(x) + 0.5;
+  Var scaled = X * broadcast_rows(r, batch);        // two products, both with weights: folds twice
+  Var kept = broadcast_rows(s, batch) * X;          // an output too: formed
+  Var input_scaled = x * broadcast_rows(s, batch);  // the rows of an input: folds
+  rec.output("y", matmul(scaled, W));
+  rec.output("z", matmul(scaled, V) + matmul(input_scaled, V));
+  rec.output("kept", kept);
+  rec.output("w", matmul(kept, W));
+  const Tape f = rec.finish();
+  std::mt19937_64 rng(15);
+  const std::size_t rows = 40;
+  const Values at = random_inputs(f, rows, rng);
+  Program<double> p(f);
+  CHECK(folded_products(p.describe()) == 3);
+  const Values large = run(f, at), small = row_by_row(p, at, rows);  // 40 rows fold; one row alone does not
+  for (const auto& output : small) {  // not a structured binding: clang 14 cannot capture one
+    CAPTURE(output.first);
+    CHECK(closeness(large.at(output.first), output.second, 1e-14, 1e-15) <= 1);
+  }
+  // Fused or not, in chunks of one row or many, a large batch gives the same bits.
+  for (const ProgramOptions options : {ProgramOptions{.fuse = false}, ProgramOptions{.chunk_rows = 1}}) {
+    const Values other = run(f, at, options);
+    for (const auto& [name, m] : large) CHECK(closeness(other.at(name), m, 0, 1e-300) <= 1);
+  }
+}
+
+TEST_CASE("with a sum over the batch, chunks of one row in a large batch fold the scale too") {
+  // The sum's blocks make chunks of one row, where two products with one weight would run as a pair.
+  const Tape lap = laplacian(mlp_tape(3, 8, [](Var a) { return softplus(a); }), "x");
+  Recorder rec;
+  std::vector<std::pair<std::string, Var>> args{{"x", rec.data("x", 3)}};
+  for (const Input& in : lap.inputs())
+    if (in.name != "x") args.emplace_back(in.name, rec.parameter(in.name, in.shape.rows, in.shape.cols));
+  const std::vector<Var> out = rec.call(lap, args);
+  rec.output("mean_laplacian", mean_rows(out[2]));
+  const Tape f = rec.finish();
+  std::mt19937_64 rng(16);
+  const Values at = random_inputs(f, 16, rng);
+  Program<double> p(f);
+  CHECK(folded_products(p.describe()) == 4);  // d + 1
+  const Values large = run(f, at), small = row_by_row(p, at, 16);
+  double mean = 0;
+  for (std::size_t k = 0; k < 16; ++k) mean += small.at("mean_laplacian")(k, 0) / 16;
+  CHECK(large.at("mean_laplacian")(0, 0) == doctest::Approx(mean).epsilon(1e-13));
+}
+
+TEST_CASE("row scales fold into weights while the scaled weights fit their cache budget") {
+  // The forward Laplacian's d + 1 products through W2, each with a weight of its own once folded:
+  // at d = 16, h = 64 all fit; at d = 64, h = 128 some, twice as many in float as in double.
+  const Tape small = laplacian(mlp_tape(16, 64, [](Var a) { return tanh(a); }), "x");
+  CHECK(folded_products(Program<double>(small).describe()) == 17);
+  const Tape wide = laplacian(mlp_tape(64, 128, [](Var a) { return tanh(a); }), "x");
+  const std::size_t in_double = folded_products(Program<double>(wide).describe());
+  CHECK(in_double > 0);
+  CHECK(in_double < 65);
+  CHECK(folded_products(Program<float>(wide).describe()) == 2 * in_double);
+}
