@@ -56,6 +56,12 @@ struct Group {
   std::size_t rows = 0;           // a group of shared steps: its values' rows (0: a chunk's)
 };
 
+// diag(row)·weight for products (X ⊙ row)·weight at large batches (exec/scaled_rows.cpp).
+struct ScaledWeight {
+  NodeId row, weight;
+  std::size_t offset;  // into the shared storage
+};
+
 struct Plan {
   Tape tape;
   std::vector<Place> place;              // per node
@@ -70,14 +76,15 @@ struct Plan {
   std::vector<std::size_t> view_offset;  // per view: where its block starts, in entries
   std::vector<bool> needed;              // per node: an output needs it (views skip what lies between)
   std::vector<NodeId> scaled_rows;  // per node X ⊙ r whose products fold r into their weights: X (at large batches)
-  std::vector<NodeId> scaled_products;  // those products: before the chunks of a large batch, diag(r)·B is formed
-  std::vector<std::size_t> scaled_weight_offset;  // per such product: where diag(r)·B lives in the shared storage
-  std::vector<std::size_t> offset;                // shared: into the shared storage; batch: arena column offset
-  std::vector<std::size_t> partial_offset;        // reductions: into a buffer of partial sums
-  std::vector<NodeId> before, chunk, after;       // the steps of a run: before the chunks, per chunk, after them
-  std::vector<bool> paired;                       // per chunk step: runs with the next step at one row (pair_products)
-  std::vector<std::size_t> group_end;  // per chunk step: one past the last step of its fused group (its own + 1)
-  std::vector<std::size_t> group_of;   // per chunk step starting a group of two or more: its index in groups
+  std::vector<NodeId> scaled_products;        // those products
+  std::vector<ScaledWeight> scaled_weights;   // their weights diag(r)·B, formed before the chunks of a large batch
+  std::vector<std::size_t> scaled_weight_of;  // per such product: its weight's index in scaled_weights
+  std::vector<std::size_t> offset;            // shared: into the shared storage; batch: arena column offset
+  std::vector<std::size_t> partial_offset;    // reductions: into a buffer of partial sums
+  std::vector<NodeId> before, chunk, after;   // the steps of a run: before the chunks, per chunk, after them
+  std::vector<bool> paired;                   // per chunk step: runs with the next step at one row (pair_products)
+  std::vector<std::size_t> group_end;         // per chunk step: one past the last step of its fused group (its own + 1)
+  std::vector<std::size_t> group_of;          // per chunk step starting a group of two or more: its index in groups
   std::vector<std::size_t> before_group_end, before_group_of;  // the same, for the shared steps before the chunks
   std::vector<Group> groups;                                   // the fused groups
   std::vector<bool> scratch;                      // per node: lives in its group's scratch, never in the arena

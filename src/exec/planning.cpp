@@ -184,10 +184,9 @@ void place_shared(Plan& p) {
     p.partial_size += size;
     p.totals.push_back(static_cast<NodeId>(i));
   }
-  p.scaled_weight_offset.assign(nodes.size(), 0);
-  for (NodeId product : p.scaled_products) {  // diag(r)·B, B's shape
-    const Shape& weight = p.tape.node(p.tape.node(product).b).shape;
-    p.scaled_weight_offset[index_of(product)] = p.shared_size;
+  for (ScaledWeight& scaled : p.scaled_weights) {  // diag(r)·B, B's shape
+    const Shape& weight = p.tape.node(scaled.weight).shape;
+    scaled.offset = p.shared_size;
     p.shared_size += count_of(weight.rows) * count_of(weight.cols);
   }
   for (std::size_t i = 0; i < nodes.size(); ++i)
@@ -337,7 +336,8 @@ std::string describe(const Plan& p, std::size_t element_size, int threads, bool 
       as_run(p.before, p.before_group_end), p.chunk.size(), p.chunk_rows, as_run(p.chunk, p.group_end),
       p.scaled_products.empty()
           ? std::string()
-          : fmt::format(" (at large batches {} products (X ⊙ r)·B as X·(diag(r)·B))", p.scaled_products.size()),
+          : fmt::format(" (at large batches {} products (X ⊙ r)·B as X·(diag(r)·B), {} weights diag(r)·B)",
+                        p.scaled_products.size(), p.scaled_weights.size()),
       p.whole_batch ? " (whole batch: a batch value needs a reduction)" : "", p.after.size(), p.arena_width,
       p.arena_width * p.chunk_rows * element_size / 1024, threads, simd ? "SIMD kernels" : "scalar kernels");
 }

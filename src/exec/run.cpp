@@ -194,22 +194,21 @@ void Runner<T>::run_before(const Chunk& shared) {
   }
 }
 
-// diag(r)·B for each product (X ⊙ r)·B that folds its row scale into its
-// weight this run; its time counts as the product's.
+// diag(r)·B for the products (X ⊙ r)·B that fold their row scales into their
+// weights this run; its time counts as the first such product's.
 template <class T>
 void Runner<T>::form_scaled_weights(const Chunk& shared) {
-  for (NodeId product : plan_.scaled_products) {
-    const Node& node = node_of(product);
-    const Node& scaled = node_of(node.a);
-    const NodeId row = plan_.read_through[index_of(scaled.a)] ? scaled.a : scaled.b;
-    const T* r = value(node_of(row).a, shared);
-    const T* b = value(node.b, shared);
-    T* y = shared_.data() + plan_.scaled_weight_offset[index_of(product)];
-    const std::size_t k = count_of(node_of(node.b).shape.rows), n = count_of(node_of(node.b).shape.cols);
-    timed(product, shared.thread, [&] {
+  if (plan_.scaled_products.empty()) return;
+  timed(plan_.scaled_products.front(), shared.thread, [&] {
+    for (const ScaledWeight& scaled : plan_.scaled_weights) {
+      const T* r = value(scaled.row, shared);
+      const T* b = value(scaled.weight, shared);
+      T* y = shared_.data() + scaled.offset;
+      const std::size_t k = count_of(node_of(scaled.weight).shape.rows),
+                        n = count_of(node_of(scaled.weight).shape.cols);
       for (std::size_t i = 0; i < k; ++i) kernels::unary(Op::mul_scalar, b + i * n, y + i * n, n, r[i], options_.simd);
-    });
-  }
+    }
+  });
 }
 
 // The steps of a fused group (exec/grouping.cpp) as the kernel takes them.

@@ -185,7 +185,7 @@ void Runner<T>::product(NodeId id, const Node& node, std::size_t rows, const Chu
   }
   const std::size_t k = count_of(node_of(node.a).shape.cols);
   if (folds_scale(id)) {  // X·(diag(r)·B)
-    const T* scaled_weight = shared_.data() + plan_.scaled_weight_offset[index_of(id)];
+    const T* scaled_weight = shared_.data() + plan_.scaled_weights[plan_.scaled_weight_of[index_of(id)]].offset;
     const T* x = value(plan_.scaled_rows[index_of(node.a)], cx);
     kernels::gemm(rows, cols, k, x, k, 1, scaled_weight, cols, 1, y, cols, false, options_.simd);
   } else if (reads_weight_by_rows(node)) {  // Wᵀ(p, j) = W[j][p]

@@ -148,6 +148,20 @@ TEST_CASE("with a sum over the batch, chunks of one row in a large batch fold th
   CHECK(large.at("mean_laplacian")(0, 0) == doctest::Approx(mean).epsilon(1e-13));
 }
 
+TEST_CASE("reverse mode's (ḡ ⊙ r)·Wᵀ folds too, and a value and its tangent share one scaled weight") {
+  // In an MLP's HVP the last layer's row W3ᵀ scales the adjoint and its tangent, each then a product with W2ᵀ.
+  const Tape f = hvp(mlp_tape(3, 8, [](Var a) { return tanh(a); }), "x");
+  Program<double> p(f, {"x_bar_dot"});
+  const std::string description = p.describe();
+  CHECK(folded_products(description) == 2);
+  CHECK(description.find("1 weights diag(r)·B") != std::string::npos);
+  std::mt19937_64 rng(17);
+  const std::size_t rows = 30;
+  const Values at = random_inputs(f, rows, rng);
+  const Values large = run(f, at), small = row_by_row(p, at, rows);
+  CHECK(closeness(large.at("x_bar_dot"), small.at("x_bar_dot"), 1e-13, 1e-14) <= 1);
+}
+
 TEST_CASE("row scales fold into weights while the scaled weights fit their cache budget") {
   // The forward Laplacian's d + 1 products through W2, each with a weight of its own once folded:
   // at d = 16, h = 64 all fit; at d = 64, h = 128 some, twice as many in float as in double.
