@@ -28,23 +28,34 @@ void micro(std::size_t k, const T* a, std::size_t a_row, std::size_t a_col, cons
            std::size_t ldc, bool accumulate) {
   using V = xsimd::batch<T>;
   constexpr std::size_t w = V::size;
+  // The loops over the block are unrolled by request: GCC keeps the
+  // accumulators in registers only when they are unrolled before it splits the
+  // array into scalars; left to its own heuristics it unrolls them later, and
+  // the block lives on the stack, stored and reloaded around every k loop.
   V acc[MR][NV];
+#pragma GCC unroll 16
   for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 16
     for (int v = 0; v < NV; ++v) acc[r][v] = accumulate ? V::load_unaligned(c + r * ldc + v * w) : V(T(0));
   for (std::size_t p = 0; p < k; ++p) {
     V bv[NV];
+#pragma GCC unroll 16
     for (int v = 0; v < NV; ++v) {
       bv[v] = V::load_unaligned(b + p * ldb + v * w);
       // Keep B in a register: otherwise the compiler re-reads it from memory in
       // each of the MR multiply-adds, and the loop runs at the speed of loads.
       asm("" : "+v"(bv[v].data));
     }
+#pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) {
       V av(a[r * a_row + p * a_col]);
+#pragma GCC unroll 16
       for (int v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(av, bv[v], acc[r][v]);
     }
   }
+#pragma GCC unroll 16
   for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 16
     for (int v = 0; v < NV; ++v) acc[r][v].store_unaligned(c + r * ldc + v * w);
 }
 
@@ -124,20 +135,27 @@ void micro_dot(std::size_t k, const T* a, std::size_t lda, const T* b, std::size
   using V = xsimd::batch<T>;
   constexpr std::size_t w = V::size;
   V acc[MR][NR];
+#pragma GCC unroll 16
   for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 16
     for (int q = 0; q < NR; ++q) acc[r][q] = V(T(0));
   std::size_t p = 0;
   for (; p + w <= k; p += w) {
     V bv[NR];
+#pragma GCC unroll 16
     for (int q = 0; q < NR; ++q) bv[q] = V::load_unaligned(b + q * ldb + p);
+#pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) {
       V av = V::load_unaligned(a + r * lda + p);
+#pragma GCC unroll 16
       for (int q = 0; q < NR; ++q) acc[r][q] = xsimd::fma(av, bv[q], acc[r][q]);
     }
   }
+#pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) {
     T sums[NR];
     store_sums(acc[r], sums);
+#pragma GCC unroll 16
     for (int q = 0; q < NR; ++q) {
       T sum = sums[q];
       for (std::size_t t = p; t < k; ++t) sum += a[r * lda + t] * b[q * ldb + t];
@@ -198,15 +216,18 @@ void pair_block(std::size_t k, const T* a0, const T* a1, const T* b, std::size_t
   using V = xsimd::batch<T>;
   constexpr std::size_t w = V::size;
   V acc0[NV], acc1[NV];
+#pragma GCC unroll 16
   for (int v = 0; v < NV; ++v) acc0[v] = acc1[v] = V(T(0));
   for (std::size_t p = 0; p < k; ++p) {
     const V x0(a0[p]), x1(a1[p]);
+#pragma GCC unroll 16
     for (int v = 0; v < NV; ++v) {
       const V bv = V::load_unaligned(b + p * ldb + v * w);
       acc0[v] = xsimd::fma(x0, bv, acc0[v]);
       acc1[v] = xsimd::fma(x1, bv, acc1[v]);
     }
   }
+#pragma GCC unroll 16
   for (int v = 0; v < NV; ++v) {
     acc0[v].store_unaligned(c0 + v * w);
     acc1[v].store_unaligned(c1 + v * w);
@@ -231,10 +252,12 @@ void pair_dot(std::size_t k, const T* a0, const T* a1, const T* w_rows, std::siz
   using V = xsimd::batch<T>;
   constexpr std::size_t w = V::size;
   V acc0[NR], acc1[NR];
+#pragma GCC unroll 16
   for (int q = 0; q < NR; ++q) acc0[q] = acc1[q] = V(T(0));
   std::size_t p = 0;
   for (; p + w <= k; p += w) {
     const V x0 = V::load_unaligned(a0 + p), x1 = V::load_unaligned(a1 + p);
+#pragma GCC unroll 16
     for (int q = 0; q < NR; ++q) {
       const V wv = V::load_unaligned(w_rows + q * ldw + p);
       acc0[q] = xsimd::fma(x0, wv, acc0[q]);
@@ -243,6 +266,7 @@ void pair_dot(std::size_t k, const T* a0, const T* a1, const T* w_rows, std::siz
   }
   store_sums(acc0, c0);
   store_sums(acc1, c1);
+#pragma GCC unroll 16
   for (int q = 0; q < NR; ++q)
     for (std::size_t t = p; t < k; ++t) {
       c0[q] += a0[t] * w_rows[q * ldw + t];
