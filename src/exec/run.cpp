@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "exec/runner.hpp"
+#include "kernels/fused.hpp"
 #include "support/memory.hpp"
 #include "tape/index.hpp"
 #include "wengert/error.hpp"
@@ -224,8 +225,13 @@ void Runner<T>::compile_groups() {
           {node.op, g.steps[k].a, g.steps[k].b, g.steps[k].y, count_of(node.shape.cols), static_cast<T>(node.value)});
       if (plan_.scaled_rows[index_of(id)] == no_node) f.large_batch_steps.push_back(f.steps.back());
     }
-    for (const GroupSlot& slot : g.slots)
+    std::vector<bool> in_scratch;
+    for (const GroupSlot& slot : g.slots) {
       f.row_step.push_back(slot.bias_row ? 0 : count_of(node_of(slot.node).shape.cols));
+      in_scratch.push_back(slot.scratch);
+    }
+    f.steps = kernels::with_affine_tails(std::move(f.steps), in_scratch);
+    f.large_batch_steps = kernels::with_affine_tails(std::move(f.large_batch_steps), in_scratch);
     fused_.push_back(std::move(f));
     scratch = std::max(scratch, g.scratch_width * g.block_rows);
     slots = std::max(slots, g.slots.size());

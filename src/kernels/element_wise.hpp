@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <iterator>
 
+#include "kernels/fused.hpp"
 #include "kernels/xsimd_copy.hpp"
 
 namespace wengert::kernels::WENGERT_SIMD_TARGET {
@@ -106,23 +107,25 @@ xsimd::batch<T> trigonometric(xsimd::batch<T> v, T c) {
   return result;
 }
 
-template <class T, Op op>
-void unary_op(const T* a, T* y, std::size_t n, T c) {
+// f(a) for one op over n entries, and then the step's affine tail if it has
+// one (kernels/fused.hpp; Plain: none).
+template <class T, Op op, class Tail = Plain>
+void unary_op(const T* a, T* y, std::size_t n, T c, Tail tail = {}) {
   if constexpr (goes_through_exp<op>()) {
-    map1(a, y, n, [c](auto v) { return through_exp<T, op>(v, c); });
+    map1(a, y, n, [c, tail](auto v) { return tail(through_exp<T, op>(v, c)); });
   } else if constexpr (op == Op::sin || op == Op::cos) {
-    map1(a, y, n, [c](auto v) { return trigonometric<T, op>(v, c); });
+    map1(a, y, n, [c, tail](auto v) { return tail(trigonometric<T, op>(v, c)); });
   } else {
-    map1(a, y, n, [c](auto v) { return formulas::unary(op, v, c); });
+    map1(a, y, n, [c, tail](auto v) { return tail(formulas::unary(op, v, c)); });
   }
 }
 
-template <class T, Op op>
-void binary_op(const T* a, const T* b, T* y, std::size_t n) {
+template <class T, Op op, class Tail = Plain>
+void binary_op(const T* a, const T* b, T* y, std::size_t n, Tail tail = {}) {
   using V = xsimd::batch<T>;
   constexpr std::size_t w = V::size;
   std::size_t i = 0;
-  const auto f = [](V u, V v) { return formulas::binary(op, u, v); };
+  const auto f = [tail](V u, V v) { return tail(formulas::binary(op, u, v)); };
   for (; i + w <= n; i += w) f(V::load_unaligned(a + i), V::load_unaligned(b + i)).store_unaligned(y + i);
   if (i < n) padded(n - i, y + i, f, a + i, b + i);
 }

@@ -13,26 +13,131 @@
 
 #include <cstddef>
 #include <span>
+#include <type_traits>
+#include <vector>
 
 #include "kernels/kernels.hpp"
 
 namespace wengert::kernels {
 
-template <class T, class Unary, class Binary>
+/// Keeps the compiler from fusing the product in v into the sum that follows
+/// (GCC contracts a * b + c into one multiply-add in C++ by default): the steps
+/// a tail stands for round the product on its own.
+template <class V>
+void rounded_apart(V& v) {
+#if defined(__x86_64__) || defined(__i386__)
+  if constexpr (std::is_floating_point_v<V>)
+    asm("" : "+x"(v));
+  else
+    asm("" : "+v"(v.data));
+#elif defined(__aarch64__)
+  if constexpr (std::is_floating_point_v<V>)
+    asm("" : "+w"(v));
+  else
+    asm("" : "+w"(v.data));
+#else
+  volatile V kept = v;
+  v = kept;
+#endif
+}
+
+/// A step's tail applied to a value (a number or a register), each operation
+/// as the step it stands for computes it: the same bits, NaN's sign included.
+/// Without branches: an absent negation flips no bit, an absent scaling
+/// multiplies by 1 and an absent shift adds -0, each of which leaves every
+/// number (zeros' signs and NaNs included) as it was.
+template <class T>
+struct Affine {
+  AffineTail<T> tail;
+  template <class V>
+  V operator()(V v) const {
+    rounded_apart(v);  // the step's own value, a product perhaps, rounded before the tail
+    v = flip_if(v, tail.negate_first);
+    v = v * V(tail.scaled ? tail.scale : T(1));
+    rounded_apart(v);
+    v = flip_if(v, tail.negate_scaled);
+    v = v + V(tail.shifted ? tail.shift : T(-0.0));
+    return flip_if(v, tail.negate_last);
+  }
+  template <class V>
+  static V flip_if(V v, bool flip) {
+    return flip ? -v : v;
+  }
+};
+/// No tail.
+struct Plain {
+  template <class V>
+  V operator()(V v) const {
+    return v;
+  }
+};
+
+/// Whether the step `s` joins the tail `t` of the step before it: a negation
+/// always; one scaling, before any shift; one shift.
+template <class T>
+bool joins_tail(AffineTail<T>& t, const FusedStep<T>& s) {
+  if (s.op == Op::neg) {
+    bool& flag = t.shifted ? t.negate_last : t.scaled ? t.negate_scaled : t.negate_first;
+    flag = !flag;
+    return true;
+  }
+  if (s.op == Op::mul_scalar && !t.scaled && !t.shifted) {
+    t.scaled = true;
+    t.scale = s.c;
+    return true;
+  }
+  if (s.op == Op::add_scalar && !t.shifted) {
+    t.shifted = true;
+    t.shift = s.c;
+    return true;
+  }
+  return false;
+}
+
+/// The steps with their tails: a step that only negates, scales or shifts
+/// (neg, mul_scalar, add_scalar) the value the step before it wrote, where no
+/// other step reads that value and it lives in the group's scratch
+/// (`scratch[slot]`), becomes that step's tail: one pass over the rows
+/// instead of two, the same operations in the same order.
+template <class T>
+std::vector<FusedStep<T>> with_affine_tails(std::vector<FusedStep<T>> steps, const std::vector<bool>& scratch) {
+  std::vector<int> readers(scratch.size(), 0);
+  for (const FusedStep<T>& s : steps) {
+    ++readers[s.a];
+    if (op_kind(s.op) == OpKind::binary) ++readers[s.b];
+  }
+  std::vector<FusedStep<T>> out;
+  for (const FusedStep<T>& s : steps) {
+    FusedStep<T>* prev = out.empty() ? nullptr : &out.back();
+    const bool after_prev = prev && s.a == prev->y && scratch[prev->y] && readers[prev->y] == 1 && s.cols == prev->cols;
+    if (after_prev && joins_tail(prev->tail, s))
+      prev->y = s.y;
+    else
+      out.push_back(s);
+  }
+  return out;
+}
+
+template <class T, class Unary, class Binary, class UnaryTail, class BinaryTail>
 void run_fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_t* row_step, std::size_t rows,
-               Unary unary, Binary binary) {
+               Unary unary, Binary binary, UnaryTail unary_tail, BinaryTail binary_tail) {
   for (const FusedStep<T>& s : steps) {
     const std::size_t cols = s.cols;
-    const bool is_unary = op_kind(s.op) == OpKind::unary;
+    const bool is_unary = op_kind(s.op) == OpKind::unary, tail = s.tail.any();
     const bool whole = row_step[s.a] == cols && row_step[s.y] == cols && (is_unary || row_step[s.b] == cols);
     const std::size_t passes = whole ? 1 : rows, n = whole ? rows * cols : cols;
     for (std::size_t r = 0; r < passes; ++r) {
       T* y = slot[s.y] + r * row_step[s.y];
       const T* a = slot[s.a] + r * row_step[s.a];
-      if (is_unary)
+      const T* b = is_unary ? nullptr : slot[s.b] + r * row_step[s.b];
+      if (is_unary && tail)
+        unary_tail(s.op, a, y, n, s.c, s.tail);
+      else if (is_unary)
         unary(s.op, a, y, n, s.c);
+      else if (tail)
+        binary_tail(s.op, a, b, y, n, s.tail);
       else
-        binary(s.op, a, slot[s.b] + r * row_step[s.b], y, n);
+        binary(s.op, a, b, y, n);
     }
   }
 }

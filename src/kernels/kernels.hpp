@@ -46,14 +46,25 @@ void sum_rows(const T* a, T* y, std::size_t rows, std::size_t cols, bool accumul
 template <class T>
 void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols, bool simd);
 
+/// The steps after a fused step that only negate, scale or shift what it wrote
+/// (kernels/fused.hpp), in their order: negate, times scale, negate, plus
+/// shift, negate, each where its flag says (a run of negations is one or none).
+template <class T>
+struct AffineTail {
+  bool negate_first = false, scaled = false, negate_scaled = false, shifted = false, negate_last = false;
+  T scale = T(1), shift = T(0);
+  bool any() const { return negate_first || scaled || negate_scaled || shifted || negate_last; }
+};
+
 /// One step of a fused group: slot y = op(slot a) or slot a op slot b over
-/// `cols` columns; `c` is a unary op's constant.
+/// `cols` columns, then its tail; `c` is a unary op's constant.
 template <class T>
 struct FusedStep {
   Op op;
   std::uint32_t a, b, y;
   std::size_t cols;
   T c;
+  AffineTail<T> tail{};
 };
 
 /// The steps of a fused group in turn over `rows` rows (kernels/fused.hpp): row r

@@ -45,7 +45,13 @@ void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols) {
 
 template <class T>
 void fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_t* row_step, std::size_t rows) {
-  run_fused(steps, slot, row_step, rows, unary<T>, binary<T>);
+  const auto unary_tail = [](Op op, const T* a, T* y, std::size_t n, T c, const AffineTail<T>& tail) {
+    for (std::size_t i = 0; i < n; ++i) y[i] = Affine<T>{tail}(formulas::unary(op, a[i], c));
+  };
+  const auto binary_tail = [](Op op, const T* a, const T* b, T* y, std::size_t n, const AffineTail<T>& tail) {
+    for (std::size_t i = 0; i < n; ++i) y[i] = Affine<T>{tail}(formulas::binary(op, a[i], b[i]));
+  };
+  run_fused(steps, slot, row_step, rows, unary<T>, binary<T>, unary_tail, binary_tail);
 }
 
 #define WENGERT_INSTANTIATE(T)                                                                               \

@@ -294,12 +294,12 @@ void gemm_pair(std::size_t n, std::size_t k, const T* a0, const T* a1, const T* 
   }
 }
 
-template <class T>
-void unary(Op op, const T* a, T* y, std::size_t n, T c) {
+template <class T, class Tail>
+[[gnu::always_inline]] inline void unary_with(Op op, const T* a, T* y, std::size_t n, T c, Tail tail) {
   // clang-format off
   switch (op) {
 #define WENGERT_UNARY(name) \
-  case Op::name: return unary_op<T, Op::name>(a, y, n, c);
+  case Op::name: return unary_op<T, Op::name>(a, y, n, c, tail);
     WENGERT_UNARY(neg) WENGERT_UNARY(square) WENGERT_UNARY(sqrt) WENGERT_UNARY(exp) WENGERT_UNARY(log)
     WENGERT_UNARY(log1p) WENGERT_UNARY(tanh) WENGERT_UNARY(sigmoid) WENGERT_UNARY(softplus)
     WENGERT_UNARY(silu) WENGERT_UNARY(sin) WENGERT_UNARY(cos) WENGERT_UNARY(pow) WENGERT_UNARY(add_scalar)
@@ -314,14 +314,14 @@ void unary(Op op, const T* a, T* y, std::size_t n, T c) {
   // clang-format on
 }
 
-template <class T>
-void binary(Op op, const T* a, const T* b, T* y, std::size_t n) {
+template <class T, class Tail>
+[[gnu::always_inline]] inline void binary_with(Op op, const T* a, const T* b, T* y, std::size_t n, Tail tail) {
   // clang-format off
   switch (op) {
-    case Op::add: return binary_op<T, Op::add>(a, b, y, n);
-    case Op::sub: return binary_op<T, Op::sub>(a, b, y, n);
-    case Op::mul: return binary_op<T, Op::mul>(a, b, y, n);
-    case Op::div: return binary_op<T, Op::div>(a, b, y, n);
+    case Op::add: return binary_op<T, Op::add>(a, b, y, n, tail);
+    case Op::sub: return binary_op<T, Op::sub>(a, b, y, n, tail);
+    case Op::mul: return binary_op<T, Op::mul>(a, b, y, n, tail);
+    case Op::div: return binary_op<T, Op::div>(a, b, y, n, tail);
     case Op::input: case Op::fill: case Op::neg: case Op::square: case Op::sqrt: case Op::exp: case Op::log:
     case Op::log1p: case Op::tanh: case Op::sigmoid: case Op::softplus: case Op::silu: case Op::sin: case Op::cos:
     case Op::pow: case Op::add_scalar: case Op::mul_scalar: case Op::relu: case Op::abs: case Op::step: case Op::sign:
@@ -331,6 +331,16 @@ void binary(Op op, const T* a, const T* b, T* y, std::size_t n) {
       break;  // not two-argument element-wise
   }
   // clang-format on
+}
+
+template <class T>
+void unary(Op op, const T* a, T* y, std::size_t n, T c) {
+  unary_with(op, a, y, n, c, Plain{});
+}
+
+template <class T>
+void binary(Op op, const T* a, const T* b, T* y, std::size_t n) {
+  binary_with(op, a, b, y, n, Plain{});
 }
 
 template <class T>
@@ -376,7 +386,13 @@ void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols) {
 
 template <class T>
 void fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_t* row_step, std::size_t rows) {
-  run_fused(steps, slot, row_step, rows, unary<T>, binary<T>);
+  const auto unary_tail = [](Op op, const T* a, T* y, std::size_t n, T c, const AffineTail<T>& tail) {
+    unary_with(op, a, y, n, c, Affine<T>{tail});
+  };
+  const auto binary_tail = [](Op op, const T* a, const T* b, T* y, std::size_t n, const AffineTail<T>& tail) {
+    binary_with(op, a, b, y, n, Affine<T>{tail});
+  };
+  run_fused(steps, slot, row_step, rows, unary<T>, binary<T>, unary_tail, binary_tail);
 }
 
 template <class T>

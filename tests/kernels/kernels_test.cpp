@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <wengert/simd.hpp>
 
+#include "kernels/fused.hpp"
 #include "kernels/kernels.hpp"
 #include "kernels/targets.hpp"
 
@@ -215,6 +216,61 @@ void fused_group(const kernels::Target& t, double rtol) {
     }
 }
 
+// Chains of negations, scalings and shifts after a step, folded into its tail
+// (kernels/fused.hpp): the bits of the steps run one by one, for NaN, infinite
+// and signed zero entries too, on the target's kernels and on the scalar twin.
+template <class T>
+void affine_tails(const kernels::Target& t) {
+  std::mt19937_64 rng(18);
+  const std::size_t n = 67;
+  std::vector<std::vector<T>> values(2, random_vector<T>(n, rng, -4, 4));
+  values[1] = random_vector<T>(n, rng, -4, 4);
+  const T special[] = {std::numeric_limits<T>::quiet_NaN(), -std::numeric_limits<T>::quiet_NaN(), T(0), T(-0.0),
+                       std::numeric_limits<T>::infinity(),  -std::numeric_limits<T>::infinity(),  T(1), T(-1)};
+  for (std::size_t k = 0; k < std::size(special); ++k) values[0][k * 3] = values[1][k * 5 + 1] = special[k];
+  using S = kernels::FusedStep<T>;
+  // slot 2: -(a·b) + 1, negated; 6: 1 - a², scaled; 10: -(sin a)·0.3 + 2; 13: (a - b)·(-1)... then negated twice.
+  const std::vector<S> program = {S{Op::mul, 0, 1, 2, n, T(0)},
+                                  S{Op::neg, 2, 0, 3, n, T(0)},
+                                  S{Op::add_scalar, 3, 0, 4, n, T(1)},
+                                  S{Op::neg, 4, 0, 5, n, T(0)},
+                                  S{Op::square, 0, 0, 6, n, T(0)},
+                                  S{Op::neg, 6, 0, 7, n, T(0)},
+                                  S{Op::add_scalar, 7, 0, 8, n, T(1)},
+                                  S{Op::sin, 1, 0, 9, n, T(0)},
+                                  S{Op::neg, 9, 0, 10, n, T(0)},
+                                  S{Op::mul_scalar, 10, 0, 11, n, T(0.3)},
+                                  S{Op::add_scalar, 11, 0, 12, n, T(2)},
+                                  S{Op::sub, 0, 1, 13, n, T(0)},
+                                  S{Op::mul_scalar, 13, 0, 14, n, T(-3)},
+                                  S{Op::neg, 14, 0, 15, n, T(0)},
+                                  S{Op::neg, 15, 0, 16, n, T(0)},
+                                  S{Op::mul_scalar, 16, 0, 17, n, T(5)}};  // a second scaling: a step of its own
+  const std::size_t slots = 18;
+  std::vector<bool> scratch(slots, true);
+  for (std::uint32_t kept : {0u, 1u, 5u, 8u, 12u, 17u}) scratch[kept] = false;
+  const std::vector<S> tailed = kernels::with_affine_tails(program, scratch);
+  CHECK(tailed.size() == 5);  // mul, square, sin and sub with their tails; the second scaling on its own
+  values.resize(slots, std::vector<T>(n));
+  std::vector<std::size_t> row_step(slots, n);
+  auto run = [&](const std::vector<S>& steps, bool simd) {
+    auto out = values;
+    std::vector<T*> slot(slots);
+    for (std::size_t k = 0; k < slots; ++k) slot[k] = out[k].data();
+    if (simd)
+      t.table<T>().fused(steps, slot.data(), row_step.data(), 1);
+    else
+      kernels::fused<T>(steps, slot.data(), row_step.data(), 1, false);
+    return out;
+  };
+  for (bool simd : {true, false}) {
+    CAPTURE(simd);
+    const auto plain = run(program, simd), folded = run(tailed, simd);
+    for (std::uint32_t kept : {5u, 8u, 12u, 17u})
+      CHECK(std::memcmp(plain[kept].data(), folded[kept].data(), n * sizeof(T)) == 0);
+  }
+}
+
 }  // namespace
 
 // Runs the checks once per instruction set, each named in the failures.
@@ -241,6 +297,13 @@ TEST_CASE("fused element-wise groups: the steps' bits one by one, in any block o
   FOR_EACH_TARGET(t) {
     fused_group<double>(t, 1e-13);
     fused_group<float>(t, 1e-5);
+  }
+}
+
+TEST_CASE("affine tails: negations, scalings and shifts folded into the step before them, with its bits") {
+  FOR_EACH_TARGET(t) {
+    affine_tails<double>(t);
+    affine_tails<float>(t);
   }
 }
 
