@@ -11,6 +11,7 @@
 // the table for the CPU at run time.
 #include "kernels/xsimd_copy.hpp"  // first: it renames xsimd for this copy
 
+#include "kernels/dot_products.hpp"
 #include "kernels/element_wise.hpp"
 #include "kernels/fused.hpp"
 #include "kernels/targets.hpp"
@@ -88,98 +89,6 @@ void rows_in_blocks(std::size_t m, std::size_t n, std::size_t k, const T* a, std
   if constexpr (MR > 1)
     if (i < m)
       rows_in_blocks<T, MR - 1, NV>(m - i, n, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate);
-}
-
-// The horizontal sums of NR registers into out[0..NR), each added in the same
-// order whatever NR is, so that a dot product's bits do not depend on how many
-// were computed beside it (one row at a time, or four): transposing reductions
-// (haddp) of one register per lane, groups filled up with zeros.
-template <class V, int NR>
-void store_sums(const V (&acc)[NR], typename V::value_type* out) {
-  using T = typename V::value_type;
-  constexpr int lanes = static_cast<int>(V::size);
-  if constexpr (NR == lanes) {
-    xsimd::haddp(acc).store_unaligned(out);
-  } else {
-    for (int q0 = 0; q0 < NR; q0 += lanes) {
-      V group[lanes];
-      for (int q = 0; q < lanes; ++q) group[q] = q0 + q < NR ? acc[q0 + q] : V(T(0));
-      alignas(64) T sums[lanes];
-      xsimd::haddp(group).store_aligned(sums);
-      std::copy_n(sums, std::min(lanes, NR - q0), out + q0);
-    }
-  }
-}
-
-#if defined(__AVX512F__)
-// Sixteen lanes of float, where xsimd's haddp permutes its sums: lanes q and
-// q + 8 of each register added first, then the eight-lane reduction of the
-// halves (one hadd per register took more instructions than the products).
-template <class A, int NR>
-requires(xsimd::batch<float, A>::size == 16) void store_sums(const xsimd::batch<float, A> (&acc)[NR], float* out) {
-  xsimd::batch<float, xsimd::avx2> halves[NR];
-  for (int q = 0; q < NR; ++q) {
-    const __m512d v = _mm512_castps_pd(acc[q]);
-    halves[q] =
-        _mm256_add_ps(_mm256_castpd_ps(_mm512_castpd512_pd256(v)), _mm256_castpd_ps(_mm512_extractf64x4_pd(v, 1)));
-  }
-  store_sums(halves, out);
-}
-#endif
-
-// C = A · Bᵀ with the rows of A and of B contiguous: each entry is a dot
-// product along k, MR x NR of them at once, reduced across the register at the end.
-template <class T, int MR, int NR>
-void micro_dot(std::size_t k, const T* a, std::size_t lda, const T* b, std::size_t ldb, T* c, std::size_t ldc,
-               bool accumulate) {
-  using V = xsimd::batch<T>;
-  constexpr std::size_t w = V::size;
-  V acc[MR][NR];
-#pragma GCC unroll 16
-  for (int r = 0; r < MR; ++r)
-#pragma GCC unroll 16
-    for (int q = 0; q < NR; ++q) acc[r][q] = V(T(0));
-  std::size_t p = 0;
-  for (; p + w <= k; p += w) {
-    V bv[NR];
-#pragma GCC unroll 16
-    for (int q = 0; q < NR; ++q) bv[q] = V::load_unaligned(b + q * ldb + p);
-#pragma GCC unroll 16
-    for (int r = 0; r < MR; ++r) {
-      V av = V::load_unaligned(a + r * lda + p);
-#pragma GCC unroll 16
-      for (int q = 0; q < NR; ++q) acc[r][q] = xsimd::fma(av, bv[q], acc[r][q]);
-    }
-  }
-#pragma GCC unroll 16
-  for (int r = 0; r < MR; ++r) {
-    T sums[NR];
-    store_sums(acc[r], sums);
-#pragma GCC unroll 16
-    for (int q = 0; q < NR; ++q) {
-      T sum = sums[q];
-      for (std::size_t t = p; t < k; ++t) sum += a[r * lda + t] * b[q * ldb + t];
-      c[r * ldc + q] = accumulate ? c[r * ldc + q] + sum : sum;
-    }
-  }
-}
-
-template <class T, int MR>
-void dot_rows(std::size_t n, std::size_t k, const T* a, std::size_t lda, const T* b, std::size_t ldb, T* c,
-              std::size_t ldc, bool accumulate) {
-  // A single row: one dot product per lane at once, reduced together (and enough of them to hide the latency).
-  constexpr int nr = MR == 1 ? static_cast<int>(xsimd::batch<T>::size > 8 ? 8 : xsimd::batch<T>::size) : 4;
-  std::size_t j = 0;
-  for (; j + nr <= n; j += nr) micro_dot<T, MR, nr>(k, a, lda, b + j * ldb, ldb, c + j, ldc, accumulate);
-  for (; j < n; ++j) micro_dot<T, MR, 1>(k, a, lda, b + j * ldb, ldb, c + j, ldc, accumulate);
-}
-
-template <class T>
-void gemm_dot(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t lda, const T* b, std::size_t ldb,
-              T* c, std::size_t ldc, bool accumulate) {
-  std::size_t i = 0;
-  for (; i + 4 <= m; i += 4) dot_rows<T, 4>(n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, accumulate);
-  for (; i < m; ++i) dot_rows<T, 1>(n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, accumulate);
 }
 
 // C = A · B for few columns of C when A's columns are contiguous (A = Xᵀ, a
