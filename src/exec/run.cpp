@@ -159,13 +159,14 @@ void Runner<T>::run() {
 
 // The chunk steps in order; at one row a paired product runs with its partner
 // (unless one folds a row scale into its weight: a large batch's chunks of one
-// row, where the sums over the batch make many); a fused group runs as one step. A pair's or group's time goes to its first node.
+// row, where the sums over the batch make many); a fused group runs as one
+// step. A pair's or group's time goes to its first node.
 template <class T>
 void Runner<T>::run_steps(const Chunk& cx) {
   for (std::size_t s = 0; s < plan_.chunk.size();) {
     const bool pair =
-                   cx.rows == 1 && plan_.paired[s] && !folds_scale(plan_.chunk[s]) && !folds_scale(plan_.chunk[s + 1]),
-               group = plan_.group_end[s] > s + 1;
+        cx.rows == 1 && plan_.paired[s] && !folds_scale(plan_.chunk[s]) && !folds_scale(plan_.chunk[s + 1]);
+    const bool group = plan_.group_end[s] > s + 1;
     if (!pair && !group) {
       timed_step(plan_.chunk[s++], cx);
       continue;

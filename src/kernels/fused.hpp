@@ -43,9 +43,8 @@ void rounded_apart(V& v) {
 
 /// A step's tail applied to a value (a number or a register), each operation
 /// as the step it stands for computes it: the same bits, NaN's sign included.
-/// Without branches: an absent negation flips no bit, an absent scaling
-/// multiplies by 1 and an absent shift adds -0, each of which leaves every
-/// number (zeros' signs and NaNs included) as it was.
+/// The scaling and the shift are always applied: absent, they are times 1 and
+/// plus -0 (AffineTail's defaults), which change nothing.
 template <class T>
 struct Affine {
   AffineTail<T> tail;
@@ -53,10 +52,10 @@ struct Affine {
   V operator()(V v) const {
     rounded_apart(v);  // the step's own value, a product perhaps, rounded before the tail
     v = flip_if(v, tail.negate_first);
-    v = v * V(tail.scaled ? tail.scale : T(1));
+    v = v * V(tail.scale);
     rounded_apart(v);
     v = flip_if(v, tail.negate_scaled);
-    v = v + V(tail.shifted ? tail.shift : T(-0.0));
+    v = v + V(tail.shift);
     return flip_if(v, tail.negate_last);
   }
   template <class V>

@@ -52,7 +52,7 @@ void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols, bool simd);
 template <class T>
 struct AffineTail {
   bool negate_first = false, scaled = false, negate_scaled = false, shifted = false, negate_last = false;
-  T scale = T(1), shift = T(0);
+  T scale = T(1), shift = T(-0.0);  // absent: times 1 and plus -0 leave every number, ±0 and NaN included, as it was
   bool any() const { return negate_first || scaled || negate_scaled || shifted || negate_last; }
 };
 
