@@ -2,12 +2,24 @@
 // Each returns the node to use instead, or no_node to emit the node as it is.
 // A fill of 0 is how a symbolic zero is written, so these rewrites are what
 // make naive derivative rules produce lean tapes: 0 · a, a + 0 and their
-// friends never reach the tape. Every rewrite is exact in floating point.
+// friends never reach the tape. Every rewrite is exact in floating point (moving
+// a scaling by 2ᵏ past a product: wherever the product is a normal number).
 #include <algorithm>
+#include <cmath>
 
 #include "tape/builder.hpp"
 
 namespace wengert::detail {
+
+namespace {
+
+// Whether c = ±2ᵏ: scaling by it is exact, so it commutes with rounding.
+bool power_of_two(double c) {
+  int exponent = 0;
+  return std::isfinite(c) && std::abs(std::frexp(c, &exponent)) == 0.5;
+}
+
+}  // namespace
 
 NodeId Builder::fold(const Node& y) {
   // clang-format off
@@ -45,7 +57,8 @@ NodeId Builder::fold_unary(const Node& y) {
 }
 
 // fill op fill is a fill, a row repeated op a row repeated the rows' result
-// repeated; a fill on one side becomes a scalar op; x + x = 2x, x - x = 0, x · x = x².
+// repeated; a fill on one side becomes a scalar op; x + x = 2x, x - x = 0, x · x = x²,
+// x · (2ᵏz) = 2ᵏ(xz).
 NodeId Builder::fold_binary(const Node& y) {
   const Node a = node(y.a), b = node(y.b);
   const bool a_fill = a.op == Op::fill, b_fill = b.op == Op::fill;
@@ -66,7 +79,16 @@ NodeId Builder::fold_binary(const Node& y) {
   if (y.op == Op::mul) {
     if (a_fill) return emit(Op::mul_scalar, y.b, no_node, a.value);
     if (b_fill) return emit(Op::mul_scalar, y.a, no_node, b.value);
-    return same ? emit(Op::square, y.a) : no_node;
+    if (same) return emit(Op::square, y.a);
+    // x·(cz) = c·(xz) for c a power of two: the scaling then follows the
+    // product, and a fused group applies it in the product's own pass (an
+    // affine tail, kernels/fused.hpp). The derivative of z² is 2z, so every
+    // tangent and adjoint of a square is such a product.
+    if (b.op == Op::mul_scalar && power_of_two(b.value))
+      return emit(Op::mul_scalar, emit(Op::mul, y.a, b.a), no_node, b.value);
+    if (a.op == Op::mul_scalar && power_of_two(a.value))
+      return emit(Op::mul_scalar, emit(Op::mul, a.a, y.b), no_node, a.value);
+    return no_node;
   }
   if (y.op == Op::div) {
     if (a_fill && a.value == 0) return zeros(y.shape);
@@ -140,6 +162,11 @@ NodeId Builder::fold_product(const Node& y) {
     const NodeId rows_of_b = transpose(slice_cols(transpose(y.b), static_cast<Dim>(a.begin), node(a.a).shape.cols));
     return matmul(a.a, rows_of_b);
   }
+  // (2ᵏX)·B = 2ᵏ(X·B), X over the batch: the scaling moves on to where a
+  // product's pass can take it as its tail (as in fold_binary), and a product
+  // (X ⊙ r)·B stays one that exec/scaled_rows.cpp can fold.
+  if (a.op == Op::mul_scalar && a.shape.rows == batch && power_of_two(a.value))
+    return emit(Op::mul_scalar, matmul(a.a, y.b), no_node, a.value);
   return no_node;
 }
 

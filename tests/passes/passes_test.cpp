@@ -49,6 +49,43 @@ TEST_CASE("folding: x*1, x+0, 0*x and -(-x) leave no nodes") {
   CHECK(y.id() == x.id());
 }
 
+TEST_CASE("folding: a scaling by a power of two moves past the products it feeds, with the same bits") {
+  Recorder rec;
+  Var x = rec.data("x", 3), z = rec.data("z", 3);
+  Var w = rec.parameter("W", 3, 2);
+  rec.output("twice", x * (z * 2.0));
+  rec.output("thrice", x * (z * 3.0));
+  rec.output("product", matmul(z * -0.5, w));
+  const Tape f = rec.finish();
+  auto op_of = [&](std::size_t output) { return f.node(f.outputs()[output].node); };
+  // x·(2z) = 2(xz): the scaling last, where a fused group applies it in the product's pass.
+  CHECK(op_of(0).op == Op::mul_scalar);
+  CHECK(f.node(op_of(0).a).op == Op::mul);
+  // Scaling by 3 rounds: it stays where it was written.
+  CHECK(op_of(1).op == Op::mul);
+  // (-z/2)·W = -(z·W)/2, a batch operand's scaling after its product.
+  CHECK(op_of(2).op == Op::mul_scalar);
+  CHECK(f.node(op_of(2).a).op == Op::matmul);
+  std::mt19937_64 rng(3);
+  const Values at = random_inputs(f, 5, rng);
+  const Values out = run(f, at);
+  const Matrix<double>&xs = at.at("x"), &zs = at.at("z"), &ws = at.at("W");
+  for (std::size_t r = 0; r < 5; ++r) {
+    for (std::size_t j = 0; j < 3; ++j) CHECK(out.at("twice")(r, j) == xs(r, j) * (zs(r, j) * 2.0));
+    for (std::size_t j = 0; j < 2; ++j) {
+      double sum = 0;  // as the product kernels add: in order, with multiply-adds
+      for (std::size_t i = 0; i < 3; ++i) sum = std::fma(zs(r, i) * -0.5, ws(i, j), sum);
+      CHECK(out.at("product")(r, j) == doctest::Approx(sum).epsilon(1e-15));
+    }
+  }
+  // The tangent of a square, 2z·ż, is such a product: no scaling in the MLP's HVP feeds a product.
+  const Tape h = hvp(mlp_tape(4, 8, [](Var a) { return tanh(a); }), "x");
+  CHECK(count_if(h, [&](const Node& n) {
+          return (n.op == Op::mul || n.op == Op::matmul) &&
+                 (h.node(n.a).op == Op::mul_scalar || (n.op == Op::mul && h.node(n.b).op == Op::mul_scalar));
+        }) == 0);
+}
+
 TEST_CASE("dead code is removed; select keeps what an output needs; simplify is idempotent") {
   Recorder rec;
   Var x = rec.data("x", 2);
