@@ -1,4 +1,4 @@
-// 11. Fusion (ProgramOptions::fuse): maximal runs of consecutive element-wise
+// 12. Fusion (ProgramOptions::fuse): maximal runs of consecutive element-wise
 //    steps over batch rows, whatever the transformations emitted, each run as
 //    one group. Each row of such a step needs only the same row of its
 //    arguments (or a bias row, computed before the chunks), so a group can run

@@ -16,6 +16,8 @@
 // weight, the transpose of a row) is a view: read there, never formed.
 // A batch value X ⊙ r (r a weight row) that only products with weights use is,
 // at large batches, not formed either: its products compute X·(diag(r)·B).
+// An add X·W + b of a bias row to a product nothing else reads is no step: the
+// product adds the row as it stores its result, in the add's stead.
 // A shared node computed from batch rows (sum_rows, Xᵀ·Y) is a reduction: the
 // chunks add their parts into sums, which are added up in chunk order after the
 // chunks (run.cpp). A sum of reductions is one reduction. Shared nodes that
@@ -79,12 +81,14 @@ struct Plan {
   std::vector<NodeId> scaled_products;        // those products
   std::vector<ScaledWeight> scaled_weights;   // their weights diag(r)·B, formed before the chunks of a large batch
   std::vector<std::size_t> scaled_weight_of;  // per such product: its weight's index in scaled_weights
-  std::vector<std::size_t> offset;            // shared: into the shared storage; batch: arena column offset
-  std::vector<std::size_t> partial_offset;    // reductions: into a buffer of partial sums
-  std::vector<NodeId> before, chunk, after;   // the steps of a run: before the chunks, per chunk, after them
-  std::vector<bool> paired;                   // per chunk step: runs with the next step at one row (pair_products)
-  std::vector<std::size_t> group_end;         // per chunk step: one past the last step of its fused group (its own + 1)
-  std::vector<std::size_t> group_of;          // per chunk step starting a group of two or more: its index in groups
+  std::vector<NodeId> bias_row;     // per product: the bias row (its broadcast) it adds as it stores, or no_node
+  std::vector<NodeId> formed_by;    // per add of a bias row: the product that computes it, in its own storage
+  std::vector<std::size_t> offset;  // shared: into the shared storage; batch: arena column offset
+  std::vector<std::size_t> partial_offset;   // reductions: into a buffer of partial sums
+  std::vector<NodeId> before, chunk, after;  // the steps of a run: before the chunks, per chunk, after them
+  std::vector<bool> paired;                  // per chunk step: runs with the next step at one row (pair_products)
+  std::vector<std::size_t> group_end;        // per chunk step: one past the last step of its fused group (its own + 1)
+  std::vector<std::size_t> group_of;         // per chunk step starting a group of two or more: its index in groups
   std::vector<std::size_t> before_group_end, before_group_of;  // the same, for the shared steps before the chunks
   std::vector<Group> groups;                                   // the fused groups
   std::vector<bool> scratch;                      // per node: lives in its group's scratch, never in the arena
@@ -106,7 +110,11 @@ void find_views(Plan& plan);
 /// batches, as X·(diag(r)·B), for values of `element_size` bytes (exec/scaled_rows.cpp).
 void find_scaled_products(Plan& plan, std::size_t element_size);
 
-/// 11. Which chunk steps, and which shared steps before the chunks, run as one
+/// 8. Which adds of a bias row to a product the product computes as it stores
+/// its result (exec/bias_rows.cpp).
+void find_bias_rows(Plan& plan, const ProgramOptions& options);
+
+/// 12. Which chunk steps, and which shared steps before the chunks, run as one
 /// fused group, and each group's program (exec/grouping.cpp; the other passes
 /// are in planning.cpp).
 void group_element_wise(Plan& plan, const ProgramOptions& options, std::size_t element_size);

@@ -1,7 +1,8 @@
 // Planning: the passes that turn a tape into a plan (plan.hpp), in order. Each
 // decides one thing and says so in its first comment line; each is linear in
-// the length of the tape. Three have files of their own: views (views.cpp),
-// scaled rows (scaled_rows.cpp) and fusion (grouping.cpp).
+// the length of the tape. Four have files of their own: views (views.cpp),
+// scaled rows (scaled_rows.cpp), bias rows (bias_rows.cpp) and fusion
+// (grouping.cpp).
 #include <algorithm>
 #include <array>
 #include <deque>
@@ -143,18 +144,18 @@ void merge_summed_reductions(Plan& p) {
       p.sums_into[i] = p.sums_into[index_of(p.sums_into[i])];
 }
 
-// 8. The steps of a run, in tape order: shared values before the chunks, batch
+// 9. The steps of a run, in tape order: shared values before the chunks, batch
 //    values and reductions per chunk, values that need a reduction after them.
-//    Inputs, transposed batches, read-through bias rows, views and values no
-//    output needs are never steps (a read-through Wᵀ is: it is formed at large
-//    batches).
+//    Inputs, transposed batches, read-through bias rows, views, adds of a bias
+//    row their product computes and values no output needs are never steps (a
+//    read-through Wᵀ is: it is formed at large batches).
 void order_steps(Plan& p) {
   const auto& nodes = p.tape.nodes();
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const auto id = static_cast<NodeId>(i);
     const bool formed_by_its_users = p.read_through[i] && nodes[i].op != Op::transpose;
     const bool a_merged_sum = p.reduction[i] && nodes[i].op == Op::add;  // its total is its value
-    const bool not_formed = p.view_of[i] != no_node || !p.needed[i];
+    const bool not_formed = p.view_of[i] != no_node || p.formed_by[i] != no_node || !p.needed[i];
     if (nodes[i].op == Op::input || p.place[i] == Place::transposed || formed_by_its_users || a_merged_sum ||
         not_formed)
       continue;
@@ -167,7 +168,7 @@ void order_steps(Plan& p) {
   }
 }
 
-// 9. Storage of shared values: each formed one has its own place (they are
+// 10. Storage of shared values: each formed one has its own place (they are
 //    parameter-sized), and so has each weight a row scale folds into; a
 //    reduction's total also has one in the buffer of sums.
 void place_shared(Plan& p) {
@@ -201,7 +202,7 @@ void place_shared(Plan& p) {
   }
 }
 
-// 10. Which products run with the next step at one row: a product and the next
+// 11. Which products run with the next step at one row: a product and the next
 //    step's product with the same weight (a value and its tangent, which jvp
 //    emits side by side). At one row reading the weight is what a product costs,
 //    and the pair reads it once.
@@ -222,9 +223,12 @@ void pair_products(Plan& p) {
   }
 }
 
-// The buffer a value is read from: a transposed batch reads its argument's.
+// The buffer a value is read from: a transposed batch reads its argument's, an
+// add of a bias row its product's.
 NodeId storage_of(const Plan& p, NodeId id) {
-  return p.place[index_of(id)] == Place::transposed ? p.tape.node(id).a : id;
+  const NodeId own = p.place[index_of(id)] == Place::transposed ? p.tape.node(id).a : id;
+  const NodeId product = p.formed_by[index_of(own)];
+  return product == no_node ? own : product;
 }
 
 // What a step may read: its arguments, and the X behind an argument X ⊙ r
@@ -242,11 +246,11 @@ std::vector<std::size_t> last_uses(const Plan& p) {
     for (NodeId arg : reads(p, node))
       if (arg != no_node) last[index_of(storage_of(p, arg))] = until;
   }
-  for (const Output& out : p.tape.outputs()) last[index_of(out.node)] = p.chunk.size();
+  for (const Output& out : p.tape.outputs()) last[index_of(storage_of(p, out.node))] = p.chunk.size();
   return last;
 }
 
-// 12. The arena slot of every batch value: `cols` columns, taken when the value
+// 13. The arena slot of every batch value: `cols` columns, taken when the value
 //    is computed, given back after its last use for a later value of the same
 //    width (the slot freed earliest first).
 void assign_batch_slots(Plan& p) {
@@ -282,9 +286,11 @@ void assign_batch_slots(Plan& p) {
     for (const Node* step : {&node, &partner})
       for (NodeId arg : reads(p, *step)) give_back(arg, s);  // a paired step's die with its partner
   }
+  for (std::size_t i = 0; i < p.formed_by.size(); ++i)
+    if (p.formed_by[i] != no_node) p.offset[i] = p.offset[index_of(p.formed_by[i])];
 }
 
-// 13. Rows per chunk: the chunk's arena should fit in about 256 KiB, the private
+// 14. Rows per chunk: the chunk's arena should fit in about 256 KiB, the private
 //    L2 of most cores or a good part of it; a multiple of 8 between 8 and 512.
 void choose_chunk_rows(Plan& p, const ProgramOptions& options, std::size_t element_size) {
   if (options.chunk_rows > 0) {
@@ -308,6 +314,7 @@ Plan make_plan(Tape tape, const ProgramOptions& options, std::size_t element_siz
   merge_summed_reductions(p);
   find_views(p);
   find_scaled_products(p, element_size);
+  find_bias_rows(p, options);
   order_steps(p);
   place_shared(p);
   pair_products(p);
@@ -328,12 +335,16 @@ std::string describe(const Plan& p, std::size_t element_size, int threads, bool 
     const std::size_t fused = fused_step_count(group_end);
     return fused < steps.size() ? fmt::format(" (run as {} steps: element-wise chains fused)", fused) : std::string();
   };
+  auto count_set = [](const std::vector<NodeId>& per_node) {
+    return std::count_if(per_node.begin(), per_node.end(), [](NodeId v) { return v != no_node; });
+  };
+  const auto bias_rows = count_set(p.bias_row);
   return fmt::format(
       "{} nodes ({} read through, {} views of others' storage): {} once before the batch{}, {} per chunk of {} "
-      "rows{}{}{}, {} after; arena {} columns ({} KiB per thread), {} thread(s), {}",
-      p.tape.nodes().size(), std::count(p.read_through.begin(), p.read_through.end(), true),
-      std::count_if(p.view_of.begin(), p.view_of.end(), [](NodeId v) { return v != no_node; }), p.before.size(),
-      as_run(p.before, p.before_group_end), p.chunk.size(), p.chunk_rows, as_run(p.chunk, p.group_end),
+      "rows{}{}{}{}, {} after; arena {} columns ({} KiB per thread), {} thread(s), {}",
+      p.tape.nodes().size(), std::count(p.read_through.begin(), p.read_through.end(), true), count_set(p.view_of),
+      p.before.size(), as_run(p.before, p.before_group_end), p.chunk.size(), p.chunk_rows, as_run(p.chunk, p.group_end),
+      bias_rows == 0 ? std::string() : fmt::format(" ({} products add their bias rows as they store)", bias_rows),
       p.scaled_products.empty()
           ? std::string()
           : fmt::format(" (at large batches {} products (X ⊙ r)·B as X·(diag(r)·B), {} weights diag(r)·B)",

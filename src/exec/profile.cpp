@@ -39,10 +39,14 @@ std::string profile_text(const Plan& plan, const std::vector<double>& seconds, s
     line(plan.before[s], fused ? fused_group_text(plan, plan.before_group_of[s], when).c_str() : when);
   }
   for (std::size_t s = 0; s < plan.chunk.size(); s = plan.group_end[s]) {
-    if (plan.group_end[s] > s + 1)
-      line(plan.chunk[s], fused_group_text(plan, plan.group_of[s], "per chunk").c_str());
-    else
-      line(plan.chunk[s], plan.paired[s] ? "per chunk (at one row with the next)" : "per chunk");
+    const NodeId id = plan.chunk[s];
+    if (plan.group_end[s] > s + 1) {
+      line(id, fused_group_text(plan, plan.group_of[s], "per chunk").c_str());
+      continue;
+    }
+    const NodeId row = plan.bias_row[std::size_t(id)];
+    const std::string bias = row == no_node ? "" : fmt::format(", adding the bias row %{} as it stores", row);
+    line(id, fmt::format("per chunk{}{}", plan.paired[s] ? " (at one row with the next)" : "", bias).c_str());
   }
   for (NodeId id : plan.after) line(id, "once, after the chunks");
   return out;

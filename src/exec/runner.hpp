@@ -76,6 +76,7 @@ class Runner {
   std::size_t rows_of(NodeId id, const Chunk& cx) const;
   bool reads_weight_by_rows(const Node& product_node) const;
   bool folds_scale(NodeId product) const;
+  const T* bias_row(NodeId product, const Chunk& cx) const;  // added as it stores (exec/bias_rows.cpp), or nullptr
   bool adds_to_sum(NodeId id, const Chunk& cx) const;
 
   Plan plan_;

@@ -180,20 +180,29 @@ void Runner<T>::product(NodeId id, const Node& node, std::size_t rows, const Chu
   if (plan_.place[index_of(node.a)] == Place::transposed) {  // A(i, p) = X[p][i]
     const std::size_t x_cols = count_of(node_of(node_of(node.a).a).shape.cols);
     const bool accumulate = plan_.reduction[index_of(id)] && cx.partial && adds_to_sum(id, cx);
-    kernels::gemm(x_cols, cols, cx.rows, a, 1, x_cols, value(node.b, cx), cols, 1, y, cols, accumulate, options_.simd);
+    kernels::gemm(x_cols, cols, cx.rows, a, 1, x_cols, value(node.b, cx), cols, 1, y, cols, accumulate, nullptr,
+                  options_.simd);
     return;
   }
   const std::size_t k = count_of(node_of(node.a).shape.cols);
+  const T* row = bias_row(id, cx);
   if (folds_scale(id)) {  // X·(diag(r)·B)
     const T* scaled_weight = shared_.data() + plan_.scaled_weights[plan_.scaled_weight_of[index_of(id)]].offset;
     const T* x = value(plan_.scaled_rows[index_of(node.a)], cx);
-    kernels::gemm(rows, cols, k, x, k, 1, scaled_weight, cols, 1, y, cols, false, options_.simd);
+    kernels::gemm(rows, cols, k, x, k, 1, scaled_weight, cols, 1, y, cols, false, row, options_.simd);
   } else if (reads_weight_by_rows(node)) {  // Wᵀ(p, j) = W[j][p]
     const T* w = value(node_of(node.b).a, cx);
-    kernels::gemm(rows, cols, k, a, k, 1, w, 1, k, y, cols, false, options_.simd);
+    kernels::gemm(rows, cols, k, a, k, 1, w, 1, k, y, cols, false, row, options_.simd);
   } else {
-    kernels::gemm(rows, cols, k, a, k, 1, value(node.b, cx), cols, 1, y, cols, false, options_.simd);
+    kernels::gemm(rows, cols, k, a, k, 1, value(node.b, cx), cols, 1, y, cols, false, row, options_.simd);
   }
+}
+
+// The bias row a product adds as it stores (exec/bias_rows.cpp), or nullptr.
+template <class T>
+const T* Runner<T>::bias_row(NodeId product, const Chunk& cx) const {
+  const NodeId row = plan_.bias_row[index_of(product)];
+  return row == no_node ? nullptr : value(node_of(row).a, cx);
 }
 
 // A product and its partner at one row, the weight read once (planning.cpp, pair_products).
@@ -205,7 +214,8 @@ void Runner<T>::step_pair(NodeId first, NodeId second, const Chunk& cx) {
   const bool by_rows = reads_weight_by_rows(x);
   const T* b = by_rows ? value(node_of(x.b).a, cx) : value(x.b, cx);
   kernels::gemm_pair(cols, k, value(x.a, cx), value(y.a, cx), b, by_rows ? std::size_t(1) : cols,
-                     by_rows ? k : std::size_t(1), result(first, cx), result(second, cx), options_.simd);
+                     by_rows ? k : std::size_t(1), result(first, cx), result(second, cx), bias_row(first, cx),
+                     bias_row(second, cx), options_.simd);
   if (options_.check_finite) {
     check_finite(first, result(first, cx), 1, cols, cx.r0);
     check_finite(second, result(second, cx), 1, cols, cx.r0);

@@ -25,9 +25,9 @@ namespace {
 
 template <class T>
 void scalar_pair(std::size_t n, std::size_t k, const T* a0, const T* a1, const T* b, std::size_t b_row,
-                 std::size_t b_col, T* c0, T* c1) {
-  scalar::gemm(1, n, k, a0, k, std::size_t(1), b, b_row, b_col, c0, n, false);
-  scalar::gemm(1, n, k, a1, k, std::size_t(1), b, b_row, b_col, c1, n, false);
+                 std::size_t b_col, T* c0, T* c1, OptionalRow<T> row0, OptionalRow<T> row1) {
+  scalar::gemm(1, n, k, a0, k, std::size_t(1), b, b_row, b_col, c0, n, false, row0);
+  scalar::gemm(1, n, k, a1, k, std::size_t(1), b, b_row, b_col, c1, n, false, row1);
 }
 
 template <class T>
@@ -101,16 +101,16 @@ void binary(Op op, const T* a, const T* b, T* y, std::size_t n, bool simd) {
 
 template <class T>
 void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col, const T* b,
-          std::size_t b_row, std::size_t b_col, T* c, std::size_t ldc, bool accumulate, bool simd) {
+          std::size_t b_row, std::size_t b_col, T* c, std::size_t ldc, bool accumulate, OptionalRow<T> row, bool simd) {
   (simd ? active_target() : scalar_target)
       .table<T>()
-      .gemm(m, n, k, a, a_row, a_col, b, b_row, b_col, c, ldc, accumulate);
+      .gemm(m, n, k, a, a_row, a_col, b, b_row, b_col, c, ldc, accumulate, row);
 }
 
 template <class T>
 void gemm_pair(std::size_t n, std::size_t k, const T* a0, const T* a1, const T* b, std::size_t b_row, std::size_t b_col,
-               T* c0, T* c1, bool simd) {
-  (simd ? active_target() : scalar_target).table<T>().gemm_pair(n, k, a0, a1, b, b_row, b_col, c0, c1);
+               T* c0, T* c1, OptionalRow<T> row0, OptionalRow<T> row1, bool simd) {
+  (simd ? active_target() : scalar_target).table<T>().gemm_pair(n, k, a0, a1, b, b_row, b_col, c0, c1, row0, row1);
 }
 
 template <class T>
@@ -133,10 +133,10 @@ void fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_
   template void unary<T>(Op, const T*, T*, std::size_t, T, bool);                                                      \
   template void binary<T>(Op, const T*, const T*, T*, std::size_t, bool);                                              \
   template void gemm<T>(std::size_t, std::size_t, std::size_t, const T*, std::size_t, std::size_t, const T*,           \
-                        std::size_t, std::size_t, T*, std::size_t, bool, bool);                                        \
+                        std::size_t, std::size_t, T*, std::size_t, bool, OptionalRow<T>, bool);                        \
   template void sum_rows<T>(const T*, T*, std::size_t, std::size_t, bool, bool);                                       \
   template void gemm_pair<T>(std::size_t, std::size_t, const T*, const T*, const T*, std::size_t, std::size_t, T*, T*, \
-                             bool);                                                                                    \
+                             OptionalRow<T>, OptionalRow<T>, bool);                                                    \
   template void sum_cols<T>(const T*, T*, std::size_t, std::size_t, bool);                                             \
   template void fused<T>(std::span<const FusedStep<T>>, T* const*, const std::size_t*, std::size_t, bool);
 WENGERT_INSTANTIATE(float)

@@ -9,10 +9,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 
 #include "wengert/op.hpp"
 
 namespace wengert::kernels {
+
+/// A row of n entries, or nullptr for none (its element type taken from the
+/// other arguments, so that nullptr needs no cast).
+template <class T>
+using OptionalRow = const std::type_identity_t<T>*;
 
 /// y = op(a) entry by entry; `c` is the op's constant (exponent, scalar).
 template <class T>
@@ -27,16 +33,20 @@ void binary(Op op, const T* a, const T* b, T* y, std::size_t n, bool simd);
 /// so that either may be a transposed view. One kernel computes X·W
 /// (a_row = k, a_col = 1, b_row = n, b_col = 1), Y·Wᵀ (b_row = 1, b_col = k) and
 /// Xᵀ·Y summed over the batch (a_row = 1, a_col = m).
+/// With `row` (n entries; nullptr: none) C = A · B + row on every row: each
+/// entry's sum rounded first, then the row added, as an add after the product
+/// computes it (a bias added while the result is in registers: exec/bias_rows.cpp).
 template <class T>
 void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col, const T* b,
-          std::size_t b_row, std::size_t b_col, T* c, std::size_t ldc, bool accumulate, bool simd);
+          std::size_t b_row, std::size_t b_col, T* c, std::size_t ldc, bool accumulate, OptionalRow<T> row, bool simd);
 
-/// Two single-row products with the same B, B read once: c0 = a0 · B and
-/// c1 = a1 · B (B as in gemm). At one sample per run the products are bound by
-/// reading B; a product and its tangent share B and are computed together.
+/// Two single-row products with the same B, B read once: c0 = a0 · B (+ row0)
+/// and c1 = a1 · B (+ row1), B and the rows as in gemm. At one sample per run
+/// the products are bound by reading B; a product and its tangent share B and
+/// are computed together.
 template <class T>
 void gemm_pair(std::size_t n, std::size_t k, const T* a0, const T* a1, const T* b, std::size_t b_row, std::size_t b_col,
-               T* c0, T* c1, bool simd);
+               T* c0, T* c1, OptionalRow<T> row0, OptionalRow<T> row1, bool simd);
 
 /// y[j] (+)= Σ_i a[i][j] over `rows` rows of `cols` columns.
 template <class T>

@@ -16,12 +16,12 @@ void binary(Op op, const T* a, const T* b, T* y, std::size_t n) {
 
 template <class T>
 void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col, const T* b,
-          std::size_t b_row, std::size_t b_col, T* c, std::size_t ldc, bool accumulate) {
+          std::size_t b_row, std::size_t b_col, T* c, std::size_t ldc, bool accumulate, OptionalRow<T> row) {
   for (std::size_t i = 0; i < m; ++i)
     for (std::size_t j = 0; j < n; ++j) {
       T sum = accumulate ? c[i * ldc + j] : T(0);
       for (std::size_t p = 0; p < k; ++p) sum += a[i * a_row + p * a_col] * b[p * b_row + j * b_col];
-      c[i * ldc + j] = sum;
+      c[i * ldc + j] = row ? sum + row[j] : sum;
     }
 }
 
@@ -58,7 +58,7 @@ void fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_
   template void unary<T>(Op, const T*, T*, std::size_t, T);                                                  \
   template void binary<T>(Op, const T*, const T*, T*, std::size_t);                                          \
   template void gemm<T>(std::size_t, std::size_t, std::size_t, const T*, std::size_t, std::size_t, const T*, \
-                        std::size_t, std::size_t, T*, std::size_t, bool);                                    \
+                        std::size_t, std::size_t, T*, std::size_t, bool, OptionalRow<T>);                    \
   template void sum_rows<T>(const T*, T*, std::size_t, std::size_t, bool);                                   \
   template void sum_cols<T>(const T*, T*, std::size_t, std::size_t);                                         \
   template void fused<T>(std::span<const FusedStep<T>>, T* const*, const std::size_t*, std::size_t);

@@ -24,9 +24,10 @@ namespace {
 // The register block of the GEMM: MR rows of C by NV registers of columns,
 // held in registers for the whole k loop (k is short: the layer width). Per
 // step of k: NV loads of B, MR broadcasts of A, MR·NV fused multiply-adds.
+// A bias row, if any, is added as the block is stored.
 template <class T, int MR, int NV>
 void micro(std::size_t k, const T* a, std::size_t a_row, std::size_t a_col, const T* b, std::size_t ldb, T* c,
-           std::size_t ldc, bool accumulate) {
+           std::size_t ldc, bool accumulate, const T* row) {
   using V = xsimd::batch<T>;
   constexpr std::size_t w = V::size;
   // The loops over the block are unrolled by request: GCC keeps the
@@ -57,7 +58,10 @@ void micro(std::size_t k, const T* a, std::size_t a_row, std::size_t a_col, cons
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 16
-    for (int v = 0; v < NV; ++v) acc[r][v].store_unaligned(c + r * ldc + v * w);
+    for (int v = 0; v < NV; ++v) {
+      if (row) acc[r][v] = acc[r][v] + V::load_unaligned(row + v * w);
+      acc[r][v].store_unaligned(c + r * ldc + v * w);
+    }
 }
 
 // MR rows of C, every column: full register blocks, then blocks half as wide
@@ -65,30 +69,33 @@ void micro(std::size_t k, const T* a, std::size_t a_row, std::size_t a_col, cons
 // multiply-adds in flight), down to single registers, then scalar columns.
 template <class T, int MR, int NV>
 void row_block(std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col, const T* b,
-               std::size_t ldb, T* c, std::size_t ldc, bool accumulate) {
+               std::size_t ldb, T* c, std::size_t ldc, bool accumulate, const T* row) {
   constexpr std::size_t w = xsimd::batch<T>::size;
+  auto row_at = [row](std::size_t j) { return row ? row + j : nullptr; };
   std::size_t j = 0;
-  for (; j + NV * w <= n; j += NV * w) micro<T, MR, NV>(k, a, a_row, a_col, b + j, ldb, c + j, ldc, accumulate);
+  for (; j + NV * w <= n; j += NV * w)
+    micro<T, MR, NV>(k, a, a_row, a_col, b + j, ldb, c + j, ldc, accumulate, row_at(j));
   if constexpr (NV > 1) {
-    if (j < n) row_block<T, MR, NV / 2>(n - j, k, a, a_row, a_col, b + j, ldb, c + j, ldc, accumulate);
+    if (j < n) row_block<T, MR, NV / 2>(n - j, k, a, a_row, a_col, b + j, ldb, c + j, ldc, accumulate, row_at(j));
   } else if (j < n) {
-    scalar::gemm(MR, n - j, k, a, a_row, a_col, b + j, ldb, std::size_t(1), c + j, ldc, accumulate);
+    scalar::gemm(MR, n - j, k, a, a_row, a_col, b + j, ldb, std::size_t(1), c + j, ldc, accumulate, row_at(j));
   }
 }
 
 // Rows of C in blocks of MR, the last few one block size smaller at a time.
 template <class T, int MR, int NV>
 void rows_in_blocks(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col,
-                    const T* b, std::size_t ldb, T* c, std::size_t ldc, bool accumulate) {
+                    const T* b, std::size_t ldb, T* c, std::size_t ldc, bool accumulate, const T* row) {
   // A single row has no neighbours to share B with: it takes twice the columns
   // instead, so that enough independent multiply-adds are in flight.
   constexpr int nv = MR == 1 ? 2 * NV : NV;
   std::size_t i = 0;
   for (; i + MR <= m; i += MR)
-    row_block<T, MR, nv>(n, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate);
+    row_block<T, MR, nv>(n, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate, row);
   if constexpr (MR > 1)
     if (i < m)
-      rows_in_blocks<T, MR - 1, NV>(m - i, n, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate);
+      rows_in_blocks<T, MR - 1, NV>(m - i, n, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, accumulate,
+                                    row);
 }
 
 // C = A · B for few columns of C when A's columns are contiguous (A = Xᵀ, a
@@ -115,8 +122,16 @@ void gemm_columns(std::size_t m, std::size_t n, std::size_t k, const T* a, std::
     }
     if (i < m)
       scalar::gemm(m - i, 1, k, a + i, std::size_t(1), a_col, b + j * b_col, b_row, std::size_t(1), c + i * ldc + j,
-                   ldc, accumulate);
+                   ldc, accumulate, nullptr);
   }
+}
+
+// C += the row on every row, by the add kernel, for the products that do not
+// add it in registers: the bits of an add step after them.
+template <class T>
+void add_row(std::size_t m, std::size_t n, T* c, std::size_t ldc, const T* row) {
+  if (row == nullptr) return;
+  for (std::size_t i = 0; i < m; ++i) binary_op<T, Op::add>(c + i * ldc, row, c + i * ldc, n);
 }
 
 // c0 = a0 · B, c1 = a1 · B for B row-major (b_col == 1): each register of B feeds both rows.
@@ -187,7 +202,7 @@ void pair_dot(std::size_t k, const T* a0, const T* a1, const T* w_rows, std::siz
 
 template <class T>
 void gemm_pair(std::size_t n, std::size_t k, const T* a0, const T* a1, const T* b, std::size_t b_row, std::size_t b_col,
-               T* c0, T* c1) {
+               T* c0, T* c1, const T* row0, const T* row1) {
   constexpr std::size_t w = xsimd::batch<T>::size;
   std::size_t j = 0;
   if (b_col == 1 && b_row != 1) {
@@ -198,9 +213,11 @@ void gemm_pair(std::size_t n, std::size_t k, const T* a0, const T* a1, const T* 
     for (; j < n; ++j) pair_dot<T, 1>(k, a0, a1, b + j * b_col, b_col, c0 + j, c1 + j);  // as gemm_dot's last columns
   }
   if (j < n) {  // the rest of the columns, one row at a time
-    scalar::gemm(1, n - j, k, a0, k, std::size_t(1), b + j * b_col, b_row, b_col, c0 + j, n, false);
-    scalar::gemm(1, n - j, k, a1, k, std::size_t(1), b + j * b_col, b_row, b_col, c1 + j, n, false);
+    scalar::gemm(1, n - j, k, a0, k, std::size_t(1), b + j * b_col, b_row, b_col, c0 + j, n, false, nullptr);
+    scalar::gemm(1, n - j, k, a1, k, std::size_t(1), b + j * b_col, b_row, b_col, c1 + j, n, false, nullptr);
   }
+  add_row(1, n, c0, n, row0);
+  add_row(1, n, c1, n, row1);
 }
 
 template <class T, class Tail>
@@ -254,22 +271,27 @@ void binary(Op op, const T* a, const T* b, T* y, std::size_t n) {
 
 template <class T>
 void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col, const T* b,
-          std::size_t b_row, std::size_t b_col, T* c, std::size_t ldc, bool accumulate) {
+          std::size_t b_row, std::size_t b_col, T* c, std::size_t ldc, bool accumulate, const T* row) {
   // B given by its rows, as Wᵀ (or a single column): dot products along k.
   const bool b_transposed = b_row == 1 && (b_col != 1 || n == 1);
-  if (a_col == 1 && b_transposed) return gemm_dot(m, n, k, a, a_row, b, b_col, c, ldc, accumulate);
-  if (a_row == 1 && n < xsimd::batch<T>::size)
-    return gemm_columns(m, n, k, a, a_col, b, b_row, b_col, c, ldc, accumulate);
+  if (a_col == 1 && b_transposed) {
+    gemm_dot(m, n, k, a, a_row, b, b_col, c, ldc, accumulate);
+    return add_row(m, n, c, ldc, row);
+  }
+  if (a_row == 1 && n < xsimd::batch<T>::size) {
+    gemm_columns(m, n, k, a, a_col, b, b_row, b_col, c, ldc, accumulate);
+    return add_row(m, n, c, ldc, row);
+  }
   if (b_col == 1) {
     // Wide registers (AVX-512: 32 of them) hold a 6 x 4 block; narrower ones 4 x 2.
     constexpr bool wide = sizeof(xsimd::batch<T>) == 64;
     if constexpr (wide)
-      rows_in_blocks<T, 6, 4>(m, n, k, a, a_row, a_col, b, b_row, c, ldc, accumulate);
+      rows_in_blocks<T, 6, 4>(m, n, k, a, a_row, a_col, b, b_row, c, ldc, accumulate, row);
     else
-      rows_in_blocks<T, 4, 2>(m, n, k, a, a_row, a_col, b, b_row, c, ldc, accumulate);
+      rows_in_blocks<T, 4, 2>(m, n, k, a, a_row, a_col, b, b_row, c, ldc, accumulate, row);
     return;
   }
-  scalar::gemm(m, n, k, a, a_row, a_col, b, b_row, b_col, c, ldc, accumulate);
+  scalar::gemm(m, n, k, a, a_row, a_col, b, b_row, b_col, c, ldc, accumulate, row);
 }
 
 template <class T>

@@ -25,9 +25,9 @@ struct KernelTable {
   void (*unary)(Op op, const T* a, T* y, std::size_t n, T c);
   void (*binary)(Op op, const T* a, const T* b, T* y, std::size_t n);
   void (*gemm)(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col,
-               const T* b, std::size_t b_row, std::size_t b_col, T* c, std::size_t ldc, bool accumulate);
+               const T* b, std::size_t b_row, std::size_t b_col, T* c, std::size_t ldc, bool accumulate, const T* row);
   void (*gemm_pair)(std::size_t n, std::size_t k, const T* a0, const T* a1, const T* b, std::size_t b_row,
-                    std::size_t b_col, T* c0, T* c1);
+                    std::size_t b_col, T* c0, T* c1, const T* row0, const T* row1);
   void (*sum_rows)(const T* a, T* y, std::size_t rows, std::size_t cols, bool accumulate);
   void (*sum_cols)(const T* a, T* y, std::size_t rows, std::size_t cols);
   void (*fused)(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_t* row_step, std::size_t rows);

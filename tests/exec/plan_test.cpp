@@ -173,3 +173,38 @@ TEST_CASE("row scales fold into weights while the scaled weights fit their cache
   CHECK(in_double < 65);
   CHECK(folded_products(Program<float>(wide).describe()) == 2 * in_double);
 }
+
+TEST_CASE("a layer's product adds its bias row as it stores: the add is no step, and the bits are the same") {
+  const Tape f = mlp_tape(3, 8, [](Var a) { return tanh(a); });
+  for (const Tape& t : {f, hvp(f, "x")})
+    for (std::size_t rows : {1u, 7u, 300u}) {
+      CAPTURE(rows);
+      std::mt19937_64 rng(16);
+      const Values at = random_inputs(t, rows, rng);
+      Program<double> fused(t, {}, {.chunk_rows = 64, .profile = true}),
+          apart(t, {}, {.chunk_rows = 64, .fuse = false});
+      for (const auto& [name, m] : at) {
+        fused.set(name, m);
+        apart.set(name, m);
+      }
+      fused.run();
+      apart.run();
+      for (const Output& o : t.outputs()) {
+        const MatrixView<const double> y = fused.get(o.name), expected = apart.get(o.name);
+        CHECK(std::equal(y.data, y.data + y.rows * y.cols, expected.data));
+      }
+      // Both hidden layers' products add their rows; the adds x·W + b are not steps.
+      const std::string profile = fused.profile();
+      const std::regex adding("adding the bias row");
+      CHECK(std::distance(std::sregex_iterator(profile.begin(), profile.end(), adding), std::sregex_iterator()) == 2);
+      CHECK(profile.find(" add ") == std::string::npos);
+    }
+  // A product that something else reads too is formed as it is, and the add stays a step.
+  Recorder rec;
+  Var x = rec.data("x", 3);
+  Var w = rec.parameter("W", 3, 4), b = rec.parameter("b", 1, 4);
+  Var y = matmul(x, w);
+  rec.output("phi", sum_cols(tanh(y + broadcast_rows(b, batch)) + sin(y)));
+  Program<double> p(rec.finish(), {}, {.profile = true});
+  CHECK(p.profile().find("adding the bias row") == std::string::npos);
+}

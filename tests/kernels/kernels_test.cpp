@@ -114,10 +114,10 @@ void rows_independent(const kernels::Target& t) {
         auto a = random_vector<T>(rows * k, rng, -1, 1), b = random_vector<T>(k * n, rng, -1, 1);
         const std::size_t b_row = layout == 2 ? 1 : n, b_col = layout == 2 ? k : 1;
         std::vector<T> whole(rows * n), part(rows * n);
-        t.table<T>().gemm(rows, n, k, a.data(), k, 1, b.data(), b_row, b_col, whole.data(), n, false);
+        t.table<T>().gemm(rows, n, k, a.data(), k, 1, b.data(), b_row, b_col, whole.data(), n, false, nullptr);
         for (std::size_t m : {1u, 2u, 3u, 5u, 7u, 8u, 13u}) {
           CAPTURE(m);
-          t.table<T>().gemm(m, n, k, a.data(), k, 1, b.data(), b_row, b_col, part.data(), n, false);
+          t.table<T>().gemm(m, n, k, a.data(), k, 1, b.data(), b_row, b_col, part.data(), n, false, nullptr);
           CHECK(std::memcmp(part.data(), whole.data(), m * n * sizeof(T)) == 0);
         }
       }
@@ -139,9 +139,22 @@ void products(const kernels::Target& t, double rtol) {
             auto c1 = random_vector<T>(m * n, rng, -1, 1), c2 = c1;
             const std::size_t a_row = layout == 1 ? 1 : k, a_col = layout == 1 ? m : 1;
             const std::size_t b_row = layout == 2 ? 1 : n, b_col = layout == 2 ? k : 1;
-            t.table<T>().gemm(m, n, k, a.data(), a_row, a_col, b.data(), b_row, b_col, c1.data(), n, accumulate);
-            kernels::gemm(m, n, k, a.data(), a_row, a_col, b.data(), b_row, b_col, c2.data(), n, accumulate, false);
+            t.table<T>().gemm(m, n, k, a.data(), a_row, a_col, b.data(), b_row, b_col, c1.data(), n, accumulate,
+                              nullptr);
+            kernels::gemm(m, n, k, a.data(), a_row, a_col, b.data(), b_row, b_col, c2.data(), n, accumulate, nullptr,
+                          false);
             check_close(c1, c2, rtol);
+            if (accumulate || layout == 1) continue;
+            // With a bias row: close to the twin's, and the bits of the product and then the add kernel.
+            const auto row = random_vector<T>(n, rng, -1, 1);
+            std::vector<T> with_row(m * n), twin(m * n);
+            t.table<T>().gemm(m, n, k, a.data(), a_row, a_col, b.data(), b_row, b_col, with_row.data(), n, false,
+                              row.data());
+            kernels::gemm(m, n, k, a.data(), a_row, a_col, b.data(), b_row, b_col, twin.data(), n, false, row.data(),
+                          false);
+            check_close(with_row, twin, rtol);
+            for (std::size_t i = 0; i < m; ++i) t.table<T>().binary(Op::add, &c1[i * n], row.data(), &c1[i * n], n);
+            CHECK(std::memcmp(with_row.data(), c1.data(), m * n * sizeof(T)) == 0);
           }
   for (std::size_t rows : {1u, 2u, 9u})
     for (std::size_t cols : {1u, 5u, 8u, 17u, 40u}) {
@@ -333,11 +346,20 @@ TEST_CASE("paired single-row products: SIMD equals the scalar twin, both layouts
         auto b = random_vector<double>(k * n, rng, -1, 1);
         std::vector<double> c0(n), c1(n), r0(n), r1(n);
         const std::size_t b_row = transposed ? 1 : n, b_col = transposed ? k : 1;
-        t.table<double>().gemm_pair(n, k, a0.data(), a1.data(), b.data(), b_row, b_col, c0.data(), c1.data());
-        kernels::gemm(1, n, k, a0.data(), k, 1, b.data(), b_row, b_col, r0.data(), n, false, false);
-        kernels::gemm(1, n, k, a1.data(), k, 1, b.data(), b_row, b_col, r1.data(), n, false, false);
+        t.table<double>().gemm_pair(n, k, a0.data(), a1.data(), b.data(), b_row, b_col, c0.data(), c1.data(), nullptr,
+                                    nullptr);
+        kernels::gemm(1, n, k, a0.data(), k, 1, b.data(), b_row, b_col, r0.data(), n, false, nullptr, false);
+        kernels::gemm(1, n, k, a1.data(), k, 1, b.data(), b_row, b_col, r1.data(), n, false, nullptr, false);
         check_close(c0, r0, 1e-14);
         check_close(c1, r1, 1e-14);
+        // A bias row on the first: the bits of the pair and then the add kernel; the second as it was.
+        const auto row = random_vector<double>(n, rng, -1, 1);
+        std::vector<double> b0(n), b1(n);
+        t.table<double>().gemm_pair(n, k, a0.data(), a1.data(), b.data(), b_row, b_col, b0.data(), b1.data(),
+                                    row.data(), nullptr);
+        t.table<double>().binary(Op::add, c0.data(), row.data(), c0.data(), n);
+        CHECK(std::memcmp(b0.data(), c0.data(), n * sizeof(double)) == 0);
+        CHECK(std::memcmp(b1.data(), c1.data(), n * sizeof(double)) == 0);
       }
 }
 
