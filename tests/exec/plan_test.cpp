@@ -6,6 +6,8 @@
 #include <regex>
 
 #include "support/harness.hpp"
+#include "wengert/nn/potential.hpp"
+#include "wengert/score/loss.hpp"
 
 using namespace wengert;
 using namespace wengert::testing;
@@ -207,4 +209,27 @@ TEST_CASE("a layer's product adds its bias row as it stores: the add is no step,
   rec.output("phi", sum_cols(tanh(y + broadcast_rows(b, batch)) + sin(y)));
   Program<double> p(rec.finish(), {}, {.profile = true});
   CHECK(p.profile().find("adding the bias row") == std::string::npos);
+}
+
+TEST_CASE("a tape that sums products over the batch runs chunks of at least 24 rows while the arena fits 1 MiB") {
+  // The exact score-matching loss's weight gradient at d = 16: an arena of a few
+  // thousand columns, 8 rows within 256 KiB; its sums Xᵀ·Y want more rows.
+  const nn::Potential phi = nn::mlp({16, 64, 64, 1}, nn::Activation::softplus, 0.01);
+  std::vector<std::string> weights;
+  for (const auto& block : phi.blocks) weights.push_back(block.name);
+  const Tape g = grad(score::loss_tape(phi, {}), weights, "J");
+  const std::string text = Program<double>(g).describe();
+  std::smatch arena, rows;
+  REQUIRE(std::regex_search(text, arena, std::regex(R"(arena (\d+) columns)")));
+  REQUIRE(std::regex_search(text, rows, std::regex(R"(per chunk of (\d+) rows)")));
+  const std::size_t row_bytes = std::stoul(arena[1]) * sizeof(double);
+  CHECK(row_bytes * 8 > (256u << 10));  // the 256 KiB rule alone would take 8 rows
+  CHECK(row_bytes * 24 <= (1u << 20));
+  CHECK(std::stoul(rows[1]) == 24);
+  // A forward pass of the same width, with no sums over the batch, keeps the 256 KiB rule.
+  const std::string forward = Program<double>(phi.tape).describe();
+  REQUIRE(std::regex_search(forward, rows, std::regex(R"(per chunk of (\d+) rows)")));
+  REQUIRE(std::regex_search(forward, arena, std::regex(R"(arena (\d+) columns)")));
+  CHECK(std::stoul(rows[1]) ==
+        std::min<std::size_t>(512, (256u << 10) / (std::stoul(arena[1]) * sizeof(double)) / 8 * 8));
 }
