@@ -26,8 +26,8 @@ bool ready(const Plan& p, NodeId value, std::size_t y) {
 // 8. Which adds X·W + b a product computes as it stores its result: the add of
 //    a bias row read through to a product over batch rows that nothing else
 //    reads, in that order (so that a NaN's bits are the add's too), the row
-//    ready when the product runs. With
-//    ProgramOptions::fuse, as fusion: without it every step runs by itself.
+//    ready when the product runs. With ProgramOptions::fuse, as fusion:
+//    without it every step runs by itself.
 void find_bias_rows(Plan& p, const ProgramOptions& options) {
   const auto& nodes = p.tape.nodes();
   p.bias_row.assign(nodes.size(), no_node);
