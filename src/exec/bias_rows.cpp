@@ -27,12 +27,13 @@ bool ready(const Plan& p, NodeId value, std::size_t y) {
 //    a bias row read through to a product over batch rows that nothing else
 //    reads, in that order (so that a NaN's bits are the add's too), the row
 //    ready when the product runs. With ProgramOptions::fuse, as fusion:
-//    without it every step runs by itself.
+//    without it every step runs by itself; and not with check_finite, which
+//    names the first node to produce NaN or Inf: that may be the add.
 void find_bias_rows(Plan& p, const ProgramOptions& options) {
   const auto& nodes = p.tape.nodes();
   p.bias_row.assign(nodes.size(), no_node);
   p.formed_by.assign(nodes.size(), no_node);
-  if (!options.fuse) return;
+  if (!options.fuse || options.check_finite) return;
   std::vector<int> users(nodes.size(), 0);
   for (std::size_t i = 0; i < nodes.size(); ++i)
     for (NodeId arg : {nodes[i].a, nodes[i].b})

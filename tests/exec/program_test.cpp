@@ -112,6 +112,17 @@ TEST_CASE("check_finite names the first node that produced NaN or Inf") {
   CHECK_NOTHROW(p.run());
   p.set("x", bad);
   CHECK_THROWS_WITH_AS(p.run(), doctest::Contains("node %1 (log) produced NaN at row 1, column 1"), NonFiniteError);
+  // A layer's bias overflowing its product's sum: the add is named, not the product.
+  Recorder layer;
+  Var z = layer.data("z", 1);
+  Var w = layer.parameter("W", 1, 1), b = layer.parameter("b", 1, 1);
+  layer.output("y", matmul(z, w) + broadcast_rows(b, batch));
+  Program<double> q(layer.finish(), {}, {.check_finite = true});
+  Matrix<double> huge{{1e308}}, one{{1}};
+  q.set("z", huge);
+  q.set("W", one);
+  q.set("b", huge);
+  CHECK_THROWS_WITH_AS(q.run(), doctest::Contains("(add) produced Inf at row 0, column 0"), NonFiniteError);
 }
 
 TEST_CASE("an output that is an input, or needs no step, is still copied out") {
