@@ -230,6 +230,10 @@ void Runner<T>::compile_groups() {
     for (const GroupSlot& slot : g.slots) {
       f.row_step.push_back(slot.bias_row ? 0 : count_of(node_of(slot.node).shape.cols));
       in_scratch.push_back(slot.scratch);
+      const std::size_t i = index_of(slot.node);
+      const bool in_arena = !slot.scratch && !slot.bias_row && plan_.place[i] == Place::batch &&
+                            node_of(slot.node).op != Op::input && !plan_.reduction[i];
+      f.arena_column.push_back(in_arena ? plan_.offset[i] : in_scratch_or_elsewhere);
     }
     f.steps = kernels::with_affine_tails(std::move(f.steps), in_scratch);
     f.large_batch_steps = kernels::with_affine_tails(std::move(f.large_batch_steps), in_scratch);
@@ -252,11 +256,13 @@ void Runner<T>::run_group(std::size_t group, const Chunk& cx) {
   const std::size_t count = g.slots.size();
   T** base = slots_[cx.thread].data();
   T** at = base + count;
-  for (std::size_t k = 0; k < count; ++k) {
+  for (std::size_t k = 0; k < count; ++k) {  // where the slots start: most are in the arena (value's first case)
     const GroupSlot& slot = g.slots[k];
-    base[k] = slot.scratch    ? scratch_[cx.thread].data() + slot.offset * g.block_rows
-              : slot.bias_row ? const_cast<T*>(value(node_of(slot.node).a, cx))
-                              : result(slot.node, cx);
+    const std::size_t column = f.arena_column[k];
+    base[k] = column != in_scratch_or_elsewhere ? cx.arena + column * cx.rows
+              : slot.scratch                    ? scratch_[cx.thread].data() + slot.offset * g.block_rows
+              : slot.bias_row                   ? const_cast<T*>(value(node_of(slot.node).a, cx))
+                                                : result(slot.node, cx);
   }
   for (std::size_t r = 0; r < cx.rows; r += g.block_rows) {
     const std::size_t rows = std::min(g.block_rows, cx.rows - r);

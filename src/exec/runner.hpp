@@ -95,7 +95,9 @@ class Runner {
   struct FusedGroup {
     std::vector<kernels::FusedStep<T>> steps, large_batch_steps;
     std::vector<std::size_t> row_step;
+    std::vector<std::size_t> arena_column;  // per slot: where a value in the arena starts, or in_scratch_or_elsewhere
   };
+  static constexpr std::size_t in_scratch_or_elsewhere = std::size_t(-1);
   std::vector<FusedGroup> fused_;             // per group of the plan
   std::vector<AlignedVector<T>> scratch_;     // per thread: the largest group's scratch
   std::vector<std::vector<T*>> slots_;        // per thread: where each slot starts in the chunk, then in the block
