@@ -3,6 +3,7 @@
 // step.cpp computes one step over one chunk of rows.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -68,6 +69,7 @@ class Runner {
   void layout(const Node& node, std::size_t rows, const Chunk& cx, T* y);
   void product(NodeId id, const Node& node, std::size_t rows, const Chunk& cx, T* y);
   void check_finite(NodeId id, const T* y, std::size_t rows, std::size_t cols, std::size_t r0) const;
+  void locate_values();
   const T* value(NodeId id, const Chunk& cx) const;
   // A node of the plan's tape: ids from the plan are valid by construction, so
   // the run skips the check (and the call) Tape::node makes for ids from outside.
@@ -81,6 +83,14 @@ class Runner {
 
   Plan plan_;
   ProgramOptions options_;
+  struct Where {  // where a node's value is read (step.cpp, locate_values)
+    enum class In : std::uint8_t { arena, shared, input } in = In::shared;
+    bool batch_rows = false;  // an input over the batch
+    std::size_t at = 0;       // arena: column; shared: entry; input: the input's index
+    std::size_t offset = 0;   // input: entries into it (a view of a weight input)
+    std::size_t cols = 0;     // an input over the batch: its columns
+  };
+  std::vector<Where> where_;  // per node
   AlignedVector<T> shared_;
   std::vector<AlignedVector<T>> arenas_;    // one per thread
   std::vector<std::vector<T>> block_sums_;  // the reductions' sums over each block of chunks (run.cpp)

@@ -24,18 +24,41 @@ std::size_t Runner<T>::rows_of(NodeId id, const Chunk& cx) const {
   return plan_.place[index_of(id)] == Place::batch ? cx.rows : count_of(node_of(id).shape.rows);
 }
 
+// Where each node's value is read (value() asks for it at every step): an input
+// (a chunk of a batch input starts r0 rows in), a column of the arena, or a
+// place in the shared storage; a transposed batch is read in its argument's
+// buffer and a view in the storage it is a block of.
+template <class T>
+void Runner<T>::locate_values() {
+  const auto& nodes = plan_.tape.nodes();
+  where_.assign(nodes.size(), Where{});
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const Node& node = nodes[i];
+    Where& w = where_[i];
+    if (node.op == Op::input) {
+      w = {Where::In::input, plan_.place[i] == Place::batch, count_of(node.begin), 0, count_of(node.shape.cols)};
+    } else if (plan_.place[i] == Place::batch) {
+      w = {Where::In::arena, false, plan_.offset[i], 0, 0};
+    } else if (plan_.place[i] == Place::transposed) {
+      w = where_[index_of(node.a)];  // arguments come first in a tape
+    } else if (const NodeId whole = plan_.view_of[i]; whole != no_node) {
+      w = where_[index_of(whole)];  // a block of an earlier value's storage
+      (w.in == Where::In::input ? w.offset : w.at) += plan_.view_offset[i];
+    } else {
+      w = {Where::In::shared, false, plan_.offset[i], 0, 0};
+    }
+  }
+}
+
 template <class T>
 const T* Runner<T>::value(NodeId id, const Chunk& cx) const {
-  const Node& node = node_of(id);
-  const std::size_t i = index_of(id);
-  if (node.op == Op::input) {
-    const T* p = bound_[count_of(node.begin)].data;
-    return plan_.place[i] == Place::batch ? p + cx.r0 * count_of(node.shape.cols) : p;
+  const Where& w = where_[index_of(id)];
+  switch (w.in) {
+    case Where::In::arena: return cx.arena + w.at * cx.rows;
+    case Where::In::shared: return shared_.data() + w.at;
+    case Where::In::input: return bound_[w.at].data + w.offset + (w.batch_rows ? cx.r0 * w.cols : 0);
   }
-  if (plan_.place[i] == Place::batch) return cx.arena + plan_.offset[i] * cx.rows;
-  if (plan_.place[i] == Place::transposed) return value(node.a, cx);
-  if (plan_.view_of[i] != no_node) return value(plan_.view_of[i], cx) + plan_.view_offset[i];
-  return shared_.data() + plan_.offset[i];
+  return nullptr;
 }
 
 // Where a step writes: a reduction inside a chunk adds into its partial sum.
