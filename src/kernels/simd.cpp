@@ -146,7 +146,8 @@ void pair_block(std::size_t k, const T* a0, const T* a1, const T* b, std::size_t
     const V x0(a0[p]), x1(a1[p]);
 #pragma GCC unroll 16
     for (int v = 0; v < NV; ++v) {
-      const V bv = V::load_unaligned(b + p * ldb + v * w);
+      V bv = V::load_unaligned(b + p * ldb + v * w);
+      asm("" : "+v"(bv.data));  // one load for both rows (as in micro)
       acc0[v] = xsimd::fma(x0, bv, acc0[v]);
       acc1[v] = xsimd::fma(x1, bv, acc1[v]);
     }
