@@ -13,6 +13,28 @@ namespace wengert::kernels::WENGERT_SIMD_TARGET {
 
 namespace {
 
+// The register a dot product accumulates in: the full SIMD register, but for
+// float under AVX-512 half of one (eight lanes). At a layer's width (k = 64) a
+// sixteen-lane register takes four multiply-adds per dot product and then a
+// reduction across sixteen lanes that costs about as much as they do; eight
+// lanes take eight multiply-adds, which cores that run 512-bit work as two
+// 256-bit halves (AMD Zen 4) issue at the same rate, and a reduction a step
+// shorter. A pair of 64 x 64 dot products (gemm_pair, Wᵀ) took 320 ns in
+// sixteen lanes, 218 ns in eight, on such a core; double keeps its eight lanes
+// (they were 14% faster than four).
+template <class T>
+struct DotLanes {
+  using type = xsimd::batch<T>;
+};
+#if defined(__AVX512F__)
+template <>
+struct DotLanes<float> {
+  using type = xsimd::batch<float, xsimd::fma3<xsimd::avx2>>;  // fma3: plain avx2 has no fused multiply-add
+};
+#endif
+template <class T>
+using DotRegister = typename DotLanes<T>::type;
+
 // The horizontal sums of NR registers into out[0..NR), each added in the same
 // order whatever NR is, so that a dot product's bits do not depend on how many
 // were computed beside it (one row at a time, or four): transposing reductions
@@ -34,28 +56,12 @@ void store_sums(const V (&acc)[NR], typename V::value_type* out) {
   }
 }
 
-#if defined(__AVX512F__)
-// Sixteen lanes of float, where xsimd's haddp permutes its sums: lanes q and
-// q + 8 of each register added first, then the eight-lane reduction of the
-// halves (one hadd per register took more instructions than the products).
-template <class A, int NR>
-requires(xsimd::batch<float, A>::size == 16) void store_sums(const xsimd::batch<float, A> (&acc)[NR], float* out) {
-  xsimd::batch<float, xsimd::avx2> halves[NR];
-  for (int q = 0; q < NR; ++q) {
-    const __m512d v = _mm512_castps_pd(acc[q]);
-    halves[q] =
-        _mm256_add_ps(_mm256_castpd_ps(_mm512_castpd512_pd256(v)), _mm256_castpd_ps(_mm512_extractf64x4_pd(v, 1)));
-  }
-  store_sums(halves, out);
-}
-#endif
-
 // C = A · Bᵀ with the rows of A and of B contiguous: each entry is a dot
 // product along k, MR x NR of them at once, reduced across the register at the end.
 template <class T, int MR, int NR>
 void micro_dot(std::size_t k, const T* a, std::size_t lda, const T* b, std::size_t ldb, T* c, std::size_t ldc,
                bool accumulate) {
-  using V = xsimd::batch<T>;
+  using V = DotRegister<T>;
   constexpr std::size_t w = V::size;
   V acc[MR][NR];
 #pragma GCC unroll 16
@@ -91,7 +97,7 @@ template <class T, int MR>
 void dot_rows(std::size_t n, std::size_t k, const T* a, std::size_t lda, const T* b, std::size_t ldb, T* c,
               std::size_t ldc, bool accumulate) {
   // A single row: one dot product per lane at once, reduced together (and enough of them to hide the latency).
-  constexpr int nr = MR == 1 ? static_cast<int>(xsimd::batch<T>::size > 8 ? 8 : xsimd::batch<T>::size) : 4;
+  constexpr int nr = MR == 1 ? static_cast<int>(DotRegister<T>::size) : 4;
   std::size_t j = 0;
   for (; j + nr <= n; j += nr) micro_dot<T, MR, nr>(k, a, lda, b + j * ldb, ldb, c + j, ldc, accumulate);
   for (; j < n; ++j) micro_dot<T, MR, 1>(k, a, lda, b + j * ldb, ldb, c + j, ldc, accumulate);

@@ -174,7 +174,7 @@ std::size_t pair_columns(std::size_t n, std::size_t k, const T* a0, const T* a1,
 // c0 = a0 · Wᵀ, c1 = a1 · Wᵀ with W's rows contiguous (b_row == 1): dot products, each row of W read once.
 template <class T, int NR>
 void pair_dot(std::size_t k, const T* a0, const T* a1, const T* w_rows, std::size_t ldw, T* c0, T* c1) {
-  using V = xsimd::batch<T>;
+  using V = DotRegister<T>;
   constexpr std::size_t w = V::size;
   V acc0[NR], acc1[NR];
 #pragma GCC unroll 16
@@ -204,12 +204,11 @@ void pair_dot(std::size_t k, const T* a0, const T* a1, const T* w_rows, std::siz
 template <class T>
 void gemm_pair(std::size_t n, std::size_t k, const T* a0, const T* a1, const T* b, std::size_t b_row, std::size_t b_col,
                T* c0, T* c1, const T* row0, const T* row1) {
-  constexpr std::size_t w = xsimd::batch<T>::size;
   std::size_t j = 0;
   if (b_col == 1 && b_row != 1) {
     j = pair_columns<T, 8>(n, k, a0, a1, b, b_row, c0, c1);
   } else if (b_row == 1) {
-    constexpr int nr = w > 8 ? 8 : static_cast<int>(w);  // one dot product per lane (8 at most: registers)
+    constexpr int nr = static_cast<int>(DotRegister<T>::size);  // one dot product per lane
     for (; j + nr <= n; j += nr) pair_dot<T, nr>(k, a0, a1, b + j * b_col, b_col, c0 + j, c1 + j);
     for (; j < n; ++j) pair_dot<T, 1>(k, a0, a1, b + j * b_col, b_col, c0 + j, c1 + j);  // as gemm_dot's last columns
   }
