@@ -43,6 +43,7 @@ Runner<T>::Runner(Plan plan, const ProgramOptions& options) : plan_(std::move(pl
   if (threads > 1) pool_ = std::make_unique<ThreadPool>(static_cast<int>(threads));
   bound_.assign(plan_.tape.inputs().size(), MatrixView<const T>{});
   outputs_.assign(plan_.tape.outputs().size(), Matrix<T>());
+  computes_batch_rows_ = std::any_of(plan_.place.begin(), plan_.place.end(), [](Place p) { return p != Place::shared; });
   locate_values();
   compile_groups();
   if (options_.profile) reset_profile();
@@ -80,8 +81,7 @@ void Runner<T>::timed_step(NodeId id, const Chunk& cx) {
 // The batch size, from the inputs with a row per sample, which must agree.
 template <class T>
 std::size_t Runner<T>::batch_rows_of_inputs() const {
-  std::size_t rows = 0;
-  std::string rows_from;
+  std::size_t rows = 0, rows_from = 0;
   for (std::size_t k = 0; k < bound_.size(); ++k) {
     const Input& in = plan_.tape.inputs()[k];
     if (bound_[k].data == nullptr)
@@ -90,17 +90,15 @@ std::size_t Runner<T>::batch_rows_of_inputs() const {
     if (in.shape.rows != batch) continue;
     if (rows == 0) {
       rows = bound_[k].rows;
-      rows_from = in.name;
+      rows_from = k;
     } else if (bound_[k].rows != rows) {
       throw ShapeError(
           fmt::format("Program::run: input '{}' has {} rows but '{}' has {}; inputs with a row per "
                       "sample need the same number of rows",
-                      in.name, bound_[k].rows, rows_from, rows));
+                      in.name, bound_[k].rows, plan_.tape.inputs()[rows_from].name, rows));
     }
   }
-  const bool has_batch =
-      std::any_of(plan_.place.begin(), plan_.place.end(), [](Place p) { return p != Place::shared; });
-  if (has_batch && rows == 0)
+  if (computes_batch_rows_ && rows == 0)
     throw UsageError("Program::run: the tape computes per-sample rows but has no input with a row per sample");
   return rows;
 }
@@ -267,10 +265,14 @@ void Runner<T>::run_group(std::size_t group, const Chunk& cx) {
   }
   for (std::size_t r = 0; r < cx.rows; r += g.block_rows) {
     const std::size_t rows = std::min(g.block_rows, cx.rows - r);
-    for (std::size_t k = 0; k < count; ++k) at[k] = base[k] + (g.slots[k].scratch ? 0 : r * f.row_step[k]);
-    kernels::fused<T>(steps, at, f.row_step.data(), rows, options_.simd);
+    T** block = base;  // the first block starts where the slots do (at one row, the only block)
+    if (r > 0) {
+      for (std::size_t k = 0; k < count; ++k) at[k] = base[k] + (g.slots[k].scratch ? 0 : r * f.row_step[k]);
+      block = at;
+    }
+    kernels::fused<T>(steps, block, f.row_step.data(), rows, options_.simd);
     if (!options_.check_finite) continue;
-    for (const kernels::FusedStep<T>& s : steps) check_finite(g.slots[s.y].node, at[s.y], rows, s.cols, cx.r0 + r);
+    for (const kernels::FusedStep<T>& s : steps) check_finite(g.slots[s.y].node, block[s.y], rows, s.cols, cx.r0 + r);
   }
 }
 

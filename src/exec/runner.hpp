@@ -70,7 +70,17 @@ class Runner {
   void product(NodeId id, const Node& node, std::size_t rows, const Chunk& cx, T* y);
   void check_finite(NodeId id, const T* y, std::size_t rows, std::size_t cols, std::size_t r0) const;
   void locate_values();
-  const T* value(NodeId id, const Chunk& cx) const;
+  // A node's value in this chunk, where locate_values found it (in this header:
+  // every step asks for its arguments: as a call, 4% of an HVP at one row).
+  const T* value(NodeId id, const Chunk& cx) const {
+    const Where& w = where_[index_of(id)];
+    switch (w.in) {
+      case Where::In::arena: return cx.arena + w.at * cx.rows;
+      case Where::In::shared: return shared_.data() + w.at;
+      case Where::In::input: return bound_[w.at].data + w.offset + (w.batch_rows ? cx.r0 * w.cols : 0);
+    }
+    return nullptr;
+  }
   // A node of the plan's tape: ids from the plan are valid by construction, so
   // the run skips the check (and the call) Tape::node makes for ids from outside.
   const Node& node_of(NodeId id) const { return plan_.tape.nodes()[index_of(id)]; }
@@ -97,7 +107,8 @@ class Runner {
   std::vector<T> totals_;                   // and over all blocks
   std::vector<MatrixView<const T>> bound_;
   std::vector<Matrix<T>> outputs_;
-  std::size_t batch_rows_ = 0;  // of the last run
+  std::size_t batch_rows_ = 0;        // of the last run
+  bool computes_batch_rows_ = false;  // some value has a row per sample (or is their transpose)
   bool large_batch_ = true;     // this run forms the read-through weight transposes and folds row scales (run.cpp)
   std::unique_ptr<ThreadPool> pool_;
   // A fused group as the kernel runs it: its steps (at a large batch without

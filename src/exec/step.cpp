@@ -50,17 +50,6 @@ void Runner<T>::locate_values() {
   }
 }
 
-template <class T>
-const T* Runner<T>::value(NodeId id, const Chunk& cx) const {
-  const Where& w = where_[index_of(id)];
-  switch (w.in) {
-    case Where::In::arena: return cx.arena + w.at * cx.rows;
-    case Where::In::shared: return shared_.data() + w.at;
-    case Where::In::input: return bound_[w.at].data + w.offset + (w.batch_rows ? cx.r0 * w.cols : 0);
-  }
-  return nullptr;
-}
-
 // Where a step writes: a reduction inside a chunk adds into its partial sum.
 template <class T>
 T* Runner<T>::result(NodeId id, const Chunk& cx) {
