@@ -72,7 +72,10 @@ void micro_dot(std::size_t k, const T* a, std::size_t lda, const T* b, std::size
   for (; p + w <= k; p += w) {
     V bv[NR];
 #pragma GCC unroll 16
-    for (int q = 0; q < NR; ++q) bv[q] = V::load_unaligned(b + q * ldb + p);
+    for (int q = 0; q < NR; ++q) {
+      bv[q] = V::load_unaligned(b + q * ldb + p);
+      if constexpr (MR > 1) asm("" : "+v"(bv[q].data));  // one load for every row (as in micro)
+    }
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) {
       V av = V::load_unaligned(a + r * lda + p);

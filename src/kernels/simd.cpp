@@ -184,7 +184,8 @@ void pair_dot(std::size_t k, const T* a0, const T* a1, const T* w_rows, std::siz
     const V x0 = V::load_unaligned(a0 + p), x1 = V::load_unaligned(a1 + p);
 #pragma GCC unroll 16
     for (int q = 0; q < NR; ++q) {
-      const V wv = V::load_unaligned(w_rows + q * ldw + p);
+      V wv = V::load_unaligned(w_rows + q * ldw + p);
+      asm("" : "+v"(wv.data));  // one load for both rows (as in micro)
       acc0[q] = xsimd::fma(x0, wv, acc0[q]);
       acc1[q] = xsimd::fma(x1, wv, acc1[q]);
     }
