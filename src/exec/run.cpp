@@ -215,7 +215,7 @@ void Runner<T>::form_scaled_weights(const Chunk& shared) {
 // The steps of a fused group (exec/grouping.cpp) as the kernel takes them.
 template <class T>
 void Runner<T>::compile_groups() {
-  std::size_t scratch = 0, slots = 0;
+  std::size_t scratch = 0;
   for (const Group& g : plan_.groups) {
     FusedGroup f;
     for (std::size_t k = 0; k < g.steps.size(); ++k) {
@@ -233,15 +233,20 @@ void Runner<T>::compile_groups() {
       const bool in_arena = !slot.scratch && !slot.bias_row && plan_.place[i] == Place::batch &&
                             node_of(slot.node).op != Op::input && !plan_.reduction[i];
       f.arena_column.push_back(in_arena ? plan_.offset[i] : in_scratch_or_elsewhere);
+      if (!in_arena && !slot.scratch) f.elsewhere.push_back(f.arena_column.size() - 1);
     }
     f.steps = kernels::with_affine_tails(std::move(f.steps), in_scratch);
     f.large_batch_steps = kernels::with_affine_tails(std::move(f.large_batch_steps), in_scratch);
     fused_.push_back(std::move(f));
     scratch = std::max(scratch, g.scratch_width * g.block_rows);
-    slots = std::max(slots, g.slots.size());
   }
   scratch_.assign(arenas_.size(), AlignedVector<T>(scratch));
-  slots_.assign(arenas_.size(), std::vector<T*>(2 * slots));
+  group_slots_.assign(arenas_.size(), std::vector<GroupSlots>(plan_.groups.size()));
+  for (std::vector<GroupSlots>& thread : group_slots_)
+    for (std::size_t k = 0; k < thread.size(); ++k) {
+      thread[k].start.resize(plan_.groups[k].slots.size());
+      thread[k].block.resize(plan_.groups[k].slots.size());
+    }
 }
 
 // A fused group over the chunk's rows, a block at a time: each row needs only
@@ -253,22 +258,32 @@ void Runner<T>::run_group(std::size_t group, const Chunk& cx) {
   const FusedGroup& f = fused_[group];
   const std::vector<kernels::FusedStep<T>>& steps = large_batch_ ? f.large_batch_steps : f.steps;
   const std::size_t count = g.slots.size();
-  T** base = slots_[cx.thread].data();
-  T** at = base + count;
-  for (std::size_t k = 0; k < count; ++k) {  // where the slots start: most are in the arena (value's first case)
+  GroupSlots& slots = group_slots_[cx.thread][group];
+  T** start = slots.start.data();
+  // Where the slots start. Those in the arena and the scratch move only with
+  // the chunk's arena and rows (at one row, never after the first run); the
+  // others (bias rows, values outside the arena) are found every time.
+  if (slots.arena != cx.arena || slots.rows != cx.rows) {
+    for (std::size_t k = 0; k < count; ++k) {
+      const std::size_t column = f.arena_column[k];
+      if (column != in_scratch_or_elsewhere)
+        start[k] = cx.arena + column * cx.rows;
+      else if (g.slots[k].scratch)
+        start[k] = scratch_[cx.thread].data() + g.slots[k].offset * g.block_rows;
+    }
+    slots.arena = cx.arena;
+    slots.rows = cx.rows;
+  }
+  for (std::size_t k : f.elsewhere) {
     const GroupSlot& slot = g.slots[k];
-    const std::size_t column = f.arena_column[k];
-    base[k] = column != in_scratch_or_elsewhere ? cx.arena + column * cx.rows
-              : slot.scratch                    ? scratch_[cx.thread].data() + slot.offset * g.block_rows
-              : slot.bias_row                   ? const_cast<T*>(value(node_of(slot.node).a, cx))
-                                                : result(slot.node, cx);
+    start[k] = slot.bias_row ? const_cast<T*>(value(node_of(slot.node).a, cx)) : result(slot.node, cx);
   }
   for (std::size_t r = 0; r < cx.rows; r += g.block_rows) {
     const std::size_t rows = std::min(g.block_rows, cx.rows - r);
-    T** block = base;  // the first block starts where the slots do (at one row, the only block)
+    T** block = start;  // the first block starts where the slots do (at one row, the only block)
     if (r > 0) {
-      for (std::size_t k = 0; k < count; ++k) at[k] = base[k] + (g.slots[k].scratch ? 0 : r * f.row_step[k]);
-      block = at;
+      block = slots.block.data();
+      for (std::size_t k = 0; k < count; ++k) block[k] = start[k] + (g.slots[k].scratch ? 0 : r * f.row_step[k]);
     }
     kernels::fused<T>(steps, block, f.row_step.data(), rows, options_.simd);
     if (!options_.check_finite) continue;

@@ -117,11 +117,19 @@ class Runner {
     std::vector<kernels::FusedStep<T>> steps, large_batch_steps;
     std::vector<std::size_t> row_step;
     std::vector<std::size_t> arena_column;  // per slot: where a value in the arena starts, or in_scratch_or_elsewhere
+    std::vector<std::size_t> elsewhere;     // the slots neither in the arena nor in the scratch
+  };
+  // Where a group's slots start in one thread's chunk (run_group), for the
+  // arena and rows they were found for, and in the block of rows it runs.
+  struct GroupSlots {
+    const T* arena = nullptr;
+    std::size_t rows = 0;
+    std::vector<T*> start, block;
   };
   static constexpr std::size_t in_scratch_or_elsewhere = std::size_t(-1);
   std::vector<FusedGroup> fused_;             // per group of the plan
   std::vector<AlignedVector<T>> scratch_;     // per thread: the largest group's scratch
-  std::vector<std::vector<T*>> slots_;        // per thread: where each slot starts in the chunk, then in the block
+  std::vector<std::vector<GroupSlots>> group_slots_;  // per thread, per group
   std::vector<std::vector<double>> seconds_;  // profile: per thread (each adds to its own), per node id
   std::size_t runs_ = 0;                      // profile: runs since the last reset
 };
