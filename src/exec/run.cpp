@@ -46,6 +46,7 @@ Runner<T>::Runner(Plan plan, const ProgramOptions& options) : plan_(std::move(pl
   computes_batch_rows_ = std::any_of(plan_.place.begin(), plan_.place.end(), [](Place p) { return p != Place::shared; });
   locate_values();
   compile_groups();
+  compile_pairs();
   if (options_.profile) reset_profile();
 }
 
@@ -163,8 +164,7 @@ void Runner<T>::run() {
 template <class T>
 void Runner<T>::run_steps(const Chunk& cx) {
   for (std::size_t s = 0; s < plan_.chunk.size();) {
-    const bool pair =
-        cx.rows == 1 && plan_.paired[s] && !folds_scale(plan_.chunk[s]) && !folds_scale(plan_.chunk[s + 1]);
+    const bool pair = cx.rows == 1 && plan_.paired[s] && !(large_batch_ && pairs_[s].may_fold_scale);
     const bool group = plan_.group_end[s] > s + 1;
     if (!pair && !group) {
       timed_step(plan_.chunk[s++], cx);
@@ -172,7 +172,7 @@ void Runner<T>::run_steps(const Chunk& cx) {
     }
     timed(plan_.chunk[s], cx.thread, [&] {
       if (pair)
-        step_pair(plan_.chunk[s], plan_.chunk[s + 1], cx);
+        step_pair(pairs_[s], cx);
       else
         run_group(plan_.group_of[s], cx);
     });

@@ -43,6 +43,17 @@ class Runner {
     bool first_in_block = false;  // its reductions' first steps write their sums rather than add to them
     std::size_t thread = 0;       // whose profile it adds to
   };
+  // A product and its partner as a pair runs them at one row (step.cpp, compile_pairs).
+  struct PairedProducts {
+    NodeId first = no_node, second = no_node;
+    NodeId a0 = no_node, a1 = no_node;    // their left arguments
+    NodeId weight = no_node;              // their common right argument
+    NodeId weight_rows = no_node;         // for a read-through Wᵀ, the W it reads by rows; else none
+    NodeId row0 = no_node, row1 = no_node;  // the bias rows they add as they store, or none
+    std::size_t cols = 0, k = 0;
+    bool narrow = false;          // few columns: Wᵀ read by rows even at large batches (reads_weight_by_rows)
+    bool may_fold_scale = false;  // one of them folds a row scale into its weight at large batches
+  };
 
   // run.cpp
   std::size_t batch_rows_of_inputs() const;
@@ -63,7 +74,8 @@ class Runner {
 
   // step.cpp
   void step(NodeId id, const Chunk& cx);
-  void step_pair(NodeId first, NodeId second, const Chunk& cx);
+  void compile_pairs();
+  void step_pair(const PairedProducts& pair, const Chunk& cx);
   void elementwise(const Node& node, std::size_t rows, const Chunk& cx, T* y);
   void copy_or_sum(NodeId id, const Node& node, std::size_t rows, const Chunk& cx, T* y);
   void layout(const Node& node, std::size_t rows, const Chunk& cx, T* y);
@@ -119,6 +131,7 @@ class Runner {
     std::vector<std::size_t> arena_column;  // per slot: where a value in the arena starts, or in_scratch_or_elsewhere
     std::vector<std::size_t> elsewhere;     // the slots neither in the arena nor in the scratch
   };
+  std::vector<PairedProducts> pairs_;  // per chunk step that starts a pair (plan.paired)
   // Where a group's slots start in one thread's chunk (run_group), for the
   // arena and rows they were found for, and in the block of rows it runs.
   struct GroupSlots {

@@ -217,20 +217,48 @@ const T* Runner<T>::bias_row(NodeId product, const Chunk& cx) const {
   return row == no_node ? nullptr : value(node_of(row).a, cx);
 }
 
+// What a pair needs from the plan, found once: its nodes' arguments, the
+// weight (or the W a read-through Wᵀ is read by rows from), the bias rows.
+template <class T>
+void Runner<T>::compile_pairs() {
+  pairs_.assign(plan_.chunk.size(), PairedProducts{});
+  for (std::size_t s = 0; s + 1 < plan_.chunk.size(); ++s) {
+    if (!plan_.paired[s]) continue;
+    const NodeId first = plan_.chunk[s], second = plan_.chunk[s + 1];
+    const Node& x = node_of(first);
+    auto source_of_row = [&](NodeId product) {
+      const NodeId row = plan_.bias_row[index_of(product)];
+      return row == no_node ? no_node : node_of(row).a;
+    };
+    PairedProducts& p = pairs_[s];
+    p.first = first;
+    p.second = second;
+    p.a0 = x.a;
+    p.a1 = node_of(second).a;
+    p.weight = x.b;
+    p.weight_rows = plan_.read_through[index_of(x.b)] ? node_of(x.b).a : no_node;
+    p.row0 = source_of_row(first);
+    p.row1 = source_of_row(second);
+    p.cols = count_of(x.shape.cols);
+    p.k = count_of(node_of(x.a).shape.cols);
+    p.narrow = p.cols < narrow_product;
+    p.may_fold_scale = plan_.scaled_rows[index_of(p.a0)] != no_node || plan_.scaled_rows[index_of(p.a1)] != no_node;
+  }
+}
+
 // A product and its partner at one row, the weight read once (planning.cpp, pair_products).
 template <class T>
-void Runner<T>::step_pair(NodeId first, NodeId second, const Chunk& cx) {
-  const Node& x = node_of(first);
-  const Node& y = node_of(second);
-  const std::size_t cols = count_of(x.shape.cols), k = count_of(node_of(x.a).shape.cols);
-  const bool by_rows = reads_weight_by_rows(x);
-  const T* b = by_rows ? value(node_of(x.b).a, cx) : value(x.b, cx);
-  kernels::gemm_pair(cols, k, value(x.a, cx), value(y.a, cx), b, by_rows ? std::size_t(1) : cols,
-                     by_rows ? k : std::size_t(1), result(first, cx), result(second, cx), bias_row(first, cx),
-                     bias_row(second, cx), options_.simd);
+void Runner<T>::step_pair(const PairedProducts& p, const Chunk& cx) {
+  const bool by_rows = p.weight_rows != no_node && (!large_batch_ || p.narrow);  // as reads_weight_by_rows
+  const T* b = value(by_rows ? p.weight_rows : p.weight, cx);
+  auto row = [&](NodeId source) { return source == no_node ? nullptr : value(source, cx); };
+  T* const y0 = result(p.first, cx);
+  T* const y1 = result(p.second, cx);
+  kernels::gemm_pair(p.cols, p.k, value(p.a0, cx), value(p.a1, cx), b, by_rows ? std::size_t(1) : p.cols,
+                     by_rows ? p.k : std::size_t(1), y0, y1, row(p.row0), row(p.row1), options_.simd);
   if (options_.check_finite) {
-    check_finite(first, result(first, cx), 1, cols, cx.r0);
-    check_finite(second, result(second, cx), 1, cols, cx.r0);
+    check_finite(p.first, y0, 1, p.cols, cx.r0);
+    check_finite(p.second, y1, 1, p.cols, cx.r0);
   }
 }
 
