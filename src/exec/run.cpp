@@ -43,7 +43,8 @@ Runner<T>::Runner(Plan plan, const ProgramOptions& options) : plan_(std::move(pl
   if (threads > 1) pool_ = std::make_unique<ThreadPool>(static_cast<int>(threads));
   bound_.assign(plan_.tape.inputs().size(), MatrixView<const T>{});
   outputs_.assign(plan_.tape.outputs().size(), Matrix<T>());
-  computes_batch_rows_ = std::any_of(plan_.place.begin(), plan_.place.end(), [](Place p) { return p != Place::shared; });
+  computes_batch_rows_ =
+      std::any_of(plan_.place.begin(), plan_.place.end(), [](Place p) { return p != Place::shared; });
   locate_values();
   compile_groups();
   compile_pairs();

@@ -46,9 +46,9 @@ class Runner {
   // A product and its partner as a pair runs them at one row (step.cpp, compile_pairs).
   struct PairedProducts {
     NodeId first = no_node, second = no_node;
-    NodeId a0 = no_node, a1 = no_node;    // their left arguments
-    NodeId weight = no_node;              // their common right argument
-    NodeId weight_rows = no_node;         // for a read-through Wᵀ, the W it reads by rows; else none
+    NodeId a0 = no_node, a1 = no_node;      // their left arguments
+    NodeId weight = no_node;                // their common right argument
+    NodeId weight_rows = no_node;           // for a read-through Wᵀ, the W it reads by rows; else none
     NodeId row0 = no_node, row1 = no_node;  // the bias rows they add as they store, or none
     std::size_t cols = 0, k = 0;
     bool narrow = false;          // few columns: Wᵀ read by rows even at large batches (reads_weight_by_rows)
@@ -121,7 +121,7 @@ class Runner {
   std::vector<Matrix<T>> outputs_;
   std::size_t batch_rows_ = 0;        // of the last run
   bool computes_batch_rows_ = false;  // some value has a row per sample (or is their transpose)
-  bool large_batch_ = true;     // this run forms the read-through weight transposes and folds row scales (run.cpp)
+  bool large_batch_ = true;  // this run forms the read-through weight transposes and folds row scales (run.cpp)
   std::unique_ptr<ThreadPool> pool_;
   // A fused group as the kernel runs it: its steps (at a large batch without
   // those whose row scales fold into weights), and each slot's step between rows.
@@ -131,7 +131,6 @@ class Runner {
     std::vector<std::size_t> arena_column;  // per slot: where a value in the arena starts, or in_scratch_or_elsewhere
     std::vector<std::size_t> elsewhere;     // the slots neither in the arena nor in the scratch
   };
-  std::vector<PairedProducts> pairs_;  // per chunk step that starts a pair (plan.paired)
   // Where a group's slots start in one thread's chunk (run_group), for the
   // arena and rows they were found for, and in the block of rows it runs.
   struct GroupSlots {
@@ -140,11 +139,12 @@ class Runner {
     std::vector<T*> start, block;
   };
   static constexpr std::size_t in_scratch_or_elsewhere = std::size_t(-1);
-  std::vector<FusedGroup> fused_;             // per group of the plan
-  std::vector<AlignedVector<T>> scratch_;     // per thread: the largest group's scratch
+  std::vector<FusedGroup> fused_;                     // per group of the plan
+  std::vector<AlignedVector<T>> scratch_;             // per thread: the largest group's scratch
   std::vector<std::vector<GroupSlots>> group_slots_;  // per thread, per group
-  std::vector<std::vector<double>> seconds_;  // profile: per thread (each adds to its own), per node id
-  std::size_t runs_ = 0;                      // profile: runs since the last reset
+  std::vector<PairedProducts> pairs_;                 // per chunk step that starts a pair (plan.paired)
+  std::vector<std::vector<double>> seconds_;          // profile: per thread (each adds to its own), per node id
+  std::size_t runs_ = 0;                              // profile: runs since the last reset
 };
 
 extern template class Runner<float>;
