@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 
 #include "kernels/xsimd_copy.hpp"
@@ -56,6 +57,15 @@ void store_sums(const V (&acc)[NR], typename V::value_type* out) {
   }
 }
 
+// One entry of a dot product's tail (the entries after its last whole
+// register): one fused multiply-add, written out, so that every dot kernel
+// rounds its tail alike. Left as sum += a * b, GCC contracted it in some
+// kernels and vectorized it as a multiply and an add in others.
+template <class T>
+T tail_step(T sum, T a, T b) {
+  return std::fma(a, b, sum);
+}
+
 // C = A · Bᵀ with the rows of A and of B contiguous: each entry is a dot
 // product along k, MR x NR of them at once, reduced across the register at the end.
 template <class T, int MR, int NR>
@@ -90,7 +100,7 @@ void micro_dot(std::size_t k, const T* a, std::size_t lda, const T* b, std::size
 #pragma GCC unroll 16
     for (int q = 0; q < NR; ++q) {
       T sum = sums[q];
-      for (std::size_t t = p; t < k; ++t) sum += a[r * lda + t] * b[q * ldb + t];
+      for (std::size_t t = p; t < k; ++t) sum = tail_step(sum, a[r * lda + t], b[q * ldb + t]);
       c[r * ldc + q] = accumulate ? c[r * ldc + q] + sum : sum;
     }
   }

@@ -195,8 +195,8 @@ void pair_dot(std::size_t k, const T* a0, const T* a1, const T* w_rows, std::siz
 #pragma GCC unroll 16
   for (int q = 0; q < NR; ++q)
     for (std::size_t t = p; t < k; ++t) {
-      c0[q] += a0[t] * w_rows[q * ldw + t];
-      c1[q] += a1[t] * w_rows[q * ldw + t];
+      c0[q] = tail_step(c0[q], a0[t], w_rows[q * ldw + t]);
+      c1[q] = tail_step(c1[q], a1[t], w_rows[q * ldw + t]);
     }
 }
 
