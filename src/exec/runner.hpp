@@ -51,7 +51,6 @@ class Runner {
     NodeId weight_rows = no_node;           // for a read-through Wᵀ, the W it reads by rows; else none
     NodeId row0 = no_node, row1 = no_node;  // the bias rows they add as they store, or none
     std::size_t cols = 0, k = 0;
-    bool narrow = false;          // few columns: Wᵀ read by rows even at large batches (reads_weight_by_rows)
     bool may_fold_scale = false;  // one of them folds a row scale into its weight at large batches
   };
 
@@ -98,7 +97,9 @@ class Runner {
   const Node& node_of(NodeId id) const { return plan_.tape.nodes()[index_of(id)]; }
   T* result(NodeId id, const Chunk& cx);
   std::size_t rows_of(NodeId id, const Chunk& cx) const;
-  bool reads_weight_by_rows(const Node& product_node) const;
+  // Whether a product reads W by rows this run: its weight is a read-through Wᵀ and the
+  // batch is small or its columns few (else Wᵀ is formed before the chunks).
+  bool reads_weight_by_rows(bool weight_read_through, std::size_t cols) const;
   bool folds_scale(NodeId product) const;
   const T* bias_row(NodeId product, const Chunk& cx) const;  // added as it stores (exec/bias_rows.cpp), or nullptr
   bool adds_to_sum(NodeId id, const Chunk& cx) const;

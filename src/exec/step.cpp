@@ -72,9 +72,8 @@ bool Runner<T>::folds_scale(NodeId product) const {
 }
 
 template <class T>
-bool Runner<T>::reads_weight_by_rows(const Node& product_node) const {
-  return plan_.read_through[index_of(product_node.b)] &&
-         (!large_batch_ || count_of(product_node.shape.cols) < narrow_product);
+bool Runner<T>::reads_weight_by_rows(bool weight_read_through, std::size_t cols) const {
+  return weight_read_through && (!large_batch_ || cols < narrow_product);
 }
 
 template <class T>
@@ -202,7 +201,7 @@ void Runner<T>::product(NodeId id, const Node& node, std::size_t rows, const Chu
     const T* scaled_weight = shared_.data() + plan_.scaled_weights[plan_.scaled_weight_of[index_of(id)]].offset;
     const T* x = value(plan_.scaled_rows[index_of(node.a)], cx);
     kernels::gemm(rows, cols, k, x, k, 1, scaled_weight, cols, 1, y, cols, false, row, options_.simd);
-  } else if (reads_weight_by_rows(node)) {  // Wᵀ(p, j) = W[j][p]
+  } else if (reads_weight_by_rows(plan_.read_through[index_of(node.b)], cols)) {  // Wᵀ(p, j) = W[j][p]
     const T* w = value(node_of(node.b).a, cx);
     kernels::gemm(rows, cols, k, a, k, 1, w, 1, k, y, cols, false, row, options_.simd);
   } else {
@@ -241,7 +240,6 @@ void Runner<T>::compile_pairs() {
     p.row1 = source_of_row(second);
     p.cols = count_of(x.shape.cols);
     p.k = count_of(node_of(x.a).shape.cols);
-    p.narrow = p.cols < narrow_product;
     p.may_fold_scale = plan_.scaled_rows[index_of(p.a0)] != no_node || plan_.scaled_rows[index_of(p.a1)] != no_node;
   }
 }
@@ -249,7 +247,7 @@ void Runner<T>::compile_pairs() {
 // A product and its partner at one row, the weight read once (planning.cpp, pair_products).
 template <class T>
 void Runner<T>::step_pair(const PairedProducts& p, const Chunk& cx) {
-  const bool by_rows = p.weight_rows != no_node && (!large_batch_ || p.narrow);  // as reads_weight_by_rows
+  const bool by_rows = reads_weight_by_rows(p.weight_rows != no_node, p.cols);
   const T* b = value(by_rows ? p.weight_rows : p.weight, cx);
   auto row = [&](NodeId source) { return source == no_node ? nullptr : value(source, cx); };
   T* const y0 = result(p.first, cx);

@@ -20,9 +20,9 @@ namespace {
 // reduction across sixteen lanes that costs about as much as they do; eight
 // lanes take eight multiply-adds, which cores that run 512-bit work as two
 // 256-bit halves (AMD Zen 4) issue at the same rate, and a reduction a step
-// shorter. A pair of 64 x 64 dot products (gemm_pair, Wᵀ) took 320 ns in
-// sixteen lanes, 218 ns in eight, on such a core; double keeps its eight lanes
-// (they were 14% faster than four).
+// shorter. A pair of 64 x 64 float dot products (gemm_pair, Wᵀ) took 290 ns
+// in sixteen lanes, 225 ns in eight, on such a core; double keeps its eight
+// lanes (they were 14% faster than four).
 template <class T>
 struct DotLanes {
   using type = xsimd::batch<T>;
