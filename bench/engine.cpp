@@ -21,6 +21,17 @@
 
 namespace {
 
+// One core's peak FMA rate, as Google Benchmark's counter.
+template <class T>
+void peak_fma(benchmark::State& state) {
+  const long inner = 1 << 12;
+  T sink = 0;
+  double flops = 0;
+  for (auto _ : state) flops += bench::fma_chains<T>(inner, sink);
+  benchmark::DoNotOptimize(sink);
+  state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsRate);
+}
+
 const int sizes[][2] = {{2, 64}, {16, 64}, {64, 128}};
 
 enum class Quantity { forward, gradient, hvp, laplacian };
@@ -116,8 +127,8 @@ int main(int argc, char** argv) {
       return 0;
     }
   benchmark::Initialize(&argc, argv);
-  benchmark::RegisterBenchmark("peak_fma/double", bench::peak_fma<double>);
-  benchmark::RegisterBenchmark("peak_fma/float", bench::peak_fma<float>);
+  benchmark::RegisterBenchmark("peak_fma/double", peak_fma<double>);
+  benchmark::RegisterBenchmark("peak_fma/float", peak_fma<float>);
   for (auto [d, h] : sizes)
     for (int rows : {1, 1024})
       for (int threads : {1, 2})
