@@ -20,10 +20,16 @@ void Adam::step(std::span<double> theta, std::span<const double> gradient, doubl
   v_.resize(theta.size(), 0.0);
   ++t_;
   const double c1 = 1 - std::pow(b1_, double(t_)), c2 = 1 - std::pow(b2_, double(t_));
+  // Local copies of the members and pointers that do not alias: the loop vectorizes.
+  const double b1 = b1_, b2 = b2_, eps = eps_;
+  double* __restrict m = m_.data();
+  double* __restrict v = v_.data();
+  double* __restrict x = theta.data();
+  const double* __restrict g = gradient.data();
   for (std::size_t i = 0; i < theta.size(); ++i) {
-    m_[i] = b1_ * m_[i] + (1 - b1_) * gradient[i];
-    v_[i] = b2_ * v_[i] + (1 - b2_) * gradient[i] * gradient[i];
-    theta[i] -= rate * (m_[i] / c1) / (std::sqrt(v_[i] / c2) + eps_);
+    m[i] = b1 * m[i] + (1 - b1) * g[i];
+    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+    x[i] -= rate * (m[i] / c1) / (std::sqrt(v[i] / c2) + eps);
   }
 }
 
