@@ -99,6 +99,8 @@ class Builder {
   NodeId fold_copy_or_sum(const Node& y);
   NodeId fold_layout(const Node& y);
   NodeId fold_product(const Node& y);
+  bool sums_over_batch(const Node& product) const;
+  bool transposes_into_sums(NodeId id) const;
   NodeId append(Node node);
 
   struct Key {

@@ -3,7 +3,8 @@
 // A fill of 0 is how a symbolic zero is written, so these rewrites are what
 // make naive derivative rules produce lean tapes: 0 · a, a + 0 and their
 // friends never reach the tape. Every rewrite is exact in floating point (moving
-// a scaling by 2ᵏ past a product: wherever the product is a normal number).
+// a scaling by 2ᵏ past a product: wherever the product is a normal number; a
+// product transposed sums the same products in the same order).
 #include <algorithm>
 #include <cmath>
 
@@ -115,7 +116,20 @@ NodeId Builder::fold_copy_or_sum(const Node& y) {
   return no_node;
 }
 
-// Transposes, slices, pads and concatenations of fills; xᵀᵀ = x; slices of a padding.
+// Whether a product sums over the samples: Aᵀ·B with the batch as the inner dimension.
+bool Builder::sums_over_batch(const Node& product) const {
+  return product.op == Op::matmul && shape(product.a).cols == batch && product.shape.rows != batch &&
+         product.shape.cols != batch;
+}
+
+// Whether the value transposes into sums over the samples: such a product, or a sum of them.
+bool Builder::transposes_into_sums(NodeId id) const {
+  const Node& n = node(id);
+  return sums_over_batch(n) || (n.op == Op::add && transposes_into_sums(n.a) && transposes_into_sums(n.b));
+}
+
+// Transposes, slices, pads and concatenations of fills; xᵀᵀ = x; (A B)ᵀ = Bᵀ Aᵀ
+// where it helps; slices of a padding.
 NodeId Builder::fold_layout(const Node& y) {
   const Node a = node(y.a);
   const bool a_fill = a.op == Op::fill;
@@ -123,8 +137,16 @@ NodeId Builder::fold_layout(const Node& y) {
     if (a_fill) return fill(a.value, y.shape);
     if (a.op == Op::transpose) return a.a;
     // (A B)ᵀ = Bᵀ Aᵀ, so that a product with a column per sample (which the
-    // executor cannot store) becomes one with a row per sample.
-    if (a.op == Op::matmul && a.shape.cols == batch) return emit(Op::matmul, transpose(a.b), transpose(a.a));
+    // executor cannot store) becomes one with a row per sample; and so that a
+    // sum over the samples transposed, (XᵀY)ᵀ, is the sum YᵀX, which the
+    // executor adds up chunk by chunk into the same total as the sums it is
+    // added to (as reverse mode writes the gradient of a weight read as Wᵀ).
+    // Each entry sums the same products in the same order.
+    if (a.op == Op::matmul && (a.shape.cols == batch || sums_over_batch(a)))
+      return emit(Op::matmul, transpose(a.b), transpose(a.a));
+    // (S + T)ᵀ = Sᵀ + Tᵀ, where both transpose into sums over the samples.
+    if (a.op == Op::add && transposes_into_sums(a.a) && transposes_into_sums(a.b))
+      return add(transpose(a.a), transpose(a.b));
     return no_node;
   }
   if (y.op == Op::slice_cols) {

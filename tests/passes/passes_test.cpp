@@ -86,6 +86,33 @@ TEST_CASE("folding: a scaling by a power of two moves past the products it feeds
         }) == 0);
 }
 
+TEST_CASE("folding: a sum over the batch transposed is the sum of the transposed products") {
+  Recorder rec;
+  Var x = rec.data("x", 3), y = rec.data("y", 2), z = rec.data("z", 2);
+  Var s = matmul(transpose(x), y) + matmul(transpose(x), z);  // Xᵀ·Y + Xᵀ·Z
+  rec.output("s", s);
+  rec.output("t", transpose(s));
+  const Tape f = rec.finish();
+  // sᵀ = Yᵀ·X + Zᵀ·X: two sums over the batch, which the executor adds into one total; no transpose of a sum.
+  const Node& t = f.node(f.outputs()[1].node);
+  CHECK(t.op == Op::add);
+  for (NodeId part : {t.a, t.b}) {
+    CHECK(f.node(part).op == Op::matmul);
+    CHECK(f.node(f.node(part).b).op == Op::input);
+  }
+  // Each entry sums the same products in the same order (the kernels that add them may round alike or not).
+  std::mt19937_64 rng(5);
+  const Values out = run(f, random_inputs(f, 50, rng));
+  for (std::size_t i = 0; i < 2; ++i)
+    for (std::size_t j = 0; j < 3; ++j) CHECK(out.at("t")(i, j) == doctest::Approx(out.at("s")(j, i)).epsilon(1e-14));
+  // The gradient of a weight read both as W and as Wᵀ (reverse mode over a
+  // gradient) is one sum over the batch: no transpose of a computed sum.
+  const Tape g = vjp(grad(mlp_tape(3, 8, [](Var a) { return tanh(a); }), {"x"}), {"W2"});
+  CHECK(count_if(g, [&](const Node& n) {
+          return n.op == Op::transpose && n.shape.cols != batch && g.node(n.a).op != Op::input;
+        }) == 0);
+}
+
 TEST_CASE("dead code is removed; select keeps what an output needs; simplify is idempotent") {
   Recorder rec;
   Var x = rec.data("x", 2);
