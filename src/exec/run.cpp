@@ -48,6 +48,7 @@ Runner<T>::Runner(Plan plan, const ProgramOptions& options) : plan_(std::move(pl
   locate_values();
   compile_groups();
   compile_pairs();
+  compile_row_calls();
   if (options_.profile) reset_profile();
 }
 
@@ -151,6 +152,8 @@ void Runner<T>::run() {
     const Chunk all{arenas_[0].data(), nullptr, 0, rows};
     run_steps(all);
     copy_rows_out(all);
+  } else if (rows == 1 && !row_calls_.empty() && !options_.profile && !options_.check_finite) {
+    run_one_row();  // the latency case: the same steps, their arguments found once (one_row.cpp)
   } else if (rows > 0) {  // even with no steps: an output may be an input, copied out per chunk
     run_chunks(rows);
   }

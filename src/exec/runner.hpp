@@ -54,6 +54,24 @@ class Runner {
     bool may_fold_scale = false;  // one of them folds a row scale into its weight at large batches
   };
 
+  // A place a one-row run reads (one_row.cpp): *base + offset, where base is
+  // the arena's, the shared storage's or a bound input's pointer; null if none.
+  struct RowPointer {
+    const T* const* base = nullptr;
+    std::size_t offset = 0;
+    const T* get() const { return base ? *base + offset : nullptr; }
+  };
+  // One call of a one-row run: a pair of products, a product, a fused group or any other step.
+  struct RowCall {
+    enum class Kind : std::uint8_t { pair, product, group, step } kind = Kind::step;
+    NodeId id = no_node;                             // the (first) node
+    std::size_t group = 0;                           // a group's index
+    std::size_t n = 0, k = 0, b_row = 0, b_col = 0;  // a product's sizes and its weight's strides
+    RowPointer a0, a1, b, row0, row1;                // its arguments and bias rows
+    T* y0 = nullptr;                                 // where it writes (a pair: and y1)
+    T* y1 = nullptr;
+  };
+
   // run.cpp
   std::size_t batch_rows_of_inputs() const;
   void check_inputs_finite() const;
@@ -70,6 +88,11 @@ class Runner {
   void finish_reductions(std::size_t blocks, std::size_t rows);
   void copy_rows_out(const Chunk& cx);
   void copy_shared_out();
+
+  // one_row.cpp
+  RowPointer row_pointer(NodeId id) const;
+  void compile_row_calls();
+  void run_one_row();
 
   // step.cpp
   void step(NodeId id, const Chunk& cx);
@@ -144,6 +167,10 @@ class Runner {
   std::vector<AlignedVector<T>> scratch_;             // per thread: the largest group's scratch
   std::vector<std::vector<GroupSlots>> group_slots_;  // per thread, per group
   std::vector<PairedProducts> pairs_;                 // per chunk step that starts a pair (plan.paired)
+  std::vector<RowCall> row_calls_;                    // a one-row run's calls; none if it runs as any chunk
+  // Thread 0's arena and the shared storage, where a one-row run's calls find
+  // them: on the heap, since a runner moves with its program.
+  std::vector<const T*> row_bases_;
   std::vector<std::vector<double>> seconds_;          // profile: per thread (each adds to its own), per node id
   std::size_t runs_ = 0;                              // profile: runs since the last reset
 };
