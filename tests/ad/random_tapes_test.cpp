@@ -49,10 +49,7 @@ TEST_CASE("200 random tapes and their transformations: fused and step-by-step ru
   std::size_t fewer_steps = 0;
   for (std::uint64_t seed = 0; seed < 200; ++seed) {
     CAPTURE(seed);
-    const Tape f = random_tape(seed);
-    std::vector<std::string> names;
-    for (const Input& in : f.inputs()) names.push_back(in.name);
-    for (const Tape& t : {f, grad(f, names), hvp(f, "x"), laplacian(f, "x")}) {
+    for (const Tape& t : random_tape_and_derivatives(seed)) {
       fewer_steps += Program<double>(t).describe().find("element-wise chains fused") != std::string::npos;
       for (std::size_t rows : {1u, 5u, 203u}) {
         CAPTURE(rows);

@@ -325,10 +325,7 @@ TEST_CASE("a run of one row takes its steps' arguments as found once: the bits o
   // With profile a run goes chunk by chunk (each step timed), the path a one-row run leaves out.
   for (std::uint64_t seed = 0; seed < 60; ++seed) {
     CAPTURE(seed);
-    const Tape f = random_tape(seed);
-    std::vector<std::string> names;
-    for (const Input& in : f.inputs()) names.push_back(in.name);
-    for (const Tape& t : {f, grad(f, names), hvp(f, "x"), laplacian(f, "x")}) {
+    for (const Tape& t : random_tape_and_derivatives(seed)) {
       Program<double> fast(t), chunked(t, {}, {.profile = true});
       for (int round = 0; round < 2; ++round) {  // the second binds new matrices, to a moved program
         std::mt19937_64 rng(3000 + seed + 7 * round);

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <random>
+#include <string>
+#include <vector>
 #include <fmt/format.h>
 
 #include <wengert/wengert.hpp>
@@ -52,6 +54,14 @@ inline Tape random_tape(std::uint64_t seed, bool allow_batch_coupling = true) {
   for (std::size_t k = 1; k + 1 < pool.size(); k += 3) phi = phi + 0.3 * sum_cols(sin(pool[k]));
   rec.output("phi", phi);
   return rec.finish();
+}
+
+/// Random tape `seed` and its transformations: the gradient in every input, the HVP and the Laplacian in x.
+inline std::vector<Tape> random_tape_and_derivatives(std::uint64_t seed) {
+  const Tape f = random_tape(seed);
+  std::vector<std::string> names;
+  for (const Input& in : f.inputs()) names.push_back(in.name);
+  return {f, grad(f, names), hvp(f, "x"), laplacian(f, "x")};
 }
 
 }  // namespace wengert::testing
