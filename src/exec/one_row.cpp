@@ -29,11 +29,13 @@ typename Runner<T>::RowPointer Runner<T>::row_pointer(NodeId id) const {
 }
 
 // The calls of run_steps at one row (large_batch_ false: no row scale folds),
-// for a plan run in chunks without sums over the batch; else none.
+// for a plan run in chunks without sums over the batch; else none, and a row
+// runs as a chunk: so too with profile (each step timed) or check_finite (each
+// result checked).
 template <class T>
 void Runner<T>::compile_row_calls() {
   row_calls_.clear();
-  if (plan_.whole_batch || !block_sums_.empty()) return;
+  if (plan_.whole_batch || !block_sums_.empty() || options_.profile || options_.check_finite) return;
   row_bases_ = {arenas_[0].data(), shared_.data()};
   const bool large_batch = std::exchange(large_batch_, false);  // decided as a run of one row decides
 
@@ -41,25 +43,27 @@ void Runner<T>::compile_row_calls() {
     return arenas_[0].data() + where_[index_of(id)].at;
   };
   auto in_arena = [&](NodeId id) { return where_[index_of(id)].in == Where::In::arena; };
-  auto bias_source = [&](NodeId product) {
-    const NodeId row = plan_.bias_row[index_of(product)];
-    return row == no_node ? no_node : node_of(row).a;
-  };
   for (std::size_t s = 0; s < plan_.chunk.size();) {
     const NodeId id = plan_.chunk[s];
     const Node& node = node_of(id);
-    RowCall call{RowCall::Kind::step, id};
+    RowCall call{.kind = RowCall::Kind::step, .id = id};
     std::size_t next = s + 1;
     if (plan_.paired[s] && in_arena(pairs_[s].first) && in_arena(pairs_[s].second)) {
       const PairedProducts& p = pairs_[s];
       const bool by_rows = reads_weight_by_rows(p.weight_rows != no_node, p.cols);
-      call = {RowCall::Kind::pair,        p.first,
-              0,                          p.cols,
-              p.k,                        by_rows ? std::size_t(1) : p.cols,
-              by_rows ? p.k : 1,          row_pointer(p.a0),
-              row_pointer(p.a1),          row_pointer(by_rows ? p.weight_rows : p.weight),
-              row_pointer(p.row0),        row_pointer(p.row1),
-              written(p.first),           written(p.second)};
+      call = {.kind = RowCall::Kind::pair,
+              .id = p.first,
+              .n = p.cols,
+              .k = p.k,
+              .b_row = by_rows ? std::size_t(1) : p.cols,
+              .b_col = by_rows ? p.k : 1,
+              .a0 = row_pointer(p.a0),
+              .a1 = row_pointer(p.a1),
+              .b = row_pointer(by_rows ? p.weight_rows : p.weight),
+              .row0 = row_pointer(p.row0),
+              .row1 = row_pointer(p.row1),
+              .y0 = written(p.first),
+              .y1 = written(p.second)};
       next = s + 2;
     } else if (plan_.group_end[s] > s + 1) {
       call.kind = RowCall::Kind::group;
@@ -69,9 +73,16 @@ void Runner<T>::compile_row_calls() {
                !plan_.reduction[index_of(id)]) {
       const std::size_t cols = count_of(node.shape.cols), k = count_of(node_of(node.a).shape.cols);
       const bool by_rows = reads_weight_by_rows(plan_.read_through[index_of(node.b)], cols);
-      call = {RowCall::Kind::product, id, 0, cols, k, by_rows ? std::size_t(1) : cols, by_rows ? k : 1,
-              row_pointer(node.a), {}, row_pointer(by_rows ? node_of(node.b).a : node.b), row_pointer(bias_source(id)),
-              {}, written(id), nullptr};
+      call = {.kind = RowCall::Kind::product,
+              .id = id,
+              .n = cols,
+              .k = k,
+              .b_row = by_rows ? std::size_t(1) : cols,
+              .b_col = by_rows ? k : 1,
+              .a0 = row_pointer(node.a),
+              .b = row_pointer(by_rows ? node_of(node.b).a : node.b),
+              .row0 = row_pointer(bias_source(id)),
+              .y0 = written(id)};
     }
     row_calls_.push_back(call);
     s = next;

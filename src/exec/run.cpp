@@ -152,7 +152,7 @@ void Runner<T>::run() {
     const Chunk all{arenas_[0].data(), nullptr, 0, rows};
     run_steps(all);
     copy_rows_out(all);
-  } else if (rows == 1 && !row_calls_.empty() && !options_.profile && !options_.check_finite) {
+  } else if (rows == 1 && !row_calls_.empty()) {
     run_one_row();  // the latency case: the same steps, their arguments found once (one_row.cpp)
   } else if (rows > 0) {  // even with no steps: an output may be an input, copied out per chunk
     run_chunks(rows);

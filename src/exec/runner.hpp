@@ -124,7 +124,8 @@ class Runner {
   // batch is small or its columns few (else Wᵀ is formed before the chunks).
   bool reads_weight_by_rows(bool weight_read_through, std::size_t cols) const;
   bool folds_scale(NodeId product) const;
-  const T* bias_row(NodeId product, const Chunk& cx) const;  // added as it stores (exec/bias_rows.cpp), or nullptr
+  NodeId bias_source(NodeId product) const;                  // the row it adds as it stores, or no node
+  const T* bias_row(NodeId product, const Chunk& cx) const;  // that row in this chunk (exec/bias_rows.cpp), or nullptr
   bool adds_to_sum(NodeId id, const Chunk& cx) const;
 
   Plan plan_;
@@ -167,7 +168,7 @@ class Runner {
   std::vector<AlignedVector<T>> scratch_;             // per thread: the largest group's scratch
   std::vector<std::vector<GroupSlots>> group_slots_;  // per thread, per group
   std::vector<PairedProducts> pairs_;                 // per chunk step that starts a pair (plan.paired)
-  std::vector<RowCall> row_calls_;                    // a one-row run's calls; none if it runs as any chunk
+  std::vector<RowCall> row_calls_;                    // a one-row run's calls; none if it runs as a chunk
   // Thread 0's arena and the shared storage, where a one-row run's calls find
   // them: on the heap, since a runner moves with its program.
   std::vector<const T*> row_bases_;

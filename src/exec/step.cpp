@@ -209,11 +209,19 @@ void Runner<T>::product(NodeId id, const Node& node, std::size_t rows, const Chu
   }
 }
 
-// The bias row a product adds as it stores (exec/bias_rows.cpp), or nullptr.
+// The row a product adds as it stores (exec/bias_rows.cpp): the value its
+// broadcast bias row repeats, or no node.
+template <class T>
+NodeId Runner<T>::bias_source(NodeId product) const {
+  const NodeId row = plan_.bias_row[index_of(product)];
+  return row == no_node ? no_node : node_of(row).a;
+}
+
+// That row in this chunk, or nullptr.
 template <class T>
 const T* Runner<T>::bias_row(NodeId product, const Chunk& cx) const {
-  const NodeId row = plan_.bias_row[index_of(product)];
-  return row == no_node ? nullptr : value(node_of(row).a, cx);
+  const NodeId source = bias_source(product);
+  return source == no_node ? nullptr : value(source, cx);
 }
 
 // What a pair needs from the plan, found once: its nodes' arguments, the
@@ -225,10 +233,6 @@ void Runner<T>::compile_pairs() {
     if (!plan_.paired[s]) continue;
     const NodeId first = plan_.chunk[s], second = plan_.chunk[s + 1];
     const Node& x = node_of(first);
-    auto source_of_row = [&](NodeId product) {
-      const NodeId row = plan_.bias_row[index_of(product)];
-      return row == no_node ? no_node : node_of(row).a;
-    };
     PairedProducts& p = pairs_[s];
     p.first = first;
     p.second = second;
@@ -236,8 +240,8 @@ void Runner<T>::compile_pairs() {
     p.a1 = node_of(second).a;
     p.weight = x.b;
     p.weight_rows = plan_.read_through[index_of(x.b)] ? node_of(x.b).a : no_node;
-    p.row0 = source_of_row(first);
-    p.row1 = source_of_row(second);
+    p.row0 = bias_source(first);
+    p.row1 = bias_source(second);
     p.cols = count_of(x.shape.cols);
     p.k = count_of(node_of(x.a).shape.cols);
     p.may_fold_scale = plan_.scaled_rows[index_of(p.a0)] != no_node || plan_.scaled_rows[index_of(p.a1)] != no_node;
