@@ -77,7 +77,8 @@ void compile_group(Plan& p, Group& g, Span span, std::size_t element_size) {
     const NodeId id = steps[s];
     const Node& node = p.tape.node(id);
     const bool unary = op_kind(node.op) == OpKind::unary;
-    GroupStep step{slot(node.a), unary ? 0 : slot(node.b), 0};
+    const std::uint32_t a = slot(node.a);
+    GroupStep step{a, unary ? a : slot(node.b), 0};  // a unary step's b is its a: the kernel loop passes it unread
     const std::size_t cols = count_of(node.shape.cols);
     g.slots.push_back({id, false, p.scratch[index_of(id)], 0});
     step.y = static_cast<std::uint32_t>(g.slots.size() - 1);

@@ -48,7 +48,7 @@ struct GroupSlot {
   std::size_t offset;  // scratch: columns into a scratch row
 };
 struct GroupStep {
-  std::uint32_t a, b, y;  // slots (b: a unary step's is unused)
+  std::uint32_t a, b, y;  // slots (b: a unary step's is its a, unread)
 };
 struct Group {
   std::vector<GroupSlot> slots;

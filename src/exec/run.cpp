@@ -241,6 +241,8 @@ void Runner<T>::compile_groups() {
     }
     f.steps = kernels::with_affine_tails(std::move(f.steps), in_scratch);
     f.large_batch_steps = kernels::with_affine_tails(std::move(f.large_batch_steps), in_scratch);
+    kernels::choose_step_kernels<T>(f.steps, options_.simd);
+    kernels::choose_step_kernels<T>(f.large_batch_steps, options_.simd);
     fused_.push_back(std::move(f));
     scratch = std::max(scratch, g.scratch_width * g.block_rows);
   }
@@ -289,7 +291,7 @@ void Runner<T>::run_group(std::size_t group, const Chunk& cx) {
       block = slots.block.data();
       for (std::size_t k = 0; k < count; ++k) block[k] = start[k] + (g.slots[k].scratch ? 0 : r * f.row_step[k]);
     }
-    kernels::fused<T>(steps, block, f.row_step.data(), rows, options_.simd);
+    kernels::fused<T>(steps, block, f.row_step.data(), rows);
     if (!options_.check_finite) continue;
     for (const kernels::FusedStep<T>& s : steps) check_finite(g.slots[s.y].node, block[s.y], rows, s.cols, cx.r0 + r);
   }

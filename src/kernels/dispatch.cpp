@@ -33,7 +33,7 @@ void scalar_pair(std::size_t n, std::size_t k, const T* a0, const T* a1, const T
 template <class T>
 constexpr KernelTable<T> scalar_table() {
   return {scalar::unary<T>,    scalar::binary<T>,   scalar::gemm<T>, scalar_pair<T>,
-          scalar::sum_rows<T>, scalar::sum_cols<T>, scalar::fused<T>};
+          scalar::sum_rows<T>, scalar::sum_cols<T>, scalar::step_kernel<T>};
 }
 
 const Target scalar_target = {"scalar", scalar_table<float>(), scalar_table<double>()};
@@ -124,9 +124,9 @@ void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols, bool simd) {
 }
 
 template <class T>
-void fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_t* row_step, std::size_t rows,
-           bool simd) {
-  (simd ? active_target() : scalar_target).table<T>().fused(steps, slot, row_step, rows);
+void choose_step_kernels(std::span<FusedStep<T>> steps, bool simd) {
+  const KernelTable<T>& table = (simd ? active_target() : scalar_target).table<T>();
+  for (FusedStep<T>& s : steps) s.kernel = table.step_kernel(s);
 }
 
 #define WENGERT_INSTANTIATE(T)                                                                                         \
@@ -138,7 +138,7 @@ void fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_
   template void gemm_pair<T>(std::size_t, std::size_t, const T*, const T*, const T*, std::size_t, std::size_t, T*, T*, \
                              OptionalRow<T>, OptionalRow<T>, bool);                                                    \
   template void sum_cols<T>(const T*, T*, std::size_t, std::size_t, bool);                                             \
-  template void fused<T>(std::span<const FusedStep<T>>, T* const*, const std::size_t*, std::size_t, bool);
+  template void choose_step_kernels<T>(std::span<FusedStep<T>>, bool);
 WENGERT_INSTANTIATE(float)
 WENGERT_INSTANTIATE(double)
 #undef WENGERT_INSTANTIATE

@@ -117,27 +117,14 @@ std::vector<FusedStep<T>> with_affine_tails(std::vector<FusedStep<T>> steps, con
   return out;
 }
 
-template <class T, class Unary, class Binary, class UnaryTail, class BinaryTail>
-void run_fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_t* row_step, std::size_t rows,
-               Unary unary, Binary binary, UnaryTail unary_tail, BinaryTail binary_tail) {
+template <class T>
+void fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_t* row_step, std::size_t rows) {
   for (const FusedStep<T>& s : steps) {
     const std::size_t cols = s.cols;
-    const bool is_unary = op_kind(s.op) == OpKind::unary, tail = s.tail.any();
-    const bool whole = row_step[s.a] == cols && row_step[s.y] == cols && (is_unary || row_step[s.b] == cols);
+    const bool whole = row_step[s.a] == cols && row_step[s.y] == cols && (s.b == s.a || row_step[s.b] == cols);
     const std::size_t passes = whole ? 1 : rows, n = whole ? rows * cols : cols;
-    for (std::size_t r = 0; r < passes; ++r) {
-      T* y = slot[s.y] + r * row_step[s.y];
-      const T* a = slot[s.a] + r * row_step[s.a];
-      const T* b = is_unary ? nullptr : slot[s.b] + r * row_step[s.b];
-      if (is_unary && tail)
-        unary_tail(s.op, a, y, n, s.c, s.tail);
-      else if (is_unary)
-        unary(s.op, a, y, n, s.c);
-      else if (tail)
-        binary_tail(s.op, a, b, y, n, s.tail);
-      else
-        binary(s.op, a, b, y, n);
-    }
+    for (std::size_t r = 0; r < passes; ++r)
+      s.kernel(s, slot[s.a] + r * row_step[s.a], slot[s.b] + r * row_step[s.b], slot[s.y] + r * row_step[s.y], n);
   }
 }
 

@@ -67,7 +67,10 @@ struct AffineTail {
 };
 
 /// One step of a fused group: slot y = op(slot a) or slot a op slot b over
-/// `cols` columns, then its tail; `c` is a unary op's constant.
+/// `cols` columns, then its tail; `c` is a unary op's constant (and b, which it
+/// does not read, best a: kernels::fused passes every step alike). `kernel` is
+/// the loop for its op and tail in the kernel set the program runs, chosen once
+/// (choose_step_kernels): a call per step, no dispatch on the op.
 template <class T>
 struct FusedStep {
   Op op;
@@ -75,13 +78,20 @@ struct FusedStep {
   std::size_t cols;
   T c;
   AffineTail<T> tail{};
+  void (*kernel)(const FusedStep& s, const T* a, const T* b, T* y, std::size_t n) = nullptr;
 };
 
-/// The steps of a fused group in turn over `rows` rows (kernels/fused.hpp): row r
-/// of slot k at slot[k] + r * row_step[k] (a row step of 0: a bias row, the same
-/// row for every row).
 template <class T>
-void fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_t* row_step, std::size_t rows,
-           bool simd);
+using StepKernel = decltype(FusedStep<T>::kernel);
+
+/// Each step's kernel: the SIMD kernels' for the CPU, or the scalar twins'.
+template <class T>
+void choose_step_kernels(std::span<FusedStep<T>> steps, bool simd);
+
+/// The steps of a fused group, their kernels chosen, in turn over `rows` rows
+/// (kernels/fused.hpp): row r of slot k at slot[k] + r * row_step[k] (a row
+/// step of 0: a bias row, the same row for every row).
+template <class T>
+void fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_t* row_step, std::size_t rows);
 
 }  // namespace wengert::kernels

@@ -43,15 +43,28 @@ void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols) {
   }
 }
 
+// A fused step's loop: its op entry by entry, then its tail if it has one.
+template <class T, bool tailed>
+void unary_step(const FusedStep<T>& s, const T* a, const T*, T* y, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const T v = formulas::unary(s.op, a[i], s.c);
+    y[i] = tailed ? Affine<T>{s.tail}(v) : v;
+  }
+}
+
+template <class T, bool tailed>
+void binary_step(const FusedStep<T>& s, const T* a, const T* b, T* y, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const T v = formulas::binary(s.op, a[i], b[i]);
+    y[i] = tailed ? Affine<T>{s.tail}(v) : v;
+  }
+}
+
 template <class T>
-void fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_t* row_step, std::size_t rows) {
-  const auto unary_tail = [](Op op, const T* a, T* y, std::size_t n, T c, const AffineTail<T>& tail) {
-    for (std::size_t i = 0; i < n; ++i) y[i] = Affine<T>{tail}(formulas::unary(op, a[i], c));
-  };
-  const auto binary_tail = [](Op op, const T* a, const T* b, T* y, std::size_t n, const AffineTail<T>& tail) {
-    for (std::size_t i = 0; i < n; ++i) y[i] = Affine<T>{tail}(formulas::binary(op, a[i], b[i]));
-  };
-  run_fused(steps, slot, row_step, rows, unary<T>, binary<T>, unary_tail, binary_tail);
+StepKernel<T> step_kernel(const FusedStep<T>& s) {
+  const bool tailed = s.tail.any();
+  if (op_kind(s.op) == OpKind::unary) return tailed ? unary_step<T, true> : unary_step<T, false>;
+  return tailed ? binary_step<T, true> : binary_step<T, false>;
 }
 
 #define WENGERT_INSTANTIATE(T)                                                                               \
@@ -61,7 +74,7 @@ void fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_
                         std::size_t, std::size_t, T*, std::size_t, bool, OptionalRow<T>);                    \
   template void sum_rows<T>(const T*, T*, std::size_t, std::size_t, bool);                                   \
   template void sum_cols<T>(const T*, T*, std::size_t, std::size_t);                                         \
-  template void fused<T>(std::span<const FusedStep<T>>, T* const*, const std::size_t*, std::size_t);
+  template StepKernel<T> step_kernel<T>(const FusedStep<T>&);
 WENGERT_INSTANTIATE(float)
 WENGERT_INSTANTIATE(double)
 #undef WENGERT_INSTANTIATE

@@ -221,54 +221,79 @@ void gemm_pair(std::size_t n, std::size_t k, const T* a0, const T* a1, const T* 
   add_row(1, n, c1, n, row1);
 }
 
-template <class T, class Tail>
-[[gnu::always_inline]] inline void unary_with(Op op, const T* a, T* y, std::size_t n, T c, Tail tail) {
-  // clang-format off
-  switch (op) {
-#define WENGERT_UNARY(name) \
-  case Op::name: return unary_op<T, Op::name>(a, y, n, c, tail);
-    WENGERT_UNARY(neg) WENGERT_UNARY(square) WENGERT_UNARY(sqrt) WENGERT_UNARY(exp) WENGERT_UNARY(log)
-    WENGERT_UNARY(log1p) WENGERT_UNARY(tanh) WENGERT_UNARY(sigmoid) WENGERT_UNARY(softplus)
-    WENGERT_UNARY(silu) WENGERT_UNARY(sin) WENGERT_UNARY(cos) WENGERT_UNARY(pow) WENGERT_UNARY(add_scalar)
-    WENGERT_UNARY(mul_scalar) WENGERT_UNARY(relu) WENGERT_UNARY(abs) WENGERT_UNARY(step) WENGERT_UNARY(sign)
-#undef WENGERT_UNARY
-    case Op::input: case Op::fill: case Op::add: case Op::sub: case Op::mul: case Op::div:
-    case Op::broadcast_rows: case Op::spread_rows: case Op::broadcast_cols: case Op::sum_rows:
-    case Op::mean_rows: case Op::sum_cols: case Op::transpose: case Op::slice_cols: case Op::pad_cols:
-    case Op::concat_cols: case Op::matmul:
-      break;  // not element-wise
-  }
-  // clang-format on
-}
-
-template <class T, class Tail>
-[[gnu::always_inline]] inline void binary_with(Op op, const T* a, const T* b, T* y, std::size_t n, Tail tail) {
-  // clang-format off
-  switch (op) {
-    case Op::add: return binary_op<T, Op::add>(a, b, y, n, tail);
-    case Op::sub: return binary_op<T, Op::sub>(a, b, y, n, tail);
-    case Op::mul: return binary_op<T, Op::mul>(a, b, y, n, tail);
-    case Op::div: return binary_op<T, Op::div>(a, b, y, n, tail);
-    case Op::input: case Op::fill: case Op::neg: case Op::square: case Op::sqrt: case Op::exp: case Op::log:
-    case Op::log1p: case Op::tanh: case Op::sigmoid: case Op::softplus: case Op::silu: case Op::sin: case Op::cos:
-    case Op::pow: case Op::add_scalar: case Op::mul_scalar: case Op::relu: case Op::abs: case Op::step: case Op::sign:
-    case Op::broadcast_rows: case Op::spread_rows: case Op::broadcast_cols: case Op::sum_rows: case Op::mean_rows:
-    case Op::sum_cols: case Op::transpose: case Op::slice_cols: case Op::pad_cols: case Op::concat_cols:
-    case Op::matmul:
-      break;  // not two-argument element-wise
-  }
-  // clang-format on
-}
+// The ops by kind, each as X(name): every switch below names them all, so that
+// an op added to the tape is a compile error here until it is placed.
+// clang-format off
+#define WENGERT_UNARY_OPS(X)                                                                                    \
+  X(neg) X(square) X(sqrt) X(exp) X(log) X(log1p) X(tanh) X(sigmoid) X(softplus) X(silu) X(sin) X(cos) X(pow) \
+  X(add_scalar) X(mul_scalar) X(relu) X(abs) X(step) X(sign)
+#define WENGERT_BINARY_OPS(X) X(add) X(sub) X(mul) X(div)
+#define WENGERT_OTHER_OPS(X)                                                                                     \
+  X(input) X(fill) X(broadcast_rows) X(spread_rows) X(broadcast_cols) X(sum_rows) X(mean_rows) X(sum_cols)      \
+  X(transpose) X(slice_cols) X(pad_cols) X(concat_cols) X(matmul)
+#define WENGERT_NO_CASE(name) case Op::name:
+// clang-format on
 
 template <class T>
 void unary(Op op, const T* a, T* y, std::size_t n, T c) {
-  unary_with(op, a, y, n, c, Plain{});
+  switch (op) {
+#define WENGERT_CASE(name) \
+  case Op::name: return unary_op<T, Op::name>(a, y, n, c);
+    WENGERT_UNARY_OPS(WENGERT_CASE)
+#undef WENGERT_CASE
+    WENGERT_BINARY_OPS(WENGERT_NO_CASE) WENGERT_OTHER_OPS(WENGERT_NO_CASE) break;  // not element-wise
+  }
 }
 
 template <class T>
 void binary(Op op, const T* a, const T* b, T* y, std::size_t n) {
-  binary_with(op, a, b, y, n, Plain{});
+  switch (op) {
+#define WENGERT_CASE(name) \
+  case Op::name: return binary_op<T, Op::name>(a, b, y, n);
+    WENGERT_BINARY_OPS(WENGERT_CASE)
+#undef WENGERT_CASE
+    WENGERT_UNARY_OPS(WENGERT_NO_CASE) WENGERT_OTHER_OPS(WENGERT_NO_CASE) break;  // not two-argument element-wise
+  }
 }
+
+// A fused step's loop: its op, then its tail if it has one (kernels/fused.hpp).
+template <class T, Op op, bool tailed>
+void unary_step(const FusedStep<T>& s, const T* a, const T*, T* y, std::size_t n) {
+  if constexpr (tailed)
+    unary_op<T, op>(a, y, n, s.c, Affine<T>{s.tail});
+  else
+    unary_op<T, op>(a, y, n, s.c);
+}
+
+template <class T, Op op, bool tailed>
+void binary_step(const FusedStep<T>& s, const T* a, const T* b, T* y, std::size_t n) {
+  if constexpr (tailed)
+    binary_op<T, op>(a, b, y, n, Affine<T>{s.tail});
+  else
+    binary_op<T, op>(a, b, y, n);
+}
+
+template <class T>
+StepKernel<T> step_kernel(const FusedStep<T>& s) {
+  const bool tailed = s.tail.any();
+  switch (s.op) {
+#define WENGERT_CASE(name) \
+  case Op::name: return tailed ? unary_step<T, Op::name, true> : unary_step<T, Op::name, false>;
+    WENGERT_UNARY_OPS(WENGERT_CASE)
+#undef WENGERT_CASE
+#define WENGERT_CASE(name) \
+  case Op::name: return tailed ? binary_step<T, Op::name, true> : binary_step<T, Op::name, false>;
+    WENGERT_BINARY_OPS(WENGERT_CASE)
+#undef WENGERT_CASE
+    WENGERT_OTHER_OPS(WENGERT_NO_CASE) break;
+  }
+  return nullptr;  // not element-wise: never in a fused group
+}
+
+#undef WENGERT_UNARY_OPS
+#undef WENGERT_BINARY_OPS
+#undef WENGERT_OTHER_OPS
+#undef WENGERT_NO_CASE
 
 template <class T>
 void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a_row, std::size_t a_col, const T* b,
@@ -317,19 +342,8 @@ void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols) {
 }
 
 template <class T>
-void fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_t* row_step, std::size_t rows) {
-  const auto unary_tail = [](Op op, const T* a, T* y, std::size_t n, T c, const AffineTail<T>& tail) {
-    unary_with(op, a, y, n, c, Affine<T>{tail});
-  };
-  const auto binary_tail = [](Op op, const T* a, const T* b, T* y, std::size_t n, const AffineTail<T>& tail) {
-    binary_with(op, a, b, y, n, Affine<T>{tail});
-  };
-  run_fused(steps, slot, row_step, rows, unary<T>, binary<T>, unary_tail, binary_tail);
-}
-
-template <class T>
 constexpr KernelTable<T> table() {
-  return {unary<T>, binary<T>, gemm<T>, gemm_pair<T>, sum_rows<T>, sum_cols<T>, fused<T>};
+  return {unary<T>, binary<T>, gemm<T>, gemm_pair<T>, sum_rows<T>, sum_cols<T>, step_kernel<T>};
 }
 
 }  // namespace wengert::kernels::WENGERT_SIMD_TARGET

@@ -30,7 +30,7 @@ struct KernelTable {
                     std::size_t b_col, T* c0, T* c1, const T* row0, const T* row1);
   void (*sum_rows)(const T* a, T* y, std::size_t rows, std::size_t cols, bool accumulate);
   void (*sum_cols)(const T* a, T* y, std::size_t rows, std::size_t cols);
-  void (*fused)(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_t* row_step, std::size_t rows);
+  StepKernel<T> (*step_kernel)(const FusedStep<T>& s);
 };
 
 /// An instruction set: "avx512", "avx2", "sse2", "native" (a -Dnative=true build),

@@ -21,6 +21,6 @@ void sum_rows(const T* a, T* y, std::size_t rows, std::size_t cols, bool accumul
 template <class T>
 void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols);
 template <class T>
-void fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_t* row_step, std::size_t rows);
+StepKernel<T> step_kernel(const FusedStep<T>& s);
 
 }  // namespace wengert::kernels::scalar

@@ -30,6 +30,16 @@ std::vector<T> random_vector(std::size_t n, std::mt19937_64& rng, double lo, dou
   return v;
 }
 
+// The scalar twins: the last of the runnable targets.
+const kernels::Target& twins() { return *kernels::runnable_targets().back(); }
+
+// The steps with their kernels from target t.
+template <class T>
+std::vector<kernels::FusedStep<T>> with_kernels(std::vector<kernels::FusedStep<T>> steps, const kernels::Target& t) {
+  for (kernels::FusedStep<T>& s : steps) s.kernel = t.table<T>().step_kernel(s);
+  return steps;
+}
+
 template <class T>
 void check_close(const std::vector<T>& simd, const std::vector<T>& scalar, double rtol) {
   for (std::size_t i = 0; i < simd.size(); ++i) {
@@ -207,14 +217,11 @@ void fused_group(const kernels::Target& t, double rtol) {
         }
       auto run = [&](bool simd, std::size_t block) {
         auto out = values;
+        const auto steps = with_kernels(program, simd ? t : twins());
         std::vector<T*> slot(out.size());
         for (std::size_t r = 0; r < rows; r += block) {
           for (std::size_t k = 0; k < out.size(); ++k) slot[k] = out[k].data() + r * row_step[k];
-          const std::size_t n = std::min(block, rows - r);
-          if (simd)
-            t.table<T>().fused(program, slot.data(), row_step.data(), n);
-          else
-            kernels::fused<T>(program, slot.data(), row_step.data(), n, false);
+          kernels::fused<T>(steps, slot.data(), row_step.data(), std::min(block, rows - r));
         }
         return out;
       };
@@ -270,10 +277,7 @@ void affine_tails(const kernels::Target& t) {
     auto out = values;
     std::vector<T*> slot(slots);
     for (std::size_t k = 0; k < slots; ++k) slot[k] = out[k].data();
-    if (simd)
-      t.table<T>().fused(steps, slot.data(), row_step.data(), 1);
-    else
-      kernels::fused<T>(steps, slot.data(), row_step.data(), 1, false);
+    kernels::fused<T>(with_kernels(steps, simd ? t : twins()), slot.data(), row_step.data(), 1);
     return out;
   };
   for (bool simd : {true, false}) {
