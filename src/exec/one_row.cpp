@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "exec/runner.hpp"
+#include "kernels/fused.hpp"
 #include "kernels/kernels.hpp"
 #include "tape/index.hpp"
 
@@ -35,6 +36,8 @@ typename Runner<T>::RowPointer Runner<T>::row_pointer(NodeId id) const {
 template <class T>
 void Runner<T>::compile_row_calls() {
   row_calls_.clear();
+  row_group_slots_.clear();
+  row_slot_refresh_.clear();
   if (plan_.whole_batch || !block_sums_.empty() || options_.profile || options_.check_finite) return;
   row_bases_ = {arenas_[0].data(), shared_.data()};
   const bool large_batch = std::exchange(large_batch_, false);  // decided as a run of one row decides
@@ -68,6 +71,7 @@ void Runner<T>::compile_row_calls() {
     } else if (plan_.group_end[s] > s + 1) {
       call.kind = RowCall::Kind::group;
       call.group = plan_.group_of[s];
+      compile_row_group(call);
       next = plan_.group_end[s];
     } else if (node.op == Op::matmul && plan_.place[index_of(node.a)] != Place::transposed && in_arena(id) &&
                !plan_.reduction[index_of(id)]) {
@@ -90,6 +94,29 @@ void Runner<T>::compile_row_calls() {
   large_batch_ = large_batch;
 }
 
+// A group's slots at one row (as run_group finds them for a chunk of one row):
+// the places in the arena and the scratch once, the others (bias rows, values
+// outside the arena) as places to read every run.
+template <class T>
+void Runner<T>::compile_row_group(RowCall& call) {
+  const Group& g = plan_.groups[call.group];
+  const FusedGroup& f = fused_[call.group];
+  call.slots = row_group_slots_.size();
+  call.refresh = row_slot_refresh_.size();
+  for (std::size_t k = 0; k < g.slots.size(); ++k) {
+    const GroupSlot& slot = g.slots[k];
+    T* place = nullptr;
+    if (f.arena_column[k] != in_scratch_or_elsewhere)
+      place = arenas_[0].data() + f.arena_column[k];  // a column of one row
+    else if (slot.scratch)
+      place = scratch_[0].data() + slot.offset * g.block_rows;
+    else
+      row_slot_refresh_.push_back({row_group_slots_.size(), row_pointer(slot.bias_row ? node_of(slot.node).a : slot.node)});
+    row_group_slots_.push_back(place);
+  }
+  call.refresh_end = row_slot_refresh_.size();
+}
+
 // One row, by the calls found once; then the row's outputs.
 template <class T>
 void Runner<T>::run_one_row() {
@@ -105,7 +132,11 @@ void Runner<T>::run_one_row() {
         kernels::gemm(1, c.n, c.k, c.a0.get(), c.k, 1, c.b.get(), c.b_row, c.b_col, c.y0, c.n, false, c.row0.get(),
                       simd);
         break;
-      case RowCall::Kind::group: run_group(c.group, cx); break;
+      case RowCall::Kind::group:
+        for (std::size_t r = c.refresh; r < c.refresh_end; ++r)
+          row_group_slots_[row_slot_refresh_[r].slot] = const_cast<T*>(row_slot_refresh_[r].from.get());
+        kernels::fused<T>(fused_[c.group].steps, row_group_slots_.data() + c.slots, fused_[c.group].row_step.data(), 1);
+        break;
       case RowCall::Kind::step: step(c.id, cx); break;
     }
   }

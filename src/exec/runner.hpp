@@ -70,6 +70,13 @@ class Runner {
     RowPointer a0, a1, b, row0, row1;                // its arguments and bias rows
     T* y0 = nullptr;                                 // where it writes (a pair: and y1)
     T* y1 = nullptr;
+    std::size_t slots = 0;                        // a group's slots: from row_group_slots_[slots]
+    std::size_t refresh = 0, refresh_end = 0;     // and those found every run: row_slot_refresh_[refresh, end)
+  };
+  // A group slot a one-row run finds every run: a bias row or a value outside the arena.
+  struct SlotRefresh {
+    std::size_t slot;  // in row_group_slots_
+    RowPointer from;
   };
 
   // run.cpp
@@ -92,6 +99,7 @@ class Runner {
   // one_row.cpp
   RowPointer row_pointer(NodeId id) const;
   void compile_row_calls();
+  void compile_row_group(RowCall& call);
   void run_one_row();
 
   // step.cpp
@@ -172,6 +180,8 @@ class Runner {
   // Thread 0's arena and the shared storage, where a one-row run's calls find
   // them: on the heap, since a runner moves with its program.
   std::vector<const T*> row_bases_;
+  std::vector<T*> row_group_slots_;           // the one-row groups' slots: arena and scratch places, found once
+  std::vector<SlotRefresh> row_slot_refresh_;  // and the others, found every run
   std::vector<std::vector<double>> seconds_;          // profile: per thread (each adds to its own), per node id
   std::size_t runs_ = 0;                              // profile: runs since the last reset
 };
