@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "estimators/shared.hpp"
+#include "support/cholesky.hpp"
 #include "wengert/error.hpp"
 
 namespace wengert::estimators {
@@ -141,22 +142,12 @@ TraceEstimate xnystrace(LinearOperator& a, std::size_t budget, std::uint64_t see
   Matrix<double> mm(m, m);
   for (std::size_t i = 0; i < m; ++i)
     for (std::size_t j = 0; j < m; ++j) mm(i, j) = 0.5 * (row_dot(omega, i, y, j) + row_dot(omega, j, y, i));
-  Matrix<double> l(m, m);
-  for (std::size_t j = 0; j < m; ++j) {
-    double d = mm(j, j);
-    for (std::size_t k = 0; k < j; ++k) d -= l(j, k) * l(j, k);
-    if (!(d > 0))
-      throw UsageError(
-          fmt::format("xnystrace: Ωᵀ A Ω has a pivot {:.3g} (largest diagonal {:.3g}): the operator is not positive "
-                      "semi-definite; use xtrace",
-                      d, largest));
-    l(j, j) = std::sqrt(d);
-    for (std::size_t i = j + 1; i < m; ++i) {
-      double s = mm(i, j);
-      for (std::size_t k = 0; k < j; ++k) s -= l(i, k) * l(j, k);
-      l(i, j) = s / l(j, j);
-    }
-  }
+  Matrix<double> l;
+  if (const auto bad = wengert::detail::cholesky(mm, l))
+    throw UsageError(
+        fmt::format("xnystrace: Ωᵀ A Ω has a pivot {:.3g} (largest diagonal {:.3g}): the operator is not positive "
+                    "semi-definite; use xtrace",
+                    bad->value, largest));
   // W = L⁻¹ (lower triangular), so M⁻¹ = Wᵀ W, and F = Y Wᵀ: Â = F Fᵀ. Working with F
   // rather than M⁻¹ keeps a rank-deficient A accurate: M⁻¹'s null-space entries are
   // of order 1/nu, F's of order sqrt(A)'s.

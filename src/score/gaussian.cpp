@@ -7,6 +7,7 @@
 #include <random>
 #include <fmt/format.h>
 
+#include "support/cholesky.hpp"
 #include "wengert/error.hpp"
 
 namespace wengert::score {
@@ -16,16 +17,10 @@ namespace {
 // The lower-triangular C with C Cᵀ = a, for a symmetric positive definite a.
 // A pivot that is not positive (a singular a) is reported to `who`.
 Matrix<double> cholesky(const Matrix<double>& a, const char* who) {
-  const std::size_t d = a.rows();
-  Matrix<double> c(d, d);
-  for (std::size_t i = 0; i < d; ++i)
-    for (std::size_t j = 0; j <= i; ++j) {
-      double s = a(i, j);
-      for (std::size_t k = 0; k < j; ++k) s -= c(i, k) * c(j, k);
-      if (i == j && !(s > 0))
-        throw NonFiniteError(fmt::format("{}: the matrix is not positive definite (pivot {} is {})", who, i, s));
-      c(i, j) = i == j ? std::sqrt(s) : s / c(j, j);
-    }
+  Matrix<double> c;
+  if (const auto bad = detail::cholesky(a, c))
+    throw NonFiniteError(
+        fmt::format("{}: the matrix is not positive definite (pivot {} is {})", who, bad->index, bad->value));
   return c;
 }
 
