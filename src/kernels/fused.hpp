@@ -5,10 +5,11 @@
 // per step, and the scratch a few rows deep: what one step writes, the next
 // reads from L1, and what dies inside the group is never written to the arena.
 //
-// Each step calls the kernel set's own unary or binary kernel, over all the
-// rows at once where its slots are contiguous, else row by row: an entry's bits
-// depend on its inputs alone (kernels/element_wise.hpp), so a fused group gives
-// the bits of its steps run one by one.
+// Each step runs its own kernel, the kernel set's loop for its op and tail
+// (chosen once: choose_step_kernels), over all the rows at once where its slots
+// are contiguous, else row by row: an entry's bits depend on its inputs alone
+// (kernels/element_wise.hpp), so a fused group gives the bits of its steps run
+// one by one.
 #pragma once
 
 #include <cstddef>
@@ -121,7 +122,7 @@ template <class T>
 void fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_t* row_step, std::size_t rows) {
   for (const FusedStep<T>& s : steps) {
     const std::size_t cols = s.cols;
-    const bool whole = row_step[s.a] == cols && row_step[s.y] == cols && (s.b == s.a || row_step[s.b] == cols);
+    const bool whole = row_step[s.a] == cols && row_step[s.b] == cols && row_step[s.y] == cols;
     const std::size_t passes = whole ? 1 : rows, n = whole ? rows * cols : cols;
     for (std::size_t r = 0; r < passes; ++r)
       s.kernel(s, slot[s.a] + r * row_step[s.a], slot[s.b] + r * row_step[s.b], slot[s.y] + r * row_step[s.y], n);
