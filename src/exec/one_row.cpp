@@ -94,26 +94,18 @@ void Runner<T>::compile_row_calls() {
   large_batch_ = large_batch;
 }
 
-// A group's slots at one row (as run_group finds them for a chunk of one row):
-// the places in the arena and the scratch once, the others (bias rows, values
-// outside the arena) as places to read every run.
+// A group's slots at one row, as run_group finds them for a chunk of one row:
+// the places in the arena and the scratch once, the others (bias rows, inputs)
+// as places to read every run.
 template <class T>
 void Runner<T>::compile_row_group(RowCall& call) {
   const Group& g = plan_.groups[call.group];
-  const FusedGroup& f = fused_[call.group];
   call.slots = row_group_slots_.size();
   call.refresh = row_slot_refresh_.size();
-  for (std::size_t k = 0; k < g.slots.size(); ++k) {
-    const GroupSlot& slot = g.slots[k];
-    T* place = nullptr;
-    if (f.arena_column[k] != in_scratch_or_elsewhere)
-      place = arenas_[0].data() + f.arena_column[k];  // a column of one row
-    else if (slot.scratch)
-      place = scratch_[0].data() + slot.offset * g.block_rows;
-    else
-      row_slot_refresh_.push_back({row_group_slots_.size(), row_pointer(slot.bias_row ? node_of(slot.node).a : slot.node)});
-    row_group_slots_.push_back(place);
-  }
+  for (std::size_t k = 0; k < g.slots.size(); ++k)
+    row_group_slots_.push_back(group_slot_start(call.group, k, arenas_[0].data(), 1, 0));
+  for (std::size_t k : fused_[call.group].elsewhere)
+    row_slot_refresh_.push_back({call.slots + k, row_pointer(outside_source(g.slots[k]))});
   call.refresh_end = row_slot_refresh_.size();
 }
 

@@ -255,6 +255,26 @@ void Runner<T>::compile_groups() {
     }
 }
 
+// Where slot k of a group starts in a chunk of `rows` rows with this arena, on
+// this thread: its column of the arena or its place in the scratch; nullptr for
+// a slot outside both (found every run from outside_source).
+template <class T>
+T* Runner<T>::group_slot_start(std::size_t group, std::size_t k, T* arena, std::size_t rows,
+                               std::size_t thread) {
+  const Group& g = plan_.groups[group];
+  const std::size_t column = fused_[group].arena_column[k];
+  if (column != in_scratch_or_elsewhere) return arena + column * rows;
+  if (g.slots[k].scratch) return scratch_[thread].data() + g.slots[k].offset * g.block_rows;
+  return nullptr;
+}
+
+// The value a slot outside the arena and the scratch reads: a bias row's
+// repeated row, or the value itself (an input).
+template <class T>
+NodeId Runner<T>::outside_source(const GroupSlot& slot) const {
+  return slot.bias_row ? node_of(slot.node).a : slot.node;
+}
+
 // A fused group over the chunk's rows, a block at a time: each row needs only
 // the same row of its arguments, and the kernels give every entry the same bits
 // wherever it sits, so this is the step-by-step result with the data in L1.
@@ -270,19 +290,13 @@ void Runner<T>::run_group(std::size_t group, const Chunk& cx) {
   // the chunk's arena and rows (at one row, never after the first run); the
   // others (bias rows, values outside the arena) are found every time.
   if (slots.arena != cx.arena || slots.rows != cx.rows) {
-    for (std::size_t k = 0; k < count; ++k) {
-      const std::size_t column = f.arena_column[k];
-      if (column != in_scratch_or_elsewhere)
-        start[k] = cx.arena + column * cx.rows;
-      else if (g.slots[k].scratch)
-        start[k] = scratch_[cx.thread].data() + g.slots[k].offset * g.block_rows;
-    }
+    for (std::size_t k = 0; k < count; ++k) start[k] = group_slot_start(group, k, cx.arena, cx.rows, cx.thread);
     slots.arena = cx.arena;
     slots.rows = cx.rows;
   }
   for (std::size_t k : f.elsewhere) {
-    const GroupSlot& slot = g.slots[k];
-    start[k] = slot.bias_row ? const_cast<T*>(value(node_of(slot.node).a, cx)) : result(slot.node, cx);
+    const NodeId source = outside_source(g.slots[k]);
+    start[k] = g.slots[k].bias_row ? const_cast<T*>(value(source, cx)) : result(source, cx);
   }
   for (std::size_t r = 0; r < cx.rows; r += g.block_rows) {
     const std::size_t rows = std::min(g.block_rows, cx.rows - r);

@@ -89,6 +89,8 @@ class Runner {
   void run_before(const Chunk& shared);
   void form_scaled_weights(const Chunk& shared);
   void run_group(std::size_t group, const Chunk& cx);  // fused element-wise steps, a block of rows at a time
+  T* group_slot_start(std::size_t group, std::size_t k, T* arena, std::size_t rows, std::size_t thread);
+  NodeId outside_source(const GroupSlot& slot) const;
   void timed_step(NodeId id, const Chunk& cx);         // step, and with profile its time
   template <class Work>
   void timed(NodeId id, std::size_t thread, Work&& work);  // work, and with profile its time, as node id's
