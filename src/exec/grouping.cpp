@@ -10,8 +10,14 @@
 //    their values (equal along a group): a chain computed from the weights
 //    (the forward Laplacian's sums of squared rows of W1) is one call, not one
 //    per step.
+//    A sum over the batch (sum_rows, mean_rows: a bias's gradient) joins the
+//    group too, as a step that adds each row of its argument into the chunk's
+//    partial sum while the row is in L1: the rows in the order its own step
+//    adds them, so the same bits. Two sums into one total stay in different
+//    groups, which keeps each one's rows together in that order.
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "exec/plan.hpp"
 #include "tape/index.hpp"
@@ -47,6 +53,14 @@ std::vector<bool> used_only_inside(const Plan& p, const std::vector<std::size_t>
   return inside;
 }
 
+// Whether a chunk step adds the rows of its argument into a partial sum over
+// the batch, a sum a group can take (exec/run.cpp: Runner::copy_or_sum): never
+// in a run of the whole batch at once, where the sum is written whole.
+bool sums_over_batch(const Plan& p, NodeId id) {
+  const Op op = p.tape.node(id).op;
+  return !p.whole_batch && p.reduction[index_of(id)] && (op == Op::sum_rows || op == Op::mean_rows);
+}
+
 // A run of steps [first, end) of one list (the chunk's or the shared steps
 // before it) that runs as one group.
 struct Span {
@@ -76,10 +90,20 @@ void compile_group(Plan& p, Group& g, Span span, std::size_t element_size) {
   for (std::size_t s = span.first; s < span.end; ++s) {
     const NodeId id = steps[s];
     const Node& node = p.tape.node(id);
+    const std::size_t cols = count_of(node.shape.cols);
+    if (sums_over_batch(p, id)) {  // slot y += each row of slot a
+      const std::uint32_t row = slot(node.a);
+      g.slots.push_back({id, false, false, 0, true});
+      const auto sum = static_cast<std::uint32_t>(g.slots.size() - 1);
+      slot_of[id] = sum;
+      g.steps.push_back({row, row, sum});
+      if (last_use[node.a] == s && g.slots[row].scratch && g.slots[row].node == node.a)
+        free_columns[count_of(p.tape.node(node.a).shape.cols)].push_back(g.slots[row].offset);
+      continue;
+    }
     const bool unary = op_kind(node.op) == OpKind::unary;
     const std::uint32_t a = slot(node.a);
     GroupStep step{a, unary ? a : slot(node.b), 0};  // a unary step's b is its a: the kernel loop passes it unread
-    const std::size_t cols = count_of(node.shape.cols);
     g.slots.push_back({id, false, p.scratch[index_of(id)], 0});
     step.y = static_cast<std::uint32_t>(g.slots.size() - 1);
     slot_of[id] = step.y;
@@ -108,17 +132,25 @@ void compile_group(Plan& p, Group& g, Span span, std::size_t element_size) {
 }
 
 // Marks the groups of one list of steps: maximal runs of two or more steps
-// that `fusable` accepts, over values of the same rows.
+// that `fusable` accepts, over the same rows (a sum's: its argument's), with
+// at most one sum into each total.
 template <class Fusable>
 void find_spans(const Plan& p, const std::vector<NodeId>& steps, Fusable fusable, std::vector<std::size_t>& group_end,
                 std::vector<std::size_t>& group_of, std::vector<Span>& spans) {
   group_end.assign(steps.size(), 0);
   group_of.assign(steps.size(), 0);
-  auto rows = [&](std::size_t s) { return p.tape.node(steps[s]).shape.rows; };
+  auto rows = [&](std::size_t s) {
+    const Node& node = p.tape.node(steps[s]);
+    return sums_over_batch(p, steps[s]) ? p.tape.node(node.a).shape.rows : node.shape.rows;
+  };
   for (std::size_t s = 0; s < steps.size();) {
     std::size_t end = s + 1;
-    if (fusable(steps[s]))
-      while (end < steps.size() && fusable(steps[end]) && rows(end) == rows(s)) ++end;
+    std::set<NodeId> totals;
+    auto another_total = [&](std::size_t k) {  // true for a step that is no sum
+      return !sums_over_batch(p, steps[k]) || totals.insert(p.sums_into[index_of(steps[k])]).second;
+    };
+    if (fusable(steps[s]) && another_total(s))
+      while (end < steps.size() && fusable(steps[end]) && rows(end) == rows(s) && another_total(end)) ++end;
     for (std::size_t k = s; k < end; ++k) group_end[k] = end;
     if (end - s > 1) {
       group_of[s] = spans.size();
@@ -135,9 +167,12 @@ void group_element_wise(Plan& p, const ProgramOptions& options, std::size_t elem
     const std::size_t i = index_of(id);
     return options.fuse && is_elementwise(p.tape.node(id).op) && p.place[i] == place && !p.reduction[i];
   };
+  // With check_finite a sum is checked as its own step, after all its rows.
+  auto fusable_sum = [&](NodeId id) { return options.fuse && !options.check_finite && sums_over_batch(p, id); };
   std::vector<Span> spans;
   find_spans(
-      p, p.chunk, [&](NodeId id) { return fusable(id, Place::batch); }, p.group_end, p.group_of, spans);
+      p, p.chunk, [&](NodeId id) { return fusable(id, Place::batch) || fusable_sum(id); }, p.group_end, p.group_of,
+      spans);
   find_spans(
       p, p.before, [&](NodeId id) { return fusable(id, Place::shared); }, p.before_group_end, p.before_group_of, spans);
   std::vector<std::size_t> group_of_node(p.tape.nodes().size(), spans.size());
@@ -149,8 +184,9 @@ void group_element_wise(Plan& p, const ProgramOptions& options, std::size_t elem
       options.check_finite ? std::vector<bool>(p.tape.nodes().size(), false) : used_only_inside(p, group_of_node);
   for (std::size_t g = 0; g < spans.size(); ++g) {
     compile_group(p, p.groups[g], spans[g], element_size);
-    const Node& first = p.tape.node((*spans[g].steps)[spans[g].first]);
-    p.groups[g].rows = first.shape.rows == batch ? 0 : count_of(first.shape.rows);
+    const NodeId first = (*spans[g].steps)[spans[g].first];
+    const Dim rows = p.tape.node(first).shape.rows;
+    p.groups[g].rows = rows == batch || sums_over_batch(p, first) ? 0 : count_of(rows);
   }
 }
 

@@ -46,6 +46,7 @@ struct GroupSlot {
   bool bias_row;       // the same row for every row
   bool scratch;        // in the group's scratch
   std::size_t offset;  // scratch: columns into a scratch row
+  bool sum = false;    // a sum over the batch: every row of its argument is added into its one row
 };
 struct GroupStep {
   std::uint32_t a, b, y;  // slots (b: a unary step's is its a, unread)

@@ -342,9 +342,15 @@ std::size_t fused_step_count(const std::vector<std::size_t>& group_end) {
 }
 
 std::string describe(const Plan& p, std::size_t element_size, int threads, bool simd) {
-  auto as_run = [](const std::vector<NodeId>& steps, const std::vector<std::size_t>& group_end) {
+  std::size_t sums = 0;  // over the batch, in a group
+  for (const Group& g : p.groups)
+    for (const GroupSlot& slot : g.slots) sums += slot.sum ? 1 : 0;
+  auto as_run = [&](const std::vector<NodeId>& steps, const std::vector<std::size_t>& group_end) {
     const std::size_t fused = fused_step_count(group_end);
-    return fused < steps.size() ? fmt::format(" (run as {} steps: element-wise chains fused)", fused) : std::string();
+    const std::string with_sums =
+        &steps == &p.chunk && sums > 0 ? fmt::format(", {} sums over the batch with them", sums) : std::string();
+    return fused < steps.size() ? fmt::format(" (run as {} steps: element-wise chains fused{})", fused, with_sums)
+                                : std::string();
   };
   auto count_set = [](const std::vector<NodeId>& per_node) {
     return std::count_if(per_node.begin(), per_node.end(), [](NodeId v) { return v != no_node; });

@@ -10,10 +10,12 @@ namespace {
 
 std::string fused_group_text(const Plan& plan, std::size_t group, const char* when) {
   const Group& g = plan.groups[group];
-  std::size_t kept = 0;
+  std::size_t kept = 0, sums = 0;
   for (const GroupStep& s : g.steps) kept += g.slots[s.y].scratch ? 0 : 1;
-  return fmt::format("{}, fused with the next {} element-wise steps, {} rows at a time ({} of {} results kept)", when,
-                     g.steps.size() - 1, g.block_rows, kept, g.steps.size());
+  for (std::size_t k = 1; k < g.steps.size(); ++k) sums += g.slots[g.steps[k].y].sum ? 1 : 0;
+  const std::string and_sums = sums == 0 ? std::string() : fmt::format(" and {} sums over the batch", sums);
+  return fmt::format("{}, fused with the next {} element-wise steps{}, {} rows at a time ({} of {} results kept)", when,
+                     g.steps.size() - 1 - sums, and_sums, g.block_rows, kept, g.steps.size());
 }
 
 }  // namespace

@@ -223,15 +223,17 @@ void Runner<T>::compile_groups() {
   for (const Group& g : plan_.groups) {
     FusedGroup f;
     for (std::size_t k = 0; k < g.steps.size(); ++k) {
-      const NodeId id = g.slots[g.steps[k].y].node;
+      const GroupSlot& y = g.slots[g.steps[k].y];
+      const NodeId id = y.node;
       const Node& node = node_of(id);
+      const Op op = y.sum ? Op::sum_rows : node.op;  // a mean's partial sum too: the division waits for the total
       f.steps.push_back(
-          {node.op, g.steps[k].a, g.steps[k].b, g.steps[k].y, count_of(node.shape.cols), static_cast<T>(node.value)});
+          {op, g.steps[k].a, g.steps[k].b, g.steps[k].y, count_of(node.shape.cols), static_cast<T>(node.value)});
       if (plan_.scaled_rows[index_of(id)] == no_node) f.large_batch_steps.push_back(f.steps.back());
     }
     std::vector<bool> in_scratch;
     for (const GroupSlot& slot : g.slots) {
-      f.row_step.push_back(slot.bias_row ? 0 : count_of(node_of(slot.node).shape.cols));
+      f.row_step.push_back(slot.bias_row || slot.sum ? 0 : count_of(node_of(slot.node).shape.cols));
       in_scratch.push_back(slot.scratch);
       const std::size_t i = index_of(slot.node);
       const bool in_arena = !slot.scratch && !slot.bias_row && plan_.place[i] == Place::batch &&
@@ -297,6 +299,8 @@ void Runner<T>::run_group(std::size_t group, const Chunk& cx) {
   for (std::size_t k : f.elsewhere) {
     const NodeId source = outside_source(g.slots[k]);
     start[k] = g.slots[k].bias_row ? const_cast<T*>(value(source, cx)) : result(source, cx);
+    if (g.slots[k].sum && !adds_to_sum(source, cx))  // the first rows into its total add to zeros (copy_or_sum)
+      std::fill_n(start[k], count_of(node_of(source).shape.cols), T(0));
   }
   for (std::size_t r = 0; r < cx.rows; r += g.block_rows) {
     const std::size_t rows = std::min(g.block_rows, cx.rows - r);

@@ -9,7 +9,8 @@
 // (chosen once: choose_step_kernels), over all the rows at once where its slots
 // are contiguous, else row by row: an entry's bits depend on its inputs alone
 // (kernels/element_wise.hpp), so a fused group gives the bits of its steps run
-// one by one.
+// one by one. A sum over the batch adds the block's rows in order into its row,
+// which the next block adds to: the bits of its step over all the rows.
 #pragma once
 
 #include <cstddef>
@@ -121,6 +122,10 @@ std::vector<FusedStep<T>> with_affine_tails(std::vector<FusedStep<T>> steps, con
 template <class T>
 void fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_t* row_step, std::size_t rows) {
   for (const FusedStep<T>& s : steps) {
+    if (s.op == Op::sum_rows) {  // y's one row += each of the block's rows of a, in order: n counts rows
+      s.kernel(s, slot[s.a], nullptr, slot[s.y], rows);
+      continue;
+    }
     const std::size_t cols = s.cols;
     const bool whole = row_step[s.a] == cols && row_step[s.b] == cols && row_step[s.y] == cols;
     const std::size_t passes = whole ? 1 : rows, n = whole ? rows * cols : cols;

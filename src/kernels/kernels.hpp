@@ -68,7 +68,8 @@ struct AffineTail {
 
 /// One step of a fused group: slot y = op(slot a) or slot a op slot b over
 /// `cols` columns, then its tail; `c` is a unary op's constant (and b, which it
-/// does not read, best a: kernels::fused passes every step alike). `kernel` is
+/// does not read, best a: kernels::fused passes every step alike). A sum over
+/// the batch (op sum_rows) adds each row of slot a into slot y's one row. `kernel` is
 /// the loop for its op and tail in the kernel set the program runs, chosen once
 /// (choose_step_kernels): a call per step, no dispatch on the op.
 template <class T>

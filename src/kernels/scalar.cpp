@@ -60,9 +60,16 @@ void binary_step(const FusedStep<T>& s, const T* a, const T* b, T* y, std::size_
   }
 }
 
+// A fused sum over the batch: y's row plus each of n rows of a.
+template <class T>
+void sum_step(const FusedStep<T>& s, const T* a, const T*, T* y, std::size_t n) {
+  sum_rows(a, y, n, s.cols, true);
+}
+
 template <class T>
 StepKernel<T> step_kernel(const FusedStep<T>& s) {
   const bool tailed = s.tail.any();
+  if (s.op == Op::sum_rows) return sum_step<T>;
   if (op_kind(s.op) == OpKind::unary) return tailed ? unary_step<T, true> : unary_step<T, false>;
   return tailed ? binary_step<T, true> : binary_step<T, false>;
 }

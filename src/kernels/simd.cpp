@@ -273,9 +273,44 @@ void binary_step(const FusedStep<T>& s, const T* a, const T* b, T* y, std::size_
     binary_op<T, op>(a, b, y, n);
 }
 
+// y += each row of a in turn, a few registers of y held while the rows go by:
+// every entry the sum of its column in row order, as adding the rows one at a
+// time gives it (an add rounds alike in a register or alone).
+template <class T>
+void sum_rows(const T* a, T* y, std::size_t rows, std::size_t cols, bool accumulate) {
+  using V = xsimd::batch<T>;
+  constexpr std::size_t w = V::size, nv = 4;
+  if (!accumulate) std::fill(y, y + cols, T(0));
+  std::size_t j = 0;
+  for (; j + nv * w <= cols; j += nv * w) {
+    V sum[nv];
+    for (std::size_t v = 0; v < nv; ++v) sum[v] = V::load_unaligned(y + j + v * w);
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t v = 0; v < nv; ++v) sum[v] = sum[v] + V::load_unaligned(a + r * cols + j + v * w);
+    for (std::size_t v = 0; v < nv; ++v) sum[v].store_unaligned(y + j + v * w);
+  }
+  for (; j + w <= cols; j += w) {
+    V sum = V::load_unaligned(y + j);
+    for (std::size_t r = 0; r < rows; ++r) sum = sum + V::load_unaligned(a + r * cols + j);
+    sum.store_unaligned(y + j);
+  }
+  for (; j < cols; ++j) {
+    T sum = y[j];
+    for (std::size_t r = 0; r < rows; ++r) sum = sum + a[r * cols + j];
+    y[j] = sum;
+  }
+}
+
+// A fused sum over the batch: y's row plus each of n rows of a (kernels/fused.hpp).
+template <class T>
+void sum_step(const FusedStep<T>& s, const T* a, const T*, T* y, std::size_t n) {
+  sum_rows(a, y, n, s.cols, true);
+}
+
 template <class T>
 StepKernel<T> step_kernel(const FusedStep<T>& s) {
   const bool tailed = s.tail.any();
+  if (s.op == Op::sum_rows) return sum_step<T>;
   switch (s.op) {
 #define WENGERT_CASE(name) \
   case Op::name: return tailed ? unary_step<T, Op::name, true> : unary_step<T, Op::name, false>;
@@ -318,12 +353,6 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a
     return;
   }
   scalar::gemm(m, n, k, a, a_row, a_col, b, b_row, b_col, c, ldc, accumulate, row);
-}
-
-template <class T>
-void sum_rows(const T* a, T* y, std::size_t rows, std::size_t cols, bool accumulate) {
-  if (!accumulate) std::fill(y, y + cols, T(0));
-  for (std::size_t r = 0; r < rows; ++r) binary_op<T, Op::add>(y, a + r * cols, y, cols);
 }
 
 template <class T>

@@ -41,16 +41,19 @@ TEST_CASE("200 random tapes: gradients and HVPs against finite differences") {
   CHECK(checked == 200);
 }
 
-// Fusion (ProgramOptions::fuse) runs chains of element-wise steps a few rows at a
-// time; every kernel gives an entry the same bits wherever it sits, so fused and
+// Fusion (ProgramOptions::fuse) runs chains of element-wise steps, and the sums
+// over the batch after them, a few rows at a time; every kernel gives an entry
+// the same bits wherever it sits (a sum adds its rows in order), so fused and
 // step-by-step runs agree bit for bit: on every tape and on its gradient, HVP and
 // Laplacian, at one row, a few and many (several chunks, and tiles with tails).
 TEST_CASE("200 random tapes and their transformations: fused and step-by-step runs give the same bits") {
-  std::size_t fewer_steps = 0;
+  std::size_t fewer_steps = 0, fused_sums = 0;
   for (std::uint64_t seed = 0; seed < 200; ++seed) {
     CAPTURE(seed);
     for (const Tape& t : random_tape_and_derivatives(seed)) {
       fewer_steps += Program<double>(t).describe().find("element-wise chains fused") != std::string::npos;
+      fused_sums +=
+          Program<double>(t, {}, {.profile = true}).profile().find("sums over the batch") != std::string::npos;
       for (std::size_t rows : {1u, 5u, 203u}) {
         CAPTURE(rows);
         std::mt19937_64 rng(2000 + seed);
@@ -71,6 +74,7 @@ TEST_CASE("200 random tapes and their transformations: fused and step-by-step ru
       }
     }
   }
-  MESSAGE(fewer_steps, " of the 800 plans fuse element-wise chains");
+  MESSAGE(fewer_steps, " of the 800 plans fuse element-wise chains, ", fused_sums, " sums over the batch with them");
   CHECK(fewer_steps > 400);
+  CHECK(fused_sums > 0);
 }

@@ -3,6 +3,7 @@
 // row scales folded into weights at large batches.
 #include <doctest/doctest.h>
 
+#include <cstring>
 #include <regex>
 
 #include "support/harness.hpp"
@@ -97,6 +98,46 @@ TEST_CASE("chains of shared steps before the chunks fuse too, one group per run 
   const MatrixView<const double> y = fused.get("y"), expected = apart.get("y");
   CHECK(std::equal(y.data, y.data + y.rows * y.cols, expected.data));
   CHECK(fused.profile().find("once, before the chunks, fused with the next 3 element-wise steps") != std::string::npos);
+}
+
+// A sum over the batch that follows an element-wise chain adds each row of its
+// argument while the row is in L1; the rows in the order its own step adds
+// them, so the same bits, in chunks, blocks of rows and threads. Two sums into
+// one total do not share a group: each adds its rows together, as apart.
+TEST_CASE("sums over the batch join the element-wise group before them, with the same bits") {
+  Recorder rec;
+  Var x = rec.data("x", 6);
+  Var W = rec.parameter("W", 6, 5), b = rec.parameter("b", 1, 5);
+  Var a = tanh(matmul(x, W) + broadcast_rows(b, batch));
+  Var s = a * a + 0.5;  // read by its sum alone: never leaves the group's scratch
+  rec.output("a", a);
+  rec.output("total", sum_rows(s));
+  rec.output("mean", mean_rows(exp(a)));
+  rec.output("merged", sum_rows(2.0 * a) + sum_rows(square(a)));  // one total, two parts
+  const Tape f = rec.finish();
+  Program<double> planned(f, {}, {.profile = true});
+  const std::string profile = planned.profile();
+  INFO(profile);
+  CHECK(profile.find("and 3 sums over the batch") != std::string::npos);  // total, mean and a part of merged
+  CHECK(profile.find("(B, 5)     per chunk, fused") != std::string::npos);
+  CHECK(std::regex_search(profile, std::regex(R"(sum_rows +\(1, 5\) +per chunk\n)")));  // the other part, apart
+  // 4000 rows: twelve blocks of sums, each a chunk of about 333 rows in several blocks of the group's rows.
+  for (std::size_t rows : {1u, 7u, 300u, 4000u})
+    for (int threads : {1, 2})
+      for (int chunk_rows : {0, 16}) {
+        CAPTURE(rows);
+        CAPTURE(threads);
+        CAPTURE(chunk_rows);
+        std::mt19937_64 rng(17 + rows);
+        const Values at = random_inputs(f, rows, rng);
+        const Values fused = run(f, at, {.threads = threads, .chunk_rows = chunk_rows}),
+                     apart = run(f, at, {.threads = threads, .chunk_rows = chunk_rows, .fuse = false});
+        for (const auto& entry : apart) {  // not a structured binding: clang 14 cannot capture one
+          CAPTURE(entry.first);
+          const Matrix<double>& other = fused.at(entry.first);
+          CHECK(std::memcmp(entry.second.data(), other.data(), other.rows() * other.cols() * sizeof(double)) == 0);
+        }
+      }
 }
 
 TEST_CASE("a product of row-scaled rows with a weight runs as X·(diag(r)·B) at large batches, with the same numbers") {

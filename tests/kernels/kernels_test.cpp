@@ -167,12 +167,12 @@ void products(const kernels::Target& t, double rtol) {
             CHECK(std::memcmp(with_row.data(), c1.data(), m * n * sizeof(T)) == 0);
           }
   for (std::size_t rows : {1u, 2u, 9u})
-    for (std::size_t cols : {1u, 5u, 8u, 17u, 40u}) {
+    for (std::size_t cols : {1u, 5u, 8u, 17u, 40u, 67u}) {
       auto a = random_vector<T>(rows * cols, rng, -1, 1);
       std::vector<T> s1(cols, T(1)), s2(cols, T(1)), c1(rows), c2(rows);
       t.table<T>().sum_rows(a.data(), s1.data(), rows, cols, true);
       kernels::sum_rows(a.data(), s2.data(), rows, cols, true, false);
-      check_close(s1, s2, rtol);
+      CHECK(std::memcmp(s1.data(), s2.data(), cols * sizeof(T)) == 0);  // each column added in row order alike
       t.table<T>().sum_cols(a.data(), c1.data(), rows, cols);
       kernels::sum_cols(a.data(), c2.data(), rows, cols, false);
       check_close(c1, c2, rtol);
@@ -180,9 +180,10 @@ void products(const kernels::Target& t, double rtol) {
 }
 
 // A fused group of random steps over slots: two batch values, a bias row, and
-// each step's result. The target's fused kernel gives the bits of its steps run
-// one by one over all rows, whatever block of rows it is called on, and agrees
-// with the scalar twin's fused kernel.
+// each step's result; last, a sum over the rows of one of them into a row that
+// holds an earlier chunk's sum. The target's fused kernel gives the bits of its
+// steps run one by one over all rows, whatever block of rows it is called on,
+// and agrees with the scalar twin's fused kernel.
 template <class T>
 void fused_group(const kernels::Target& t, double rtol) {
   std::mt19937_64 rng(17);
@@ -192,22 +193,31 @@ void fused_group(const kernels::Target& t, double rtol) {
       CAPTURE(cols);
       CAPTURE(rows);
       constexpr std::uint32_t given = 3, steps = 12;  // slots 0, 1: batch values; 2: a bias row
-      std::vector<std::vector<T>> values(given + steps, std::vector<T>(rows * cols));
+      constexpr std::uint32_t sum = given + steps, slots = sum + 1;
+      std::vector<std::vector<T>> values(slots, std::vector<T>(rows * cols));
       values[0] = random_vector<T>(rows * cols, rng, -3, 3);
       values[1] = random_vector<T>(rows * cols, rng, -3, 3);
       values[2] = random_vector<T>(cols, rng, -1, 1);
+      values[sum] = random_vector<T>(cols, rng, -1, 1);
       std::vector<kernels::FusedStep<T>> program;
       std::uniform_int_distribution<std::size_t> pick_op(0, std::size(ops) - 1);
-      for (std::uint32_t y = given; y < given + steps; ++y) {
+      for (std::uint32_t y = given; y < sum; ++y) {
         std::uniform_int_distribution<std::uint32_t> pick(0, y - 1);
         program.push_back({ops[pick_op(rng)], pick(rng), pick(rng), y, cols, T(0.7)});
       }
-      std::vector<std::size_t> row_step(given + steps, cols);
-      row_step[2] = 0;
+      const std::uint32_t summed = std::uniform_int_distribution<std::uint32_t>(given, sum - 1)(rng);
+      program.push_back({Op::sum_rows, summed, summed, sum, cols, T(0)});
+      std::vector<std::size_t> row_step(slots, cols);
+      row_step[2] = row_step[sum] = 0;
+      auto entries = [&](std::uint32_t y) { return (row_step[y] == 0 ? 1 : rows) * cols; };
       // One by one, over all rows (the bias row row by row), as the executor runs unfused steps.
       auto one_by_one = values;
       for (const auto& s : program)
         for (std::size_t r = 0; r < rows; ++r) {
+          if (s.op == Op::sum_rows) {
+            if (r == 0) t.table<T>().sum_rows(one_by_one[s.a].data(), one_by_one[s.y].data(), rows, cols, true);
+            continue;
+          }
           const T* a = one_by_one[s.a].data() + r * row_step[s.a];
           T* y = one_by_one[s.y].data() + r * cols;
           if (op_kind(s.op) == OpKind::unary)
@@ -228,11 +238,11 @@ void fused_group(const kernels::Target& t, double rtol) {
       for (std::size_t block : {rows, std::size_t(1), std::size_t(4)}) {
         CAPTURE(block);
         const auto fused = run(true, block);
-        for (std::uint32_t y = given; y < given + steps; ++y)
-          CHECK(std::memcmp(fused[y].data(), one_by_one[y].data(), rows * cols * sizeof(T)) == 0);
+        for (std::uint32_t y = given; y < slots; ++y)
+          CHECK(std::memcmp(fused[y].data(), one_by_one[y].data(), entries(y) * sizeof(T)) == 0);
       }
       const auto twin = run(false, rows), fused = run(true, rows);
-      for (std::uint32_t y = given; y < given + steps; ++y) check_close(fused[y], twin[y], rtol);
+      for (std::uint32_t y = given; y < slots; ++y) check_close(fused[y], twin[y], rtol);
     }
 }
 
