@@ -189,7 +189,9 @@ template <class T>
 void Runner<T>::run_before(const Chunk& shared) {
   for (std::size_t s = 0; s < plan_.before.size(); s = plan_.before_group_end[s]) {
     if (plan_.before_group_end[s] == s + 1) {
-      timed_step(plan_.before[s], shared);
+      const NodeId id = plan_.before[s];
+      if (!large_batch_ && plan_.read_through[index_of(id)]) continue;  // a Wᵀ its users read by rows this run
+      timed_step(id, shared);
       continue;
     }
     const std::size_t g = plan_.before_group_of[s];
