@@ -98,6 +98,52 @@ void rows_in_blocks(std::size_t m, std::size_t n, std::size_t k, const T* a, std
                                     row);
 }
 
+// C = A · B (+ the row) for a B of K <= 4 rows (a first layer of a few
+// inputs): two multiply-adds per entry leave micro's blocks mostly loading,
+// zeroing and storing. Here NV registers of B's columns and of the row stay in
+// registers while the rows of C go by, each entry computed as micro computes
+// it (from zero, one multiply-add per row of B in order, then the row): the
+// same bits. Columns left over as row_block leaves them, by the scalar kernel.
+template <class T, int K, int NV>
+std::size_t few_rows_block(std::size_t m, std::size_t n, const T* a, std::size_t a_row, const T* b, std::size_t ldb,
+                           T* c, std::size_t ldc, const T* row) {
+  using V = xsimd::batch<T>;
+  constexpr std::size_t w = V::size;
+  std::size_t j = 0;
+  for (; j + NV * w <= n; j += NV * w) {
+    V bv[K][NV], rv[NV];
+#pragma GCC unroll 16
+    for (int v = 0; v < NV; ++v) {
+#pragma GCC unroll 4
+      for (int p = 0; p < K; ++p) bv[p][v] = V::load_unaligned(b + p * ldb + j + v * w);
+      rv[v] = row ? V::load_unaligned(row + j + v * w) : V(T(0));
+    }
+    for (std::size_t i = 0; i < m; ++i) {
+#pragma GCC unroll 16
+      for (int v = 0; v < NV; ++v) {
+        V acc(T(0));
+#pragma GCC unroll 4
+        for (int p = 0; p < K; ++p) acc = xsimd::fma(V(a[i * a_row + p]), bv[p][v], acc);
+        if (row) acc = acc + rv[v];
+        acc.store_unaligned(c + i * ldc + j + v * w);
+      }
+    }
+  }
+  if constexpr (NV > 1)
+    j += few_rows_block<T, K, NV / 2>(m, n - j, a, a_row, b + j, ldb, c + j, ldc, row ? row + j : row);
+  return j;
+}
+
+template <class T, int K>
+void few_rows(std::size_t m, std::size_t n, const T* a, std::size_t a_row, const T* b, std::size_t ldb, T* c,
+              std::size_t ldc, const T* row) {
+  constexpr int nv = sizeof(xsimd::batch<T>) == 64 ? 4 : 2;  // B's registers, the row's and an entry's: 32 or 16
+  const std::size_t j = few_rows_block<T, K, nv>(m, n, a, a_row, b, ldb, c, ldc, row);
+  if (j < n)
+    scalar::gemm(m, n - j, K, a, a_row, std::size_t(1), b + j, ldb, std::size_t(1), c + j, ldc, false,
+                 row ? row + j : row);
+}
+
 // C = A · B for few columns of C when A's columns are contiguous (A = Xᵀ, a
 // sum over the batch): registers run down a column of C instead of along a row.
 template <class T>
@@ -342,6 +388,14 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a
   if (a_row == 1 && n < xsimd::batch<T>::size) {
     gemm_columns(m, n, k, a, a_col, b, b_row, b_col, c, ldc, accumulate);
     return add_row(m, n, c, ldc, row);
+  }
+  if (b_col == 1 && a_col == 1 && !accumulate && k >= 1 && k <= 4) {
+    switch (k) {
+      case 1: return few_rows<T, 1>(m, n, a, a_row, b, b_row, c, ldc, row);
+      case 2: return few_rows<T, 2>(m, n, a, a_row, b, b_row, c, ldc, row);
+      case 3: return few_rows<T, 3>(m, n, a, a_row, b, b_row, c, ldc, row);
+      default: return few_rows<T, 4>(m, n, a, a_row, b, b_row, c, ldc, row);
+    }
   }
   if (b_col == 1) {
     // Wide registers (AVX-512: 32 of them) hold a 6 x 4 block; narrower ones 4 x 2.

@@ -85,6 +85,30 @@ void products(const kernels::Target& t, double rtol) {
     }
 }
 
+// A weight of at most four rows has its own kernel (B held in registers while
+// the rows go by); every entry gets the bits the register-block kernel gives it
+// (reached here by adding onto zeros), with and without a bias row, every tail.
+template <class T>
+void few_weight_rows(const kernels::Target& t) {
+  std::mt19937_64 rng(19);
+  for (std::size_t k : {1u, 2u, 3u, 4u})
+    for (std::size_t n : {1u, 7u, 8u, 17u, 33u, 64u, 70u, 130u})
+      for (std::size_t m : {1u, 5u, 13u})
+        for (bool rows : {false, true}) {
+          CAPTURE(k);
+          CAPTURE(n);
+          CAPTURE(m);
+          CAPTURE(rows);
+          const auto a = random_vector<T>(m * k, rng, -1, 1), b = random_vector<T>(k * n, rng, -1, 1);
+          const auto row = random_vector<T>(n, rng, -1, 1);
+          const T* r = rows ? row.data() : nullptr;
+          std::vector<T> own(m * n), blocks(m * n, T(0));
+          t.table<T>().gemm(m, n, k, a.data(), k, 1, b.data(), n, 1, own.data(), n, false, r);
+          t.table<T>().gemm(m, n, k, a.data(), k, 1, b.data(), n, 1, blocks.data(), n, true, r);
+          CHECK(std::memcmp(own.data(), blocks.data(), m * n * sizeof(T)) == 0);
+        }
+}
+
 // A pair of single-row products gives each row the bits the product of that row
 // alone gets (the executor pairs a product with its tangent at one row, and the
 // step-by-step run computes them one at a time): both layouts, with and without
@@ -93,7 +117,7 @@ template <class T>
 void pair_as_single_rows(const kernels::Target& t) {
   std::mt19937_64 rng(17);
   for (std::size_t n : {1u, 3u, 8u, 17u, 64u, 70u, 130u})
-    for (std::size_t k : {1u, 5u, 16u, 33u, 64u})
+    for (std::size_t k : {1u, 2u, 4u, 5u, 16u, 33u, 64u})
       for (bool transposed : {false, true})
         for (bool rows : {false, true}) {
           CAPTURE(n);
@@ -119,6 +143,13 @@ TEST_CASE("matrix products: a row of the product does not depend on the rows bes
   FOR_EACH_TARGET(t) {
     rows_independent<double>(t);
     rows_independent<float>(t);
+  }
+}
+
+TEST_CASE("matrix products by a weight of a few rows: the bits of the register-block kernel") {
+  FOR_EACH_TARGET(t) {
+    few_weight_rows<double>(t);
+    few_weight_rows<float>(t);
   }
 }
 
