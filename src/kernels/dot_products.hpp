@@ -67,8 +67,13 @@ T tail_step(T sum, T a, T b) {
 }
 
 // C = A · Bᵀ with the rows of A and of B contiguous: each entry is a dot
-// product along k, MR x NR of them at once, reduced across the register at the end.
-template <class T, int MR, int NR>
+// product along k, MR x NR of them at once, reduced across the register at the
+// end: each row's NR products together, or (by_rows, MR the register's lanes)
+// each column's MR products together. A row with few columns (a narrow product,
+// the gradient of d = 2 inputs: two) fills a reduction mostly with zeros; its
+// column's products with as many rows fill one. Either way every dot product
+// is summed alike (store_sums): the same bits.
+template <class T, int MR, int NR, bool by_rows = false>
 void micro_dot(std::size_t k, const T* a, std::size_t lda, const T* b, std::size_t ldb, T* c, std::size_t ldc,
                bool accumulate) {
   using V = DotRegister<T>;
@@ -93,15 +98,28 @@ void micro_dot(std::size_t k, const T* a, std::size_t lda, const T* b, std::size
       for (int q = 0; q < NR; ++q) acc[r][q] = xsimd::fma(av, bv[q], acc[r][q]);
     }
   }
-#pragma GCC unroll 16
-  for (int r = 0; r < MR; ++r) {
-    T sums[NR];
-    store_sums(acc[r], sums);
-#pragma GCC unroll 16
+  auto store = [&](int r, int q, T sum) {  // the tail after the last whole register, then C
+    for (std::size_t t = p; t < k; ++t) sum = tail_step(sum, a[r * lda + t], b[q * ldb + t]);
+    c[r * ldc + q] = accumulate ? c[r * ldc + q] + sum : sum;
+  };
+  if constexpr (by_rows) {
+#pragma GCC unroll 4
     for (int q = 0; q < NR; ++q) {
-      T sum = sums[q];
-      for (std::size_t t = p; t < k; ++t) sum = tail_step(sum, a[r * lda + t], b[q * ldb + t]);
-      c[r * ldc + q] = accumulate ? c[r * ldc + q] + sum : sum;
+      V column[MR];
+      T sums[MR];
+#pragma GCC unroll 16
+      for (int r = 0; r < MR; ++r) column[r] = acc[r][q];
+      store_sums(column, sums);
+#pragma GCC unroll 16
+      for (int r = 0; r < MR; ++r) store(r, q, sums[r]);
+    }
+  } else {
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      T sums[NR];
+      store_sums(acc[r], sums);
+#pragma GCC unroll 16
+      for (int q = 0; q < NR; ++q) store(r, q, sums[q]);
     }
   }
 }
@@ -116,65 +134,20 @@ void dot_rows(std::size_t n, std::size_t k, const T* a, std::size_t lda, const T
   for (; j < n; ++j) micro_dot<T, MR, 1>(k, a, lda, b + j * ldb, ldb, c + j, ldc, accumulate);
 }
 
-// C = A · Bᵀ for as many rows of A as a register has lanes, NC columns: the
-// rows' dot products with one column of B reduce together, one lane each, in
-// one full reduction. Where micro_dot reduces the products of one row with its
-// few columns (a narrow product, the gradient of d = 2 inputs: two), most of
-// each reduction adds zeros; and each column of B is loaded once for all the
-// rows. Every dot product is summed as micro_dot sums it: the same bits.
-template <class T, int NC>
-void micro_dot_rows(std::size_t k, const T* a, std::size_t lda, const T* b, std::size_t ldb, T* c, std::size_t ldc,
-                    bool accumulate) {
-  using V = DotRegister<T>;
-  constexpr int lanes = static_cast<int>(V::size);
-  constexpr std::size_t w = V::size;
-  V acc[NC][lanes];
-#pragma GCC unroll 16
-  for (int q = 0; q < NC; ++q)
-#pragma GCC unroll 16
-    for (int r = 0; r < lanes; ++r) acc[q][r] = V(T(0));
-  std::size_t p = 0;
-  for (; p + w <= k; p += w) {
-    V bv[NC];
-#pragma GCC unroll 4
-    for (int q = 0; q < NC; ++q) {
-      bv[q] = V::load_unaligned(b + q * ldb + p);
-      asm("" : "+v"(bv[q].data));  // one load for every row (as in micro)
-    }
-#pragma GCC unroll 16
-    for (int r = 0; r < lanes; ++r) {
-      V av = V::load_unaligned(a + r * lda + p);
-#pragma GCC unroll 4
-      for (int q = 0; q < NC; ++q) acc[q][r] = xsimd::fma(av, bv[q], acc[q][r]);
-    }
-  }
-#pragma GCC unroll 4
-  for (int q = 0; q < NC; ++q) {
-    T sums[lanes];
-    store_sums(acc[q], sums);
-#pragma GCC unroll 16
-    for (int r = 0; r < lanes; ++r) {
-      T sum = sums[r];
-      for (std::size_t t = p; t < k; ++t) sum = tail_step(sum, a[r * lda + t], b[q * ldb + t]);
-      c[r * ldc + q] = accumulate ? c[r * ldc + q] + sum : sum;
-    }
-  }
-}
-
 template <class T>
 void gemm_dot(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t lda, const T* b, std::size_t ldb,
               T* c, std::size_t ldc, bool accumulate) {
-  constexpr std::size_t lanes = DotRegister<T>::size;
-  // Thirty-two registers hold the sums of three columns (and a column and a row
-  // of A each); sixteen, of one.
+  constexpr int lanes = static_cast<int>(DotRegister<T>::size);
+  // Rows by the register's lanes: thirty-two registers hold the sums of three
+  // columns (and a column and a row of A each); sixteen, of one.
   constexpr int nc = sizeof(xsimd::batch<T>) == 64 ? 3 : 1;
   std::size_t i = 0;
   for (; i + lanes <= m; i += lanes) {
     std::size_t j = 0;
     const T* rows = a + i * lda;
     for (; j + nc <= n; j += nc)
-      micro_dot_rows<T, nc>(k, rows, lda, b + j * ldb, ldb, c + i * ldc + j, ldc, accumulate);
-    for (; j < n; ++j) micro_dot_rows<T, 1>(k, rows, lda, b + j * ldb, ldb, c + i * ldc + j, ldc, accumulate);
+      micro_dot<T, lanes, nc, true>(k, rows, lda, b + j * ldb, ldb, c + i * ldc + j, ldc, accumulate);
+    for (; j < n; ++j) micro_dot<T, lanes, 1, true>(k, rows, lda, b + j * ldb, ldb, c + i * ldc + j, ldc, accumulate);
   }
   for (; i + 4 <= m; i += 4) dot_rows<T, 4>(n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, accumulate);
   for (; i < m; ++i) dot_rows<T, 1>(n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, accumulate);
