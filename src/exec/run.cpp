@@ -45,6 +45,11 @@ Runner<T>::Runner(Plan plan, const ProgramOptions& options) : plan_(std::move(pl
   outputs_.assign(plan_.tape.outputs().size(), Matrix<T>());
   computes_batch_rows_ =
       std::any_of(plan_.place.begin(), plan_.place.end(), [](Place p) { return p != Place::shared; });
+  for (std::size_t s = 0; s < plan_.before.size(); s = plan_.before_group_end[s]) {
+    const bool read_through = plan_.before_group_end[s] == s + 1 && plan_.read_through[index_of(plan_.before[s])];
+    if (!read_through) before_runs_[0].push_back(s);  // its users read W by rows at small batches
+    before_runs_[1].push_back(s);
+  }
   locate_values();
   compile_groups();
   compile_pairs();
@@ -153,7 +158,7 @@ void Runner<T>::run() {
     run_steps(all);
     copy_rows_out(all);
   } else if (rows == 1 && !row_calls_.empty()) {
-    run_one_row();  // the latency case: the same steps, their arguments found once (one_row.cpp)
+    run_one_row();        // the latency case: the same steps, their arguments found once (one_row.cpp)
   } else if (rows > 0) {  // even with no steps: an output may be an input, copied out per chunk
     run_chunks(rows);
   }
@@ -184,14 +189,12 @@ void Runner<T>::run_steps(const Chunk& cx) {
   }
 }
 
-// The shared steps before the chunks; a fused group of them runs over its values' rows.
+// The shared steps before the chunks this run needs; a fused group of them runs over its values' rows.
 template <class T>
 void Runner<T>::run_before(const Chunk& shared) {
-  for (std::size_t s = 0; s < plan_.before.size(); s = plan_.before_group_end[s]) {
+  for (std::size_t s : before_runs_[large_batch_ ? 1 : 0]) {
     if (plan_.before_group_end[s] == s + 1) {
-      const NodeId id = plan_.before[s];
-      if (!large_batch_ && plan_.read_through[index_of(id)]) continue;  // a Wᵀ its users read by rows this run
-      timed_step(id, shared);
+      timed_step(plan_.before[s], shared);
       continue;
     }
     const std::size_t g = plan_.before_group_of[s];
@@ -263,8 +266,7 @@ void Runner<T>::compile_groups() {
 // this thread: its column of the arena or its place in the scratch; nullptr for
 // a slot outside both (found every run from outside_source).
 template <class T>
-T* Runner<T>::group_slot_start(std::size_t group, std::size_t k, T* arena, std::size_t rows,
-                               std::size_t thread) {
+T* Runner<T>::group_slot_start(std::size_t group, std::size_t k, T* arena, std::size_t rows, std::size_t thread) {
   const Group& g = plan_.groups[group];
   const std::size_t column = fused_[group].arena_column[k];
   if (column != in_scratch_or_elsewhere) return arena + column * rows;

@@ -3,6 +3,7 @@
 // step.cpp computes one step over one chunk of rows.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -70,8 +71,8 @@ class Runner {
     RowPointer a0, a1, b, row0, row1;                // its arguments and bias rows
     T* y0 = nullptr;                                 // where it writes (a pair: and y1)
     T* y1 = nullptr;
-    std::size_t slots = 0;                        // a group's slots: from row_group_slots_[slots]
-    std::size_t refresh = 0, refresh_end = 0;     // and those found every run: row_slot_refresh_[refresh, end)
+    std::size_t slots = 0;                     // a group's slots: from row_group_slots_[slots]
+    std::size_t refresh = 0, refresh_end = 0;  // and those found every run: row_slot_refresh_[refresh, end)
   };
   // A group slot a one-row run finds every run: a bias row or a value outside the arena.
   struct SlotRefresh {
@@ -91,7 +92,7 @@ class Runner {
   void run_group(std::size_t group, const Chunk& cx);  // fused element-wise steps, a block of rows at a time
   T* group_slot_start(std::size_t group, std::size_t k, T* arena, std::size_t rows, std::size_t thread);
   NodeId outside_source(const GroupSlot& slot) const;
-  void timed_step(NodeId id, const Chunk& cx);         // step, and with profile its time
+  void timed_step(NodeId id, const Chunk& cx);  // step, and with profile its time
   template <class Work>
   void timed(NodeId id, std::size_t thread, Work&& work);  // work, and with profile its time, as node id's
   void finish_reductions(std::size_t blocks, std::size_t rows);
@@ -157,6 +158,9 @@ class Runner {
   std::size_t batch_rows_ = 0;        // of the last run
   bool computes_batch_rows_ = false;  // some value has a row per sample (or is their transpose)
   bool large_batch_ = true;  // this run forms the read-through weight transposes and folds row scales (run.cpp)
+  // The shared steps before the chunks a run calls (a group by its first), at
+  // small batches and at large ones: a small batch skips the read-through Wᵀ.
+  std::array<std::vector<std::size_t>, 2> before_runs_;
   std::unique_ptr<ThreadPool> pool_;
   // A fused group as the kernel runs it: its steps (at a large batch without
   // those whose row scales fold into weights), and each slot's step between rows.
@@ -182,10 +186,10 @@ class Runner {
   // Thread 0's arena and the shared storage, where a one-row run's calls find
   // them: on the heap, since a runner moves with its program.
   std::vector<const T*> row_bases_;
-  std::vector<T*> row_group_slots_;           // the one-row groups' slots: arena and scratch places, found once
+  std::vector<T*> row_group_slots_;            // the one-row groups' slots: arena and scratch places, found once
   std::vector<SlotRefresh> row_slot_refresh_;  // and the others, found every run
-  std::vector<std::vector<double>> seconds_;          // profile: per thread (each adds to its own), per node id
-  std::size_t runs_ = 0;                              // profile: runs since the last reset
+  std::vector<std::vector<double>> seconds_;   // profile: per thread (each adds to its own), per node id
+  std::size_t runs_ = 0;                       // profile: runs since the last reset
 };
 
 extern template class Runner<float>;
