@@ -10,6 +10,7 @@
 //    their values (equal along a group): a chain computed from the weights
 //    (the forward Laplacian's sums of squared rows of W1) is one call, not one
 //    per step.
+//    A row's sum (sum_cols) joins too: each row of it needs only its own row.
 //    A sum over the batch (sum_rows, mean_rows: a bias's gradient) joins the
 //    group too, as a step that adds each row of its argument into the chunk's
 //    partial sum while the row is in L1: the rows in the order its own step
@@ -101,9 +102,8 @@ void compile_group(Plan& p, Group& g, Span span, std::size_t element_size) {
         free_columns[count_of(p.tape.node(node.a).shape.cols)].push_back(g.slots[row].offset);
       continue;
     }
-    const bool unary = op_kind(node.op) == OpKind::unary;
     const std::uint32_t a = slot(node.a);
-    GroupStep step{a, unary ? a : slot(node.b), 0};  // a unary step's b is its a: the kernel loop passes it unread
+    GroupStep step{a, node.b == no_node ? a : slot(node.b), 0};  // one argument: b is a, passed unread
     g.slots.push_back({id, false, p.scratch[index_of(id)], 0});
     step.y = static_cast<std::uint32_t>(g.slots.size() - 1);
     slot_of[id] = step.y;
@@ -169,10 +169,13 @@ void group_element_wise(Plan& p, const ProgramOptions& options, std::size_t elem
   };
   // With check_finite a sum is checked as its own step, after all its rows.
   auto fusable_sum = [&](NodeId id) { return options.fuse && !options.check_finite && sums_over_batch(p, id); };
+  auto row_sum = [&](NodeId id) {
+    return options.fuse && p.tape.node(id).op == Op::sum_cols && p.place[index_of(id)] == Place::batch;
+  };
   std::vector<Span> spans;
   find_spans(
-      p, p.chunk, [&](NodeId id) { return fusable(id, Place::batch) || fusable_sum(id); }, p.group_end, p.group_of,
-      spans);
+      p, p.chunk, [&](NodeId id) { return fusable(id, Place::batch) || fusable_sum(id) || row_sum(id); }, p.group_end,
+      p.group_of, spans);
   find_spans(
       p, p.before, [&](NodeId id) { return fusable(id, Place::shared); }, p.before_group_end, p.before_group_of, spans);
   std::vector<std::size_t> group_of_node(p.tape.nodes().size(), spans.size());

@@ -10,12 +10,17 @@ namespace {
 
 std::string fused_group_text(const Plan& plan, std::size_t group, const char* when) {
   const Group& g = plan.groups[group];
-  std::size_t kept = 0, sums = 0;
+  std::size_t kept = 0, sums = 0, row_sums = 0;
   for (const GroupStep& s : g.steps) kept += g.slots[s.y].scratch ? 0 : 1;
-  for (std::size_t k = 1; k < g.steps.size(); ++k) sums += g.slots[g.steps[k].y].sum ? 1 : 0;
-  const std::string and_sums = sums == 0 ? std::string() : fmt::format(" and {} sums over the batch", sums);
+  for (std::size_t k = 1; k < g.steps.size(); ++k) {
+    const GroupSlot& y = g.slots[g.steps[k].y];
+    sums += y.sum ? 1 : 0;
+    row_sums += plan.tape.node(y.node).op == Op::sum_cols ? 1 : 0;
+  }
+  const std::string others = (row_sums == 0 ? std::string() : fmt::format(", {} row sums", row_sums)) +
+                             (sums == 0 ? std::string() : fmt::format(" and {} sums over the batch", sums));
   return fmt::format("{}, fused with the next {} element-wise steps{}, {} rows at a time ({} of {} results kept)", when,
-                     g.steps.size() - 1 - sums, and_sums, g.block_rows, kept, g.steps.size());
+                     g.steps.size() - 1 - sums - row_sums, others, g.block_rows, kept, g.steps.size());
 }
 
 }  // namespace

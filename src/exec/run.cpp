@@ -234,6 +234,7 @@ void Runner<T>::compile_groups() {
       const Op op = y.sum ? Op::sum_rows : node.op;  // a mean's partial sum too: the division waits for the total
       f.steps.push_back(
           {op, g.steps[k].a, g.steps[k].b, g.steps[k].y, count_of(node.shape.cols), static_cast<T>(node.value)});
+      if (op == Op::sum_cols) f.steps.back().a_cols = count_of(node_of(node.a).shape.cols);
       if (plan_.scaled_rows[index_of(id)] == no_node) f.large_batch_steps.push_back(f.steps.back());
     }
     std::vector<bool> in_scratch;

@@ -10,7 +10,8 @@
 // are contiguous, else row by row: an entry's bits depend on its inputs alone
 // (kernels/element_wise.hpp), so a fused group gives the bits of its steps run
 // one by one. A sum over the batch adds the block's rows in order into its row,
-// which the next block adds to: the bits of its step over all the rows.
+// which the next block adds to: the bits of its step over all the rows. A row
+// sum sums each of the block's rows by the kernel its step runs, row by row.
 #pragma once
 
 #include <cstddef>
@@ -96,7 +97,7 @@ bool joins_tail(AffineTail<T>& t, const FusedStep<T>& s) {
 }
 
 /// The steps with their tails: a step that only negates, scales or shifts
-/// (neg, mul_scalar, add_scalar) the value the step before it wrote, where no
+/// (neg, mul_scalar, add_scalar) the value an element-wise step before it wrote, where no
 /// other step reads that value and it lives in the group's scratch
 /// (`scratch[slot]`), becomes that step's tail: one pass over the rows
 /// instead of two, the same operations in the same order.
@@ -110,7 +111,9 @@ std::vector<FusedStep<T>> with_affine_tails(std::vector<FusedStep<T>> steps, con
   std::vector<FusedStep<T>> out;
   for (const FusedStep<T>& s : steps) {
     FusedStep<T>* prev = out.empty() ? nullptr : &out.back();
-    const bool after_prev = prev && s.a == prev->y && scratch[prev->y] && readers[prev->y] == 1 && s.cols == prev->cols;
+    const bool element_wise = prev && (op_kind(prev->op) == OpKind::unary || op_kind(prev->op) == OpKind::binary);
+    const bool after_prev =
+        element_wise && s.a == prev->y && scratch[prev->y] && readers[prev->y] == 1 && s.cols == prev->cols;
     if (after_prev && joins_tail(prev->tail, s))
       prev->y = s.y;
     else
@@ -122,7 +125,7 @@ std::vector<FusedStep<T>> with_affine_tails(std::vector<FusedStep<T>> steps, con
 template <class T>
 void fused(std::span<const FusedStep<T>> steps, T* const* slot, const std::size_t* row_step, std::size_t rows) {
   for (const FusedStep<T>& s : steps) {
-    if (s.op == Op::sum_rows) {  // y's one row += each of the block's rows of a, in order: n counts rows
+    if (s.op == Op::sum_rows || s.op == Op::sum_cols) {  // over the block's rows at once: n counts rows
       s.kernel(s, slot[s.a], nullptr, slot[s.y], rows);
       continue;
     }

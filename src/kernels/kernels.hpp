@@ -69,7 +69,9 @@ struct AffineTail {
 /// One step of a fused group: slot y = op(slot a) or slot a op slot b over
 /// `cols` columns, then its tail; `c` is a unary op's constant (and b, which it
 /// does not read, best a: kernels::fused passes every step alike). A sum over
-/// the batch (op sum_rows) adds each row of slot a into slot y's one row. `kernel` is
+/// the batch (op sum_rows) adds each row of slot a into slot y's one row; a
+/// row sum (op sum_cols) writes each row of y as the sum of slot a's row of
+/// `a_cols` entries. `kernel` is
 /// the loop for its op and tail in the kernel set the program runs, chosen once
 /// (choose_step_kernels): a call per step, no dispatch on the op.
 template <class T>
@@ -80,6 +82,7 @@ struct FusedStep {
   T c;
   AffineTail<T> tail{};
   void (*kernel)(const FusedStep& s, const T* a, const T* b, T* y, std::size_t n) = nullptr;
+  std::size_t a_cols = 0;  // a row sum's: its argument's columns
 };
 
 template <class T>

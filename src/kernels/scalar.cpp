@@ -66,10 +66,17 @@ void sum_step(const FusedStep<T>& s, const T* a, const T*, T* y, std::size_t n) 
   sum_rows(a, y, n, s.cols, true);
 }
 
+// A fused row sum: each of n rows of a, a_cols entries, into its entry of y.
+template <class T>
+void row_sum_step(const FusedStep<T>& s, const T* a, const T*, T* y, std::size_t n) {
+  sum_cols(a, y, n, s.a_cols);
+}
+
 template <class T>
 StepKernel<T> step_kernel(const FusedStep<T>& s) {
   const bool tailed = s.tail.any();
   if (s.op == Op::sum_rows) return sum_step<T>;
+  if (s.op == Op::sum_cols) return row_sum_step<T>;
   if (op_kind(s.op) == OpKind::unary) return tailed ? unary_step<T, true> : unary_step<T, false>;
   return tailed ? binary_step<T, true> : binary_step<T, false>;
 }

@@ -126,9 +126,31 @@ void sum_step(const FusedStep<T>& s, const T* a, const T*, T* y, std::size_t n) 
 }
 
 template <class T>
+void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols) {
+  using V = xsimd::batch<T>;
+  constexpr std::size_t w = V::size;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const T* ar = a + r * cols;
+    V acc(T(0));
+    std::size_t j = 0;
+    for (; j + w <= cols; j += w) acc += V::load_unaligned(ar + j);
+    T sum = xsimd::hadd(acc);
+    for (; j < cols; ++j) sum += ar[j];
+    y[r] = sum;
+  }
+}
+
+// A fused row sum: each of n rows of a, a_cols entries, into its entry of y.
+template <class T>
+void row_sum_step(const FusedStep<T>& s, const T* a, const T*, T* y, std::size_t n) {
+  sum_cols(a, y, n, s.a_cols);
+}
+
+template <class T>
 StepKernel<T> step_kernel(const FusedStep<T>& s) {
   const bool tailed = s.tail.any();
   if (s.op == Op::sum_rows) return sum_step<T>;
+  if (s.op == Op::sum_cols) return row_sum_step<T>;
   switch (s.op) {
 #define WENGERT_CASE(name) \
   case Op::name: return tailed ? unary_step<T, Op::name, true> : unary_step<T, Op::name, false>;
@@ -179,21 +201,6 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t a
     return;
   }
   scalar::gemm(m, n, k, a, a_row, a_col, b, b_row, b_col, c, ldc, accumulate, row);
-}
-
-template <class T>
-void sum_cols(const T* a, T* y, std::size_t rows, std::size_t cols) {
-  using V = xsimd::batch<T>;
-  constexpr std::size_t w = V::size;
-  for (std::size_t r = 0; r < rows; ++r) {
-    const T* ar = a + r * cols;
-    V acc(T(0));
-    std::size_t j = 0;
-    for (; j + w <= cols; j += w) acc += V::load_unaligned(ar + j);
-    T sum = xsimd::hadd(acc);
-    for (; j < cols; ++j) sum += ar[j];
-    y[r] = sum;
-  }
 }
 
 template <class T>

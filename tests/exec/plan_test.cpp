@@ -103,8 +103,9 @@ TEST_CASE("chains of shared steps before the chunks fuse too, one group per run 
 // A sum over the batch that follows an element-wise chain adds each row of its
 // argument while the row is in L1; the rows in the order its own step adds
 // them, so the same bits, in chunks, blocks of rows and threads. Two sums into
-// one total do not share a group: each adds its rows together, as apart.
-TEST_CASE("sums over the batch join the element-wise group before them, with the same bits") {
+// one total do not share a group: each adds its rows together, as apart. A
+// row's sum (sum_cols) joins as a step of its row, and the chain goes on after it.
+TEST_CASE("sums over the batch and row sums join the element-wise group before them, with the same bits") {
   Recorder rec;
   Var x = rec.data("x", 6);
   Var W = rec.parameter("W", 6, 5), b = rec.parameter("b", 1, 5);
@@ -114,13 +115,15 @@ TEST_CASE("sums over the batch join the element-wise group before them, with the
   rec.output("total", sum_rows(s));
   rec.output("mean", mean_rows(exp(a)));
   rec.output("merged", sum_rows(2.0 * a) + sum_rows(square(a)));  // one total, two parts
+  rec.output("norm", sqrt(sum_cols(exp(2.0 * a)) + 1.0));         // a row sum inside a chain
   const Tape f = rec.finish();
   Program<double> planned(f, {}, {.profile = true});
   const std::string profile = planned.profile();
   INFO(profile);
   CHECK(profile.find("and 3 sums over the batch") != std::string::npos);  // total, mean and a part of merged
+  CHECK(profile.find(", 1 row sums") != std::string::npos);
   CHECK(profile.find("(B, 5)     per chunk, fused") != std::string::npos);
-  CHECK(std::regex_search(profile, std::regex(R"(sum_rows +\(1, 5\) +per chunk\n)")));  // the other part, apart
+  CHECK(std::regex_search(profile, std::regex(R"(sum_rows +\(1, 5\) +per chunk)")));  // the other part, apart
   // 4000 rows: twelve blocks of sums, each a chunk of about 333 rows in several blocks of the group's rows.
   for (std::size_t rows : {1u, 7u, 300u, 4000u})
     for (int threads : {1, 2})

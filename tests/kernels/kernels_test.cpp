@@ -85,10 +85,11 @@ void position_independent(const kernels::Target& t) {
 }
 
 // A fused group of random steps over slots: two batch values, a bias row, and
-// each step's result; last, a sum over the rows of one of them into a row that
-// holds an earlier chunk's sum. The target's fused kernel gives the bits of its
-// steps run one by one over all rows, whatever block of rows it is called on,
-// and agrees with the scalar twin's fused kernel.
+// each step's result; then each row's sum of one of them, and a sum over the
+// rows of one of them into a row that holds an earlier chunk's sum. The
+// target's fused kernel gives the bits of its steps run one by one over all
+// rows, whatever block of rows it is called on, and agrees with the scalar
+// twin's fused kernel.
 template <class T>
 void fused_group(const kernels::Target& t, double rtol) {
   std::mt19937_64 rng(17);
@@ -98,7 +99,7 @@ void fused_group(const kernels::Target& t, double rtol) {
       CAPTURE(cols);
       CAPTURE(rows);
       constexpr std::uint32_t given = 3, steps = 12;  // slots 0, 1: batch values; 2: a bias row
-      constexpr std::uint32_t sum = given + steps, slots = sum + 1;
+      constexpr std::uint32_t row_sum = given + steps, sum = row_sum + 1, slots = sum + 1;
       std::vector<std::vector<T>> values(slots, std::vector<T>(rows * cols));
       values[0] = random_vector<T>(rows * cols, rng, -3, 3);
       values[1] = random_vector<T>(rows * cols, rng, -3, 3);
@@ -106,21 +107,29 @@ void fused_group(const kernels::Target& t, double rtol) {
       values[sum] = random_vector<T>(cols, rng, -1, 1);
       std::vector<kernels::FusedStep<T>> program;
       std::uniform_int_distribution<std::size_t> pick_op(0, std::size(ops) - 1);
-      for (std::uint32_t y = given; y < sum; ++y) {
+      for (std::uint32_t y = given; y < row_sum; ++y) {
         std::uniform_int_distribution<std::uint32_t> pick(0, y - 1);
         program.push_back({ops[pick_op(rng)], pick(rng), pick(rng), y, cols, T(0.7)});
       }
-      const std::uint32_t summed = std::uniform_int_distribution<std::uint32_t>(given, sum - 1)(rng);
+      std::uniform_int_distribution<std::uint32_t> pick_result(given, row_sum - 1);
+      const std::uint32_t row_summed = pick_result(rng), summed = pick_result(rng);
+      program.push_back({Op::sum_cols, row_summed, row_summed, row_sum, 1, T(0)});
+      program.back().a_cols = cols;
       program.push_back({Op::sum_rows, summed, summed, sum, cols, T(0)});
       std::vector<std::size_t> row_step(slots, cols);
       row_step[2] = row_step[sum] = 0;
-      auto entries = [&](std::uint32_t y) { return (row_step[y] == 0 ? 1 : rows) * cols; };
+      row_step[row_sum] = 1;
+      auto entries = [&](std::uint32_t y) { return (row_step[y] == 0 ? 1 : rows) * (y == row_sum ? 1 : cols); };
       // One by one, over all rows (the bias row row by row), as the executor runs unfused steps.
       auto one_by_one = values;
       for (const auto& s : program)
         for (std::size_t r = 0; r < rows; ++r) {
           if (s.op == Op::sum_rows) {
             if (r == 0) t.table<T>().sum_rows(one_by_one[s.a].data(), one_by_one[s.y].data(), rows, cols, true);
+            continue;
+          }
+          if (s.op == Op::sum_cols) {
+            if (r == 0) t.table<T>().sum_cols(one_by_one[s.a].data(), one_by_one[s.y].data(), rows, cols);
             continue;
           }
           const T* a = one_by_one[s.a].data() + r * row_step[s.a];
