@@ -24,10 +24,10 @@ struct ProgramOptions {
   bool check_finite = false;  ///< throw NonFiniteError naming the first node with NaN/Inf
   bool simd = true;           ///< false runs the scalar twins of every kernel (for tests)
   bool profile = false;       ///< time every step of every run (Program::profile); a clock read per step
-  /// Run each chain of element-wise steps (and the sums over the batch after it) as
-  /// one group, a few rows at a time, so that what one step writes the next reads
-  /// from L1, and have a layer's product add its bias row as it stores (the same
-  /// bits as step by step).
+  /// Run each chain of element-wise steps (with the row sums in it and the sums
+  /// over the batch after it) as one group, a few rows at a time, so that what one
+  /// step writes the next reads from L1, and have a layer's product add its bias
+  /// row as it stores (the same bits as step by step).
   bool fuse = true;
 };
 
