@@ -5,7 +5,7 @@ set -eu
 wengert=$1
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-"$wengert" demo --steps 300 --samples 4000 --out "$scratch/demo" > "$scratch/demo.log"
+"$wengert" demo --steps 300 --batch 128 --samples 4000 --out "$scratch/demo" > "$scratch/demo.log"
 grep -q "^trained" "$scratch/demo.log"
 test -s "$scratch/demo/model.wgt"
 "$wengert" eval --model "$scratch/demo/model.wgt" --data ring8 --samples 2000 | grep -q "Fisher divergence"
