@@ -88,6 +88,11 @@ void compile_group(Plan& p, Group& g, Span span, std::size_t element_size) {
     g.slots.push_back({id, bias_row, false, 0});
     return slot_of[id] = static_cast<std::uint32_t>(g.slots.size() - 1);
   };
+  auto free_after = [&](NodeId arg, std::size_t s) {  // gives arg's scratch columns back after its last use
+    if (arg == no_node || last_use[arg] != s) return;
+    const GroupSlot& used = g.slots[slot_of[arg]];
+    if (used.scratch && used.node == arg) free_columns[count_of(p.tape.node(arg).shape.cols)].push_back(used.offset);
+  };
   for (std::size_t s = span.first; s < span.end; ++s) {
     const NodeId id = steps[s];
     const Node& node = p.tape.node(id);
@@ -98,8 +103,7 @@ void compile_group(Plan& p, Group& g, Span span, std::size_t element_size) {
       const auto sum = static_cast<std::uint32_t>(g.slots.size() - 1);
       slot_of[id] = sum;
       g.steps.push_back({row, row, sum});
-      if (last_use[node.a] == s && g.slots[row].scratch && g.slots[row].node == node.a)
-        free_columns[count_of(p.tape.node(node.a).shape.cols)].push_back(g.slots[row].offset);
+      free_after(node.a, s);
       continue;
     }
     const std::uint32_t a = slot(node.a);
@@ -118,11 +122,8 @@ void compile_group(Plan& p, Group& g, Span span, std::size_t element_size) {
     } else {
       outside_width += cols;
     }
-    for (NodeId arg : {node.a, node.b}) {
-      if (arg == no_node || last_use[arg] != s) continue;
-      const GroupSlot& used = g.slots[slot_of[arg]];
-      if (used.scratch && used.node == arg) free_columns[count_of(p.tape.node(arg).shape.cols)].push_back(used.offset);
-    }
+    free_after(node.a, s);
+    if (node.b != node.a) free_after(node.b, s);  // a / a reads a twice: its columns go back once
     g.steps.push_back(step);
   }
   const std::size_t row_bytes = std::max<std::size_t>(1, g.scratch_width + outside_width) * element_size;

@@ -277,3 +277,21 @@ TEST_CASE("a tape that sums products over the batch runs chunks of at least 24 r
   CHECK(std::stoul(rows[1]) ==
         std::min<std::size_t>(512, (256u << 10) / (std::stoul(arena[1]) * sizeof(double)) / 8 * 8));
 }
+
+// A step that reads one value twice at its last use (t / t; the fold makes
+// t * t a square and t + t a scaling) gives its scratch columns back once:
+// given back twice, two later values of the group would share them.
+TEST_CASE("a value read twice by its last step frees its scratch columns once") {
+  Recorder rec;
+  Var x = rec.data("x", 4);
+  Var t = exp(x * 0.5);
+  Var u = t / t;
+  rec.output("y", exp(u * 0.1) + sin(u));  // two values alive at once after t's last use
+  const Tape f = rec.finish();
+  for (std::size_t rows : {1u, 9u}) {  // one row runs its own path
+    std::mt19937_64 rng(23);
+    const Values at = random_inputs(f, rows, rng);
+    const Values fused = run(f, at, {}), apart = run(f, at, {.fuse = false});
+    CHECK(std::memcmp(fused.at("y").data(), apart.at("y").data(), rows * 4 * sizeof(double)) == 0);
+  }
+}
