@@ -11,7 +11,8 @@
 // (kernels/element_wise.hpp), so a fused group gives the bits of its steps run
 // one by one. A sum over the batch adds the block's rows in order into its row,
 // which the next block adds to: the bits of its step over all the rows. A row
-// sum sums each of the block's rows by the kernel its step runs, row by row.
+// sum takes the whole block in one call of its step's kernel, which sums each
+// row by itself: the bits of its step too.
 #pragma once
 
 #include <cstddef>
