@@ -38,7 +38,11 @@ inline Tape random_tape(std::uint64_t seed, bool allow_batch_coupling = true) {
       case 2: y = softplus(a); break;
       case 3: y = silu(a); break;
       case 4: y = sin(a) + cos(a) * 0.5; break;
-      case 5: y = log(1.0 + square(a)); break;
+      case 5: {  // q / q: a step that reads one value twice (the fold leaves a division as it is)
+        Var q = 1.0 + square(a);
+        y = log(q) + q / q;
+        break;
+      }
       case 6: y = sqrt(1.0 + square(a)) - pow(1.0 + square(a), 1.5) * 0.1; break;
       case 7: y = a * same_width(a) - same_width(a); break;
       case 8: y = a / (1.0 + square(same_width(a))); break;
