@@ -5,6 +5,9 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
+#include <iterator>
+#include <type_traits>
 
 #include "wengert/op.hpp"
 
@@ -18,6 +21,13 @@
 
 namespace wengert::formulas {
 inline namespace WENGERT_SIMD_TARGET {
+
+// Whether V is float or a SIMD batch of floats.
+template <class V>
+constexpr bool single_precision = std::is_same_v<V, float>;
+template <class V>
+  requires requires { typename V::value_type; }
+constexpr bool single_precision<V> = std::is_same_v<typename V::value_type, float>;
 
 // a > 0 ? yes : no and a < 0 ? yes : no, entry by entry (NaN is neither); the
 // SIMD overloads are in kernels/simd.cpp.
@@ -33,16 +43,18 @@ V select_negative(V a, V yes, V no);
 // log(1 + u) for u in [0, 1], the one range softplus needs: with s = u / (2 + u)
 // in [0, 1/3], log(1 + u) = 2 atanh(s) = 2 (s + s³/3 + s⁵/5 + ...), whose terms
 // fall by s² <= 1/9 each: sixteen reach double precision (relative error below
-// 5e-16 over [0, 1]). One division and a polynomial, where a general log1p
+// 5e-16 over [0, 1]), seven single precision (the first left out, s¹⁵/15, is
+// below 1.4e-8 of s). One division and a polynomial, where a general log1p
 // reduces its argument first (and cost softplus about as much again as exp).
 template <class V>
 V log1p_of_unit(V u) {
   using std::fma;
-  constexpr double inverse_odd[] = {1.0 / 31, 1.0 / 29, 1.0 / 27, 1.0 / 25, 1.0 / 23, 1.0 / 21, 1.0 / 19, 1.0 / 17,
-                                    1.0 / 15, 1.0 / 13, 1.0 / 11, 1.0 / 9,  1.0 / 7,  1.0 / 5,  1.0 / 3};
+  constexpr double inverse_odd[] = {1.0 / 33, 1.0 / 31, 1.0 / 29, 1.0 / 27, 1.0 / 25, 1.0 / 23, 1.0 / 21, 1.0 / 19,
+                                    1.0 / 17, 1.0 / 15, 1.0 / 13, 1.0 / 11, 1.0 / 9,  1.0 / 7,  1.0 / 5,  1.0 / 3};
+  constexpr std::size_t first = single_precision<V> ? 10 : 0;  // 1/13 or 1/33
   const V s = u / (V(2) + u), s2 = s * s;
-  V p(1.0 / 33);
-  for (double c : inverse_odd) p = fma(p, s2, V(c));
+  V p(inverse_odd[first]);
+  for (std::size_t k = first + 1; k < std::size(inverse_odd); ++k) p = fma(p, s2, V(inverse_odd[k]));
   const V twice_s = s + s;
   return fma(twice_s * s2, p, twice_s);
 }
