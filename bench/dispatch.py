@@ -22,7 +22,7 @@ CASES = ["hvp/double/d=16/h=64/batch=1024/threads=1", "hvp/double/d=64/h=128/bat
 def times(binary):
     pattern = "^(" + "|".join(re.escape(c) for c in CASES) + ")$"
     out = subprocess.run([binary, f"--benchmark_filter={pattern}", "--benchmark_color=false",
-                          "--benchmark_min_time=0.3"], capture_output=True, text=True, check=True,
+                          "--benchmark_min_time=0.3", "--benchmark_repetitions=1"], capture_output=True, text=True, check=True,
                          env=dict(os.environ, WENGERT_SIMD="")).stdout
     out = re.sub(r"\x1b\[[0-9;]*m", "", out)  # the engine's reporter colours its lines
     found = {m.group(1): float(m.group(2)) / 1000 for m in re.finditer(r"^(\S+)\s+(\d+) ns", out, re.M)}

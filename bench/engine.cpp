@@ -2,6 +2,11 @@
 // MLPs [d, h, h, 1] with tanh, per sample, at batch 1 and 1024, float64 and
 // float32, one and two threads; then the ratios that matter, HVP / forward and
 // the share of the machine's peak FMA rate (measured here, by this binary).
+// Each benchmark runs three times, the repetitions of all of them interleaved
+// in random order (each warmed first), and the summary takes the best of the
+// three: on a shared machine a burst of another tenant's work then slows one
+// repetition of a few benchmarks, not the figures on one side of a ratio.
+// (peers/compare.py sets the medians beside the peers' medians.)
 //
 //   build/bench/engine                      # all of it, a few minutes
 //   build/bench/engine --benchmark_filter=hvp/d=2/
@@ -9,6 +14,7 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <thread>
@@ -30,9 +36,11 @@ void peak_fma(benchmark::State& state) {
   for (auto _ : state) flops += bench::fma_chains<T>(inner, sink);
   benchmark::DoNotOptimize(sink);
   state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsRate);
+  state.counters["flop/run"] = flops / static_cast<double>(state.iterations());
 }
 
 const int sizes[][2] = {{2, 64}, {16, 64}, {64, 128}};
+constexpr std::chrono::milliseconds warm_up{50};
 
 enum class Quantity { forward, gradient, hvp, laplacian };
 const char* quantity_name(Quantity q) {
@@ -61,6 +69,8 @@ void run_quantity(benchmark::State& state, Quantity q, int d, int h, int rows, i
                                               : "x_laplacian";
   wengert::Program<T> p(t, {out}, options);
   data.bind(p);
+  // Warm: the repetitions interleave with other benchmarks, which leave the caches and predictors cold.
+  for (const auto start = std::chrono::steady_clock::now(); std::chrono::steady_clock::now() - start < warm_up;) p.run();
   for (auto _ : state) {
     p.run();
     benchmark::DoNotOptimize(p.get(out).data);
@@ -69,23 +79,43 @@ void run_quantity(benchmark::State& state, Quantity q, int d, int h, int rows, i
   const double passes = q == Quantity::forward ? 1 : q == Quantity::gradient ? 3 : 4;
   const double flops = q == Quantity::laplacian ? bench::laplacian_flops(d, h) : passes * bench::forward_flops(d, h);
   state.counters["GFLOP/s"] = benchmark::Counter(flops * rows * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+  state.counters["flop/run"] = flops * rows;
 }
 
-// Collects each benchmark's time per iteration for the summary.
+// Collects each benchmark's best time per iteration for the summary: the
+// aggregate "min" of its repetitions (a single run's time without them), and
+// its rate from that time and its work per run (an aggregate of a rate would be
+// the rate's own minimum, the slowest repetition).
 class Collector : public benchmark::ConsoleReporter {
  public:
-  std::map<std::string, double> ns;  // name -> ns per iteration (median when repeated)
+  std::map<std::string, double> ns;  // name -> best ns per iteration
   std::map<std::string, double> gflops;
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& r : runs) {
-      if (r.run_type == Run::RT_Aggregate && r.aggregate_name != "median") continue;
+      if (r.run_type == Run::RT_Aggregate && r.aggregate_name != "min") continue;
       const std::string name = r.run_name.function_name;
       ns[name] = r.GetAdjustedRealTime();
-      if (auto it = r.counters.find("GFLOP/s"); it != r.counters.end()) gflops[name] = it->second;
+      if (auto it = r.counters.find("flop/run"); it != r.counters.end()) gflops[name] = it->second / ns[name];
     }
   }
 };
+
+// The best of a benchmark's repetitions.
+double fastest(const std::vector<double>& times) { return *std::min_element(times.begin(), times.end()); }
+
+// Three repetitions, interleaved, only their aggregates printed, unless the command line says otherwise.
+std::vector<char*> with_default_repetitions(int argc, char** argv) {
+  static const char* defaults[] = {"--benchmark_repetitions=3", "--benchmark_enable_random_interleaving=true",
+                                   "--benchmark_display_aggregates_only=true"};
+  std::vector<char*> args(argv, argv + argc);
+  for (const char* flag : defaults) {
+    const std::string name(flag, std::strchr(flag, '=') + 1);
+    if (std::none_of(argv + 1, argv + argc, [&](const char* a) { return std::strncmp(a, name.c_str(), name.size() - 1) == 0; }))
+      args.push_back(const_cast<char*>(flag));
+  }
+  return args;
+}
 
 std::string key(const char* type, Quantity q, int d, int h, int rows, int threads) {
   return fmt::format("{}/{}/d={}/h={}/batch={}/threads={}", quantity_name(q), type, d, h, rows, threads);
@@ -126,18 +156,22 @@ int main(int argc, char** argv) {
         for (int rows : {1, 1024}) print_checksum<double>(d, h, rows);
       return 0;
     }
-  benchmark::Initialize(&argc, argv);
-  benchmark::RegisterBenchmark("peak_fma/double", peak_fma<double>);
-  benchmark::RegisterBenchmark("peak_fma/float", peak_fma<float>);
+  std::vector<char*> args = with_default_repetitions(argc, argv);
+  int count = static_cast<int>(args.size());
+  benchmark::Initialize(&count, args.data());
+  benchmark::RegisterBenchmark("peak_fma/double", peak_fma<double>)->ComputeStatistics("min", fastest);
+  benchmark::RegisterBenchmark("peak_fma/float", peak_fma<float>)->ComputeStatistics("min", fastest);
   for (auto [d, h] : sizes)
     for (int rows : {1, 1024})
       for (int threads : {1, 2})
         for (Quantity q : {Quantity::forward, Quantity::gradient, Quantity::hvp, Quantity::laplacian}) {
           if (threads == 2 && rows == 1) continue;  // one sample is one chunk: nothing to share
           benchmark::RegisterBenchmark(key("double", q, d, h, rows, threads).c_str(),
-                                       [=](benchmark::State& s) { run_quantity<double>(s, q, d, h, rows, threads); });
+                                       [=](benchmark::State& s) { run_quantity<double>(s, q, d, h, rows, threads); })
+              ->ComputeStatistics("min", fastest);
           benchmark::RegisterBenchmark(key("float", q, d, h, rows, threads).c_str(),
-                                       [=](benchmark::State& s) { run_quantity<float>(s, q, d, h, rows, threads); });
+                                       [=](benchmark::State& s) { run_quantity<float>(s, q, d, h, rows, threads); })
+              ->ComputeStatistics("min", fastest);
         }
   fmt::print(
       "machine: {}\nkernels: {} (wengert {}); peak FMA measured with {}; compiler: {}; build: {}; hardware threads: "
@@ -168,9 +202,10 @@ int main(int argc, char** argv) {
             two > 0 ? fmt::format("{:.2f}", two) : "-", share(lapl_gflops));
       }
   fmt::print(
-      "\nus/s = microseconds per sample; %peak counts 4 forward passes of work per HVP against one core's\n"
-      "peak FMA rate (peak_fma above: {:.1f} GFLOP/s double, {:.1f} float); lapl %peak counts d + 2 forward passes\n"
-      "of work per forward Laplacian, less the d first-layer products its seeds e_k skip (rows of W1).\n",
+      "\nthe best of each benchmark's repetitions (interleaved); us/s = microseconds per sample; %peak counts\n"
+      "4 forward passes of work per HVP against one core's peak FMA rate (peak_fma above: {:.1f} GFLOP/s double,\n"
+      "{:.1f} float); lapl %peak counts d + 2 forward passes of work per forward Laplacian, less the d\n"
+      "first-layer products its seeds e_k skip (rows of W1).\n",
       peak("double"), peak("float"));
   print_profile();
   benchmark::Shutdown();

@@ -30,17 +30,25 @@ def lines_of(cmd, env=None):
 
 def run_engine(engine):
     report = os.path.join(tempfile.mkdtemp(), "engine.json")
-    subprocess.run([engine, "--benchmark_repetitions=3", "--benchmark_report_aggregates_only=true",
-                    f"--benchmark_out={report}", "--benchmark_out_format=json"],
-                   check=True, stdout=subprocess.DEVNULL)
-    times, info = {}, json.load(open(report))
+    # The engine's three repetitions (interleaved): their median beside the peers' medians, their best for
+    # the engine's own ratios, as it prints them.
+    shown = subprocess.run([engine, "--benchmark_report_aggregates_only=true",
+                            f"--benchmark_out={report}", "--benchmark_out_format=json"],
+                           check=True, capture_output=True, text=True).stdout.splitlines()
+    # Its machine line and its summary (from the table's header to the line before the profile).
+    summary = [line for line in shown if line.startswith(("machine:", "kernels:"))]
+    start = next((i for i, line in enumerate(shown) if line.startswith("type ")), len(shown))
+    end = next((i for i in range(start, len(shown)) if shown[i].startswith("the HVP, double")), len(shown))
+    summary += shown[start:end]
+    times, info = {"median": {}, "min": {}}, json.load(open(report))
     for b in info["benchmarks"]:
-        if b.get("aggregate_name") != "median":
+        kind = b.get("aggregate_name")
+        if kind not in times:
             continue
         name = b["run_name"]
-        times[name] = b["real_time"] * {"ns": 1e-3, "us": 1.0, "ms": 1e3}[b["time_unit"]]
+        t = times[kind][name] = b["real_time"] * {"ns": 1e-3, "us": 1.0, "ms": 1e3}[b["time_unit"]]
         if name.startswith("peak_fma"):
-            times[name] = b["GFLOP/s"]
+            times[kind][name] = b["flop/run"] / (t * 1e3)  # GFLOP/s at that time (flop per ns)
     checksums = {}
     for line in lines_of([engine, "--checksum"]):
         # checksum d=2 h=64 batch=1: phi ... grad ... hvp ...
@@ -48,7 +56,7 @@ def run_engine(engine):
         d, h, rows = (int(part.split("=")[1]) for part in head.split()[1:])
         v = values.split()
         checksums[(d, h, rows)] = {"phi": float(v[1]), "grad": float(v[3]), "hvp": float(v[5])}
-    return times, checksums, info["context"]
+    return times, checksums, info["context"], summary
 
 
 def torch_env():
@@ -89,7 +97,7 @@ def run_peers(build_include):
 
 def main():
     engine = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "bench", "engine")
-    times, ours, context = run_engine(engine)
+    times, ours, context, summary = run_engine(engine)
     # The build's own generated headers (wengert/version.hpp) sit beside its bench/ folder.
     build_include = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(engine))), "include")
     peers, theirs, notes = run_peers(build_include)
@@ -108,8 +116,8 @@ def main():
           f"between wengert and the peers: {worst:.1e}" + ("" if worst < 1e-9 else "  <-- DISAGREE"))
 
     # 2. Time per sample, side by side.
-    def ours_us(kind, dtype, d, h, rows, threads=1):
-        t = times.get(f"{kind}/{dtype}/d={d}/h={h}/batch={rows}/threads={threads}")
+    def ours_us(kind, dtype, d, h, rows, threads=1, statistic="median"):
+        t = times[statistic].get(f"{kind}/{dtype}/d={d}/h={h}/batch={rows}/threads={threads}")
         return None if t is None else t / rows
 
     def best(peer, dtype, d, h, rows, prefix):
@@ -137,16 +145,19 @@ def main():
                         targets.append((dtype, d, h, rows, w, t, a))
 
     # 3. The engine's own ratios.
-    print("\nthe engine alone (same run): HVP / forward at batch 1024; share of peak FMA (4 forward passes of work "
-          "per HVP); two threads / one thread on batch-1024 HVPs")
+    print("\nthe engine alone (same run, the best of its three repetitions): HVP / forward at batch 1024; share of "
+          "peak FMA (4 forward passes of work per HVP); two threads / one thread on batch-1024 HVPs")
     for dtype in ("double", "float"):
-        peak = times.get(f"peak_fma/{dtype}")
+        peak = times["min"].get(f"peak_fma/{dtype}")
         for d, h in SIZES:
-            f, hv, hv2 = (ours_us("forward", dtype, d, h, 1024), ours_us("hvp", dtype, d, h, 1024),
-                          ours_us("hvp", dtype, d, h, 1024, 2))
+            f, hv, hv2 = (ours_us("forward", dtype, d, h, 1024, 1, "min"), ours_us("hvp", dtype, d, h, 1024, 1, "min"),
+                          ours_us("hvp", dtype, d, h, 1024, 2, "min"))
             flops = 4 * 2 * (d * h + h * h + h) / (hv * 1e-6) / 1e9
             print(f"  {dtype:6} d={d:<3} h={h:<4} HVP/forward {hv / f:4.2f}   {100 * flops / peak:5.1f}% of "
                   f"{peak:.0f} GFLOP/s   2 threads {hv / hv2:4.2f}x")
+    print("\nthe engine's own summary of the same run:")
+    for line in summary:
+        print(line)
 
 
 if __name__ == "__main__":
