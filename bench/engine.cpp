@@ -101,8 +101,13 @@ class Collector : public benchmark::ConsoleReporter {
   }
 };
 
-// The best of a benchmark's repetitions.
-double fastest(const std::vector<double>& times) { return *std::min_element(times.begin(), times.end()); }
+// A benchmark whose repetitions' aggregates include their best, "min".
+template <class F>
+void add_benchmark(const std::string& name, F run) {
+  benchmark::RegisterBenchmark(name.c_str(), run)->ComputeStatistics("min", [](const std::vector<double>& times) {
+    return *std::min_element(times.begin(), times.end());
+  });
+}
 
 // Three repetitions, interleaved, only their aggregates printed, unless the command line says otherwise.
 std::vector<char*> with_default_repetitions(int argc, char** argv) {
@@ -111,8 +116,8 @@ std::vector<char*> with_default_repetitions(int argc, char** argv) {
   std::vector<char*> args(argv, argv + argc);
   for (const char* flag : defaults) {
     const std::string name(flag, std::strchr(flag, '=') + 1);
-    if (std::none_of(argv + 1, argv + argc, [&](const char* a) { return std::strncmp(a, name.c_str(), name.size() - 1) == 0; }))
-      args.push_back(const_cast<char*>(flag));
+    auto sets_it = [&](const char* arg) { return std::strncmp(arg, name.c_str(), name.size() - 1) == 0; };
+    if (std::none_of(argv + 1, argv + argc, sets_it)) args.push_back(const_cast<char*>(flag));
   }
   return args;
 }
@@ -159,19 +164,17 @@ int main(int argc, char** argv) {
   std::vector<char*> args = with_default_repetitions(argc, argv);
   int count = static_cast<int>(args.size());
   benchmark::Initialize(&count, args.data());
-  benchmark::RegisterBenchmark("peak_fma/double", peak_fma<double>)->ComputeStatistics("min", fastest);
-  benchmark::RegisterBenchmark("peak_fma/float", peak_fma<float>)->ComputeStatistics("min", fastest);
+  add_benchmark("peak_fma/double", peak_fma<double>);
+  add_benchmark("peak_fma/float", peak_fma<float>);
   for (auto [d, h] : sizes)
     for (int rows : {1, 1024})
       for (int threads : {1, 2})
         for (Quantity q : {Quantity::forward, Quantity::gradient, Quantity::hvp, Quantity::laplacian}) {
           if (threads == 2 && rows == 1) continue;  // one sample is one chunk: nothing to share
-          benchmark::RegisterBenchmark(key("double", q, d, h, rows, threads).c_str(),
-                                       [=](benchmark::State& s) { run_quantity<double>(s, q, d, h, rows, threads); })
-              ->ComputeStatistics("min", fastest);
-          benchmark::RegisterBenchmark(key("float", q, d, h, rows, threads).c_str(),
-                                       [=](benchmark::State& s) { run_quantity<float>(s, q, d, h, rows, threads); })
-              ->ComputeStatistics("min", fastest);
+          add_benchmark(key("double", q, d, h, rows, threads),
+                        [=](benchmark::State& s) { run_quantity<double>(s, q, d, h, rows, threads); });
+          add_benchmark(key("float", q, d, h, rows, threads),
+                        [=](benchmark::State& s) { run_quantity<float>(s, q, d, h, rows, threads); });
         }
   fmt::print(
       "machine: {}\nkernels: {} (wengert {}); peak FMA measured with {}; compiler: {}; build: {}; hardware threads: "
