@@ -98,10 +98,11 @@ bool joins_tail(AffineTail<T>& t, const FusedStep<T>& s) {
 }
 
 /// The steps with their tails: a step that only negates, scales or shifts
-/// (neg, mul_scalar, add_scalar) the value an element-wise step before it wrote, where no
-/// other step reads that value and it lives in the group's scratch
-/// (`scratch[slot]`), becomes that step's tail: one pass over the rows
-/// instead of two, the same operations in the same order.
+/// (neg, mul_scalar, add_scalar) the value an element-wise step just before it
+/// wrote, where no other step reads that value and it lives in the group's
+/// scratch (`scratch[slot]`), becomes that step's tail: one pass over the rows
+/// instead of two, the same operations in the same order. (A sum's step has no
+/// tail: its kernel sums, it does not map.)
 template <class T>
 std::vector<FusedStep<T>> with_affine_tails(std::vector<FusedStep<T>> steps, const std::vector<bool>& scratch) {
   std::vector<int> readers(scratch.size(), 0);

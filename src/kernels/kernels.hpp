@@ -71,9 +71,9 @@ struct AffineTail {
 /// does not read, best a: kernels::fused passes every step alike). A sum over
 /// the batch (op sum_rows) adds each row of slot a into slot y's one row; a
 /// row sum (op sum_cols) writes each row of y as the sum of slot a's row of
-/// `a_cols` entries. `kernel` is
-/// the loop for its op and tail in the kernel set the program runs, chosen once
-/// (choose_step_kernels): a call per step, no dispatch on the op.
+/// `a_cols` entries. `kernel` is the loop for its op and tail in the kernel set
+/// the program runs, chosen once (choose_step_kernels): a call per step, no
+/// dispatch on the op.
 template <class T>
 struct FusedStep {
   Op op;
