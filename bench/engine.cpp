@@ -177,9 +177,9 @@ int main(int argc, char** argv) {
                         [=](benchmark::State& s) { run_quantity<float>(s, q, d, h, rows, threads); });
         }
   fmt::print(
-      "machine: {}\nkernels: {} (wengert {}); peak FMA measured with {}; compiler: {}; build: {}; hardware threads: "
-      "{}\n",
-      bench::cpu_name(), wengert::simd_target(), wengert::version(), bench::isa_name(), __VERSION__,
+      "machine: {} ({})\nkernels: {} (wengert {}); peak FMA measured with {}; compiler: {}; build: {}; hardware "
+      "threads: {}\n",
+      bench::cpu_name(), bench::cpu_isa(), wengert::simd_target(), wengert::version(), bench::isa_name(), __VERSION__,
       bench::build_type(), std::thread::hardware_concurrency());
   Collector collector;
   benchmark::RunSpecifiedBenchmarks(&collector);

@@ -35,11 +35,12 @@ def run_engine(engine):
     shown = subprocess.run([engine, "--benchmark_report_aggregates_only=true",
                             f"--benchmark_out={report}", "--benchmark_out_format=json"],
                            check=True, capture_output=True, text=True).stdout.splitlines()
-    # Its machine line and its summary (from the table's header to the line before the profile).
-    summary = [line for line in shown if line.startswith(("machine:", "kernels:"))]
+    # Its lines naming the CPU, the instruction set and the compiler, and its summary (from the table's
+    # header to the line before the profile).
+    machine = [line for line in shown if line.startswith(("machine:", "kernels:"))]
     start = next((i for i, line in enumerate(shown) if line.startswith("type ")), len(shown))
     end = next((i for i in range(start, len(shown)) if shown[i].startswith("the HVP, double")), len(shown))
-    summary += shown[start:end]
+    summary = shown[start:end]
     times, info = {"median": {}, "min": {}}, json.load(open(report))
     for b in info["benchmarks"]:
         kind = b.get("aggregate_name")
@@ -56,7 +57,7 @@ def run_engine(engine):
         d, h, rows = (int(part.split("=")[1]) for part in head.split()[1:])
         v = values.split()
         checksums[(d, h, rows)] = {"phi": float(v[1]), "grad": float(v[3]), "hvp": float(v[5])}
-    return times, checksums, info["context"], summary
+    return times, checksums, machine, summary
 
 
 def torch_env():
@@ -97,12 +98,12 @@ def run_peers(build_include):
 
 def main():
     engine = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "bench", "engine")
-    times, ours, context, summary = run_engine(engine)
+    times, ours, machine, summary = run_engine(engine)
     # The build's own generated headers (wengert/version.hpp) sit beside its bench/ folder.
     build_include = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(engine))), "include")
     peers, theirs, notes = run_peers(build_include)
-    print(f"machine: {context.get('host_name', '?')}, {context.get('num_cpus', '?')} CPUs at "
-          f"{context.get('mhz_per_cpu', '?')} MHz (the engine prints its CPU, ISA and compiler when run by hand)")
+    for line in machine:  # the CPU and its instruction set, beside every table below
+        print(line)
     for n in notes:
         print(n)
 
