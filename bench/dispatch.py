@@ -13,6 +13,8 @@ import statistics
 import subprocess
 import sys
 
+import machine  # bench/machine.py, beside this script
+
 portable, native = sys.argv[1], sys.argv[2]
 ROUNDS = 5
 CASES = ["hvp/double/d=16/h=64/batch=1024/threads=1", "hvp/double/d=64/h=128/batch=1024/threads=1",
@@ -39,9 +41,7 @@ rounds = {"portable": [], "native": []}
 for _ in range(ROUNDS):
     rounds["portable"].append(times(portable))
     rounds["native"].append(times(native))
-with open("/proc/cpuinfo") as f:
-    cpu = re.search(r"model name\s*:\s*(.*)", f.read()).group(1)
-print(f"{cpu}, {os.cpu_count()} cores; portable build: {version(portable)}; native build: {version(native)}")
+print(f"{machine.cpu()}, {os.cpu_count()} cores; portable build: {version(portable)}; native build: {version(native)}")
 print(f"{'case':<44} {'portable µs':>12} {'native µs':>10} {'native/portable throughput':>27}")
 worst = 0.0
 for case in CASES:

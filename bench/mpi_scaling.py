@@ -12,6 +12,8 @@ import subprocess
 import sys
 import time
 
+import machine  # bench/machine.py, beside this script
+
 wengert = sys.argv[1] if len(sys.argv) > 1 else "build/src/wengert"
 env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
 
@@ -38,9 +40,7 @@ def seconds(prefix, widths, batch, steps):
 def main():
     if os.path.exists("/tmp/wengert-mpi-scaling.csv"):
         os.remove("/tmp/wengert-mpi-scaling.csv")  # made afresh, 64 columns
-    with open("/proc/cpuinfo") as f:
-        cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    print(f"machine: {cpu}, {os.cpu_count()} hardware threads; 1 rank x 1 thread against 2 ranks x 1 thread")
+    print(f"machine: {machine.cpu()}, {os.cpu_count()} hardware threads; 1 rank x 1 thread against 2 ranks x 1 thread")
     print(f"{'MLP':<20} {'global batch':>12} {'1 rank s':>10} {'2 ranks s':>10} {'speed-up':>9}")
     for widths, steps in [("2,64,64,1", 300), ("64,256,256,1", 40)]:
         for batch in (256, 1024, 4096):

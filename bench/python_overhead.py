@@ -5,7 +5,6 @@ loop that binds the inputs, runs and fetches the output each time.
 
     PYTHONPATH=build/python python3 bench/python_overhead.py
 """
-import os
 import platform
 import time
 
@@ -13,14 +12,7 @@ import numpy as np
 
 import wengert as w
 
-
-def cpu():
-    with open("/proc/cpuinfo") as f:
-        info = f.read()
-    name = next((l.split(":", 1)[1].strip() for l in info.splitlines() if l.startswith("model name")), "unknown CPU")
-    flags = next((l for l in info.splitlines() if l.startswith("flags")), "") + " "
-    isa = "AVX-512" if " avx512f " in flags else "AVX2" if " avx2 " in flags else "SSE2"
-    return f"{name} ({isa})"
+import machine  # bench/machine.py, beside this script
 
 
 def mlp_potential(d, h):
@@ -48,7 +40,8 @@ def python_loop(p, inputs, output, n):
 
 
 def main():
-    print(f"machine: {cpu()}; kernels: {w.simd_target()} (wengert {w.__version__}); Python {platform.python_version()}")
+    print(f"machine: {machine.cpu()}; kernels: {w.simd_target()} (wengert {w.__version__}); "
+          f"Python {platform.python_version()}")
     print(f"{'quantity':<34} {'C++ run':>12} {'from Python':>14} {'overhead':>12} {'ratio':>8}")
     rng = np.random.default_rng(1)
     for d, h in [(2, 64), (16, 64), (64, 128)]:

@@ -11,7 +11,6 @@ model's moments. Three seeds each; the table shows the median and the range.
 for 20 000 steps each).
 """
 import os
-import platform
 import random
 import re
 import statistics
@@ -19,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import machine  # bench/machine.py, beside this script
 
 args = [a for a in sys.argv[1:] if not a.startswith("--")]
 WENGERT = args[0] if args else "build/src/wengert"
@@ -147,18 +148,6 @@ def quadratic():
     report("quadratic model, 3-D Gaussian data: moments' largest error", [worst], "<= 1e-3", lambda v: v <= 1e-3)
 
 
-def cpu():
-    try:
-        with open("/proc/cpuinfo") as f:
-            text = f.read()
-        name = re.search(r"model name\s*:\s*(.*)", text).group(1)
-        flags = re.search(r"flags\s*:\s*(.*)", text).group(1).split()
-        isa = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "SSE"
-        return f"{name}, {os.cpu_count()} cores, {isa}"
-    except (OSError, AttributeError):
-        return platform.processor()
-
-
 started = time.perf_counter()
 demo()
 plain = train("ring8 std 0.2", 1.0)  # the plain model the diffusion model is compared with
@@ -172,7 +161,7 @@ sample("rings", tv_target=0.15, mass_range=(0.45, 0.55))
 likelihood(plain)
 quadratic()
 
-print(f"wengert quality on {cpu()}; seeds {SEEDS}; median (range)")
+print(f"wengert quality on {machine.cpu_name()}, {os.cpu_count()} cores, {machine.isa()}; seeds {SEEDS}; median (range)")
 width = max(len(r[0]) for r in rows)
 for what, figure, target, ok in rows:
     print(f"{what:<{width}}  {figure:<24} {target:<10} {'ok' if ok else 'MISSED'}")
