@@ -1,6 +1,6 @@
 // The MAP solver: the objective recorded once as a tape from F and phi, its
 // gradient by reverse mode, and gradient descent per row (fixed step, Armijo
-// backtracking, or Nesterov's acceleration).
+// backtracking from the Barzilai-Borwein step, or Nesterov's acceleration).
 #include "wengert/solvers/map.hpp"
 
 #include <cmath>
@@ -167,6 +167,7 @@ class Descent {
         f_(rows_),
         f_new_(rows_),
         step_(rows_, options.step > 0 ? options.step : 1.0),
+        first_trial_(rows_),
         g0_(rows_),
         done_(rows_) {
     bind_constants(program_, problem.forward);
@@ -183,6 +184,7 @@ class Descent {
     search(options_.nesterov ? at_ : x_);
     previous_ = x_;
     x_ = candidate_;
+    if (options_.step == 0) choose_first_trials();  // from the gradient's change: before g_ moves on
     g_ = g_new_;
     double mean = 0;
     bool all_done = true;
@@ -259,6 +261,28 @@ class Descent {
     return all;
   }
 
+  // Where each row's next line search starts: the Barzilai-Borwein step
+  // sᵀs / sᵀy of its last move s and the change y of its gradient, the inverse
+  // of the curvature f showed along s. Doubling the accepted step instead lets
+  // the search settle on steps just under 2/L, which Armijo's condition still
+  // accepts and which shrink the error by a factor near 1: hundreds of
+  // iterations on a quadratic whose curvature is the same in every direction,
+  // where this first trial is the minimiser. Where f showed no positive
+  // curvature along s, twice the step just taken, as before.
+  void choose_first_trials() {
+    for (std::size_t r = 0; r < rows_; ++r) {
+      double ss = 0, sy = 0;
+      for (std::size_t j = 0; j < n_; ++j) {
+        const double s = x_(r, j) - previous_(r, j), y = g_new_(r, j) - g_(r, j);
+        ss += s * s;
+        sy += s * y;
+      }
+      const double inverse_curvature = ss / sy;
+      first_trial_[r] =
+          std::min(sy > 0 && std::isfinite(inverse_curvature) ? inverse_curvature : 2 * step_[r], largest_step);
+    }
+  }
+
   // Row r moves to its candidate: divergence is refused, convergence noted.
   void accept(std::size_t r, std::size_t k) {
     const double gn = row_norm(g_.view(), r);
@@ -282,7 +306,7 @@ class Descent {
                          std::abs(f_[r] - f_new_[r]) <= options_.relative_tolerance * std::abs(f_[r]);
     f_[r] = f_new_[r];
     result.iterations[r] = k;
-    if (options_.step == 0) step_[r] = std::min(step_[r] * 2, largest_step);  // the next search starts larger
+    if (options_.step == 0) step_[r] = first_trial_[r];
     if (small_gradient || stalled) done_[r] = true;
   }
 
@@ -290,7 +314,7 @@ class Descent {
   Program<double> program_;
   std::size_t rows_, n_;
   Matrix<double> x_, previous_, at_, candidate_, g_, g_new_;
-  std::vector<double> f_, f_new_, step_, g0_;
+  std::vector<double> f_, f_new_, step_, first_trial_, g0_;
   std::vector<bool> done_;
 };
 

@@ -117,6 +117,45 @@ TEST_CASE("linear-Gaussian: every variant converges to the closed-form posterior
   }
 }
 
+// A Gaussian prior N(0, I / precision) on R^n, as nn::quadratic's parameters (its mean, then L with LLᵀ = C⁻¹).
+std::vector<double> isotropic_prior(std::size_t n, double precision) {
+  std::vector<double> theta(n, 0.0);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) theta.push_back(i == j ? std::sqrt(precision) : 0.0);
+  return theta;
+}
+
+TEST_CASE("the line search starts from the curvature its last move showed") {
+  std::mt19937_64 rng(44);
+  SUBCASE("one curvature in every direction: the second search's first trial is the minimiser") {
+    // F = I, sigma = 0.05, prior N(0, I): f has curvature 1/sigma² + 1 everywhere, x* = b / (1 + sigma²).
+    // Doubling the accepted step took 64 iterations here, its steps settling just under 2/L.
+    const std::size_t n = 8;
+    Matrix<double> identity(n, n);
+    for (std::size_t i = 0; i < n; ++i) identity(i, i) = 1;
+    const double sigma = 0.05;
+    solvers::MapProblem problem{solvers::dense_operator(identity), sigma, nn::quadratic(Dim(n)), isotropic_prior(n, 1)};
+    Matrix<double> b = random_matrix(16, n, rng), expected(16, n);
+    for (std::size_t i = 0; i < 16 * n; ++i) expected.data()[i] = b.data()[i] / (1 + sigma * sigma);
+    solvers::MapResult r = solvers::solve_map(problem, b, Matrix<double>(16, n), {.gradient_tolerance = 1e-12});
+    CHECK(r.converged);
+    CHECK(closeness(r.x, expected, 1e-10, 1e-12) <= 1);
+    for (std::size_t k : r.iterations) CHECK(k <= 2);
+  }
+  SUBCASE("a blur's condition number of about 4 400 converges") {
+    // F = the blur [1/4, 1/2, 1/4] on R^32 (its frequencies near pi almost vanish), sigma = 0.05, prior
+    // N(0, I / 0.09): doubling the accepted step had not converged after 20 000 iterations.
+    const std::size_t n = 32;
+    solvers::MapProblem problem{solvers::convolution_operator(n, {0.25, 0.5, 0.25}), 0.05, nn::quadratic(Dim(n)),
+                                isotropic_prior(n, 0.09)};
+    Matrix<double> b = random_matrix(4, n, rng);
+    solvers::MapResult r =
+        solvers::solve_map(problem, b, Matrix<double>(4, n), {.max_iterations = 5000, .gradient_tolerance = 1e-10});
+    CHECK(r.converged);
+    for (std::size_t k : r.iterations) CHECK(k < 5000);
+  }
+}
+
 TEST_CASE("a fixed step above 2/L is reported as divergence, naming mu") {
   LinearGaussian lg;
   Matrix<double> x0(lg.b.rows(), lg.n);
