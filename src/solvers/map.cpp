@@ -1,6 +1,7 @@
 // The MAP solver: the objective recorded once as a tape from F and phi, its
 // gradient by reverse mode, and gradient descent per row (fixed step, Armijo
-// backtracking from the Barzilai-Borwein step, or Nesterov's acceleration).
+// backtracking from the Barzilai-Borwein step, or Nesterov's acceleration with
+// adaptive restart).
 #include "wengert/solvers/map.hpp"
 
 #include <cmath>
@@ -169,6 +170,7 @@ class Descent {
         step_(rows_, options.step > 0 ? options.step : 1.0),
         first_trial_(rows_),
         g0_(rows_),
+        momentum_age_(rows_, 1),
         done_(rows_) {
     bind_constants(program_, problem.forward);
     problem.prior.bind(program_, std::span<const double>(problem.theta));
@@ -180,8 +182,9 @@ class Descent {
 
   // One iteration; true when every row has converged.
   bool iterate(std::size_t k) {
-    if (options_.nesterov) extrapolate(k);
+    if (options_.nesterov) extrapolate();
     search(options_.nesterov ? at_ : x_);
+    if (options_.nesterov) restart_overshooting_momentum();
     previous_ = x_;
     x_ = candidate_;
     if (options_.step == 0) choose_first_trials();  // from the gradient's change: before g_ moves on
@@ -213,13 +216,28 @@ class Descent {
     gradient = to_matrix(program_.get("x_bar"));
   }
 
-  // Nesterov: the gradient at the extrapolated point x + (k-1)/(k+2) (x - x_prev).
-  void extrapolate(std::size_t k) {
-    const double momentum = double(k - 1) / double(k + 2);
-    for (std::size_t i = 0; i < rows_ * n_; ++i)
-      at_.data()[i] = x_.data()[i] + momentum * (x_.data()[i] - previous_.data()[i]);
+  // Nesterov: each row's gradient at its extrapolated point x + (j-1)/(j+2) (x - x_prev),
+  // j the row's iterations since its momentum last started.
+  void extrapolate() {
+    for (std::size_t r = 0; r < rows_; ++r) {
+      const double momentum = double(momentum_age_[r] - 1) / double(momentum_age_[r] + 2);
+      for (std::size_t j = 0; j < n_; ++j) at_(r, j) = x_(r, j) + momentum * (x_(r, j) - previous_(r, j));
+    }
     std::vector<double> f_at(rows_);
     evaluate(at_, f_at, g_);
+  }
+
+  // O'Donoghue and Candès's adaptive restart: a row whose move went uphill along
+  // the gradient it was taken from (gᵀ(x_new - x) > 0) was carried past the
+  // minimum by its momentum, and starts its momentum again. Without it the
+  // momentum keeps overshooting a strongly convex objective, and near the end
+  // the method is slower than gradient descent at the same step.
+  void restart_overshooting_momentum() {
+    for (std::size_t r = 0; r < rows_; ++r) {
+      double uphill = 0;
+      for (std::size_t j = 0; j < n_; ++j) uphill += g_(r, j) * (candidate_(r, j) - x_(r, j));
+      momentum_age_[r] = uphill > 0 ? 1 : momentum_age_[r] + 1;
+    }
   }
 
   // The candidate x - step g for every row: at the fixed step, or by Armijo
@@ -315,6 +333,7 @@ class Descent {
   std::size_t rows_, n_;
   Matrix<double> x_, previous_, at_, candidate_, g_, g_new_;
   std::vector<double> f_, f_new_, step_, first_trial_, g0_;
+  std::vector<std::size_t> momentum_age_;  // Nesterov: iterations since each row's momentum started
   std::vector<bool> done_;
 };
 

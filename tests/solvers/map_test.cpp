@@ -1,6 +1,8 @@
 // The MAP solver: the closed-form posterior mean of a linear-Gaussian problem,
 // divergence above mu = 2/L, operators and their adjoints, a nonlinear forward
 // map, batches.
+#include <algorithm>
+
 #include <doctest/doctest.h>
 
 #include <wengert/error.hpp>
@@ -108,13 +110,18 @@ TEST_CASE("linear-Gaussian: every variant converges to the closed-form posterior
       {"Nesterov",
        {.step = 1.0 / lg.curvature, .nesterov = true, .max_iterations = 20000, .gradient_tolerance = 1e-13}},
   };
+  std::vector<std::size_t> most;  // iterations of each variant's slowest row
   for (const Variant& v : variants) {
     CAPTURE(std::string(v.name));
     solvers::MapResult r = solvers::solve_map(lg.problem, lg.b, x0, v.options);
     CHECK(r.converged);
     CHECK(closeness(r.x, expected, 1e-8, 1e-10) <= 1);
-    MESSAGE(std::string(v.name), ": ", r.iterations[0], " iterations");
+    most.push_back(*std::max_element(r.iterations.begin(), r.iterations.end()));
+    MESSAGE(std::string(v.name), ": ", most.back(), " iterations");
   }
+  // Nesterov's momentum, restarted where it overshoots, beats gradient descent at its step (without
+  // the restart its slowest row took 728 iterations against 567 here).
+  CHECK(most[3] < most[0] / 2);
 }
 
 // A Gaussian prior N(0, I / precision) on R^n, as nn::quadratic's parameters (its mean, then L with LLᵀ = C⁻¹).

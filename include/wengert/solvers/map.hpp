@@ -54,7 +54,7 @@ Matrix<double> apply_adjoint(const ForwardOperator& f, const Matrix<double>& x, 
 /// How map_estimate iterates.
 struct MapOptions {
   double step = 0;                    ///< mu; 0: Armijo backtracking from the Barzilai-Borwein step (1 at first)
-  bool nesterov = false;              ///< accelerated gradient (with the fixed step)
+  bool nesterov = false;              ///< accelerated gradient (with the fixed step), restarted where it overshoots
   std::size_t max_iterations = 1000;  ///< per row, at most
   double gradient_tolerance = 1e-8;   ///< stop a row when ‖g‖ ≤ this · (1 + ‖g₀‖)
   double relative_tolerance = 0;  ///< stop a row when |f_k - f_{k+1}| ≤ this · |f_k| (0: off; f settles long before x)
