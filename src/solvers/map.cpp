@@ -168,7 +168,6 @@ class Descent {
         f_(rows_),
         f_new_(rows_),
         step_(rows_, options.step > 0 ? options.step : 1.0),
-        first_trial_(rows_),
         g0_(rows_),
         momentum_age_(rows_, 1),
         done_(rows_) {
@@ -187,8 +186,6 @@ class Descent {
     if (options_.nesterov) restart_overshooting_momentum();
     previous_ = x_;
     x_ = candidate_;
-    if (options_.step == 0) choose_first_trials();  // from the gradient's change: before g_ moves on
-    g_ = g_new_;
     double mean = 0;
     bool all_done = true;
     for (std::size_t r = 0; r < rows_; ++r) {
@@ -196,6 +193,8 @@ class Descent {
       all_done = all_done && done_[r];
       mean += f_[r];
     }
+    if (options_.step == 0) choose_next_steps();  // from the gradient's change, before g_ moves on
+    g_ = g_new_;
     result.objective.push_back(mean / double(rows_));
     return all_done;
   }
@@ -279,7 +278,7 @@ class Descent {
     return all;
   }
 
-  // Where each row's next line search starts: the Barzilai-Borwein step
+  // Where each open row's next line search starts: the Barzilai-Borwein step
   // sᵀs / sᵀy of its last move s and the change y of its gradient, the inverse
   // of the curvature f showed along s. Doubling the accepted step instead lets
   // the search settle on steps just under 2/L, which Armijo's condition still
@@ -287,8 +286,9 @@ class Descent {
   // iterations on a quadratic whose curvature is the same in every direction,
   // where this first trial is the minimiser. Where f showed no positive
   // curvature along s, twice the step just taken, as before.
-  void choose_first_trials() {
+  void choose_next_steps() {
     for (std::size_t r = 0; r < rows_; ++r) {
+      if (done_[r]) continue;
       double ss = 0, sy = 0;
       for (std::size_t j = 0; j < n_; ++j) {
         const double s = x_(r, j) - previous_(r, j), y = g_new_(r, j) - g_(r, j);
@@ -296,14 +296,13 @@ class Descent {
         sy += s * y;
       }
       const double inverse_curvature = ss / sy;
-      first_trial_[r] =
-          std::min(sy > 0 && std::isfinite(inverse_curvature) ? inverse_curvature : 2 * step_[r], largest_step);
+      step_[r] = std::min(sy > 0 && std::isfinite(inverse_curvature) ? inverse_curvature : 2 * step_[r], largest_step);
     }
   }
 
   // Row r moves to its candidate: divergence is refused, convergence noted.
   void accept(std::size_t r, std::size_t k) {
-    const double gn = row_norm(g_.view(), r);
+    const double gn = row_norm(g_new_.view(), r);
     if (!std::isfinite(f_new_[r]) || !std::isfinite(gn))
       throw DivergenceError(
           fmt::format("solve_map: the iterate of problem {} became non-finite at iteration {} with "
@@ -324,7 +323,6 @@ class Descent {
                          std::abs(f_[r] - f_new_[r]) <= options_.relative_tolerance * std::abs(f_[r]);
     f_[r] = f_new_[r];
     result.iterations[r] = k;
-    if (options_.step == 0) step_[r] = first_trial_[r];
     if (small_gradient || stalled) done_[r] = true;
   }
 
@@ -332,7 +330,7 @@ class Descent {
   Program<double> program_;
   std::size_t rows_, n_;
   Matrix<double> x_, previous_, at_, candidate_, g_, g_new_;
-  std::vector<double> f_, f_new_, step_, first_trial_, g0_;
+  std::vector<double> f_, f_new_, step_, g0_;
   std::vector<std::size_t> momentum_age_;  // Nesterov: iterations since each row's momentum started
   std::vector<bool> done_;
 };
